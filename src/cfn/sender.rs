@@ -1,0 +1,288 @@
+//! Delivering the response to the presigned ResponseURL.
+//!
+//! Only AWS hosts over https, plus hosts an operator lists in
+//! `RESPONSE_URL_ALLOWED_HOSTS`, are ever contacted. Network errors, 5xx and
+//! 429 are retried with full-jitter backoff until `deliver_by`; any other 4xx
+//! is final (a presigned URL that says 403 will say it again).
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{StatusCode, Url};
+use tokio::time::Instant;
+
+pub const ALLOWED_HOSTS_ENV: &str = "RESPONSE_URL_ALLOWED_HOSTS";
+const AWS_HOST_SUFFIXES: &[&str] = &[".amazonaws.com", ".amazonaws.com.cn"];
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+const BACKOFF_CAP: Duration = Duration::from_secs(4);
+
+/// A ResponseURL that passed the allowlist. Its `Display` leaves out the
+/// query string, which holds the presigned signature.
+#[derive(Clone)]
+pub struct ResponseUrl(Url);
+
+impl fmt::Display for ResponseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", redact(&self.0))
+    }
+}
+
+impl fmt::Debug for ResponseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn redact(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UrlRejected {
+    #[error("ResponseURL is not a valid URL")]
+    Unparsable,
+    #[error("ResponseURL host {0} is neither an AWS host nor listed in {ALLOWED_HOSTS_ENV}")]
+    HostNotAllowed(String),
+    #[error(
+        "ResponseURL {0} must use https (plain http only for hosts listed in {ALLOWED_HOSTS_ENV})"
+    )]
+    NotHttps(String),
+    #[error("ResponseURL must not carry credentials")]
+    Credentials,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("ResponseURL answered {0}; not retried")]
+    Refused(StatusCode),
+    #[error("response not delivered before the deadline after {attempts} attempt(s); last: {last}")]
+    OutOfTime { attempts: u32, last: String },
+}
+
+/// Which hosts may receive responses.
+#[derive(Debug, Clone, Default)]
+pub struct Allowlist {
+    /// Lower-cased `host` or `host:port` entries.
+    extra: Vec<String>,
+}
+
+impl Allowlist {
+    /// From a comma-separated list, as in [`ALLOWED_HOSTS_ENV`].
+    pub fn parse(list: &str) -> Self {
+        Allowlist {
+            extra: list
+                .split(',')
+                .map(|entry| entry.trim().to_ascii_lowercase())
+                .filter(|entry| !entry.is_empty())
+                .collect(),
+        }
+    }
+
+    pub fn from_env() -> Self {
+        Self::parse(&std::env::var(ALLOWED_HOSTS_ENV).unwrap_or_default())
+    }
+
+    pub fn check(&self, url: &str) -> Result<ResponseUrl, UrlRejected> {
+        let url = Url::parse(url).map_err(|_| UrlRejected::Unparsable)?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UrlRejected::Credentials);
+        }
+        let host = url
+            .host_str()
+            .ok_or(UrlRejected::Unparsable)?
+            .to_ascii_lowercase();
+        let listed = self.extra.iter().any(|entry| {
+            entry == &host
+                || url
+                    .port_or_known_default()
+                    .is_some_and(|port| *entry == format!("{host}:{port}"))
+        });
+        let aws = AWS_HOST_SUFFIXES
+            .iter()
+            .any(|suffix| host.ends_with(suffix));
+        match url.scheme() {
+            "https" if aws || listed => Ok(ResponseUrl(url)),
+            "http" if listed => Ok(ResponseUrl(url)),
+            "http" if aws => Err(UrlRejected::NotHttps(host)),
+            "https" | "http" => Err(UrlRejected::HostNotAllowed(host)),
+            _ => Err(UrlRejected::NotHttps(host)),
+        }
+    }
+}
+
+/// PUTs response bodies.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    http: reqwest::Client,
+}
+
+impl Sender {
+    pub fn new() -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            // A presigned URL is the final address; redirects are not followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Sender { http })
+    }
+
+    /// PUTs `body` until it is accepted, refused, or `deliver_by` passes.
+    /// Returns the number of attempts it took.
+    pub async fn deliver(
+        &self,
+        url: &ResponseUrl,
+        body: Vec<u8>,
+        deliver_by: Instant,
+    ) -> Result<u32, DeliveryError> {
+        let mut attempts = 0;
+        let mut last = String::from("no attempt was made");
+        loop {
+            let now = Instant::now();
+            let left = deliver_by.saturating_duration_since(now);
+            if left.is_zero() {
+                return Err(DeliveryError::OutOfTime { attempts, last });
+            }
+            attempts += 1;
+            let attempt = self
+                .http
+                .put(url.0.clone())
+                // S3 presigned URLs are signed without a content type.
+                .header(CONTENT_TYPE, "")
+                .body(body.clone())
+                .timeout(left.min(ATTEMPT_TIMEOUT))
+                .send()
+                .await;
+            match attempt {
+                Ok(response) if response.status().is_success() => return Ok(attempts),
+                Ok(response)
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS
+                        || response.status().is_server_error() =>
+                {
+                    last = format!("HTTP {}", response.status());
+                }
+                Ok(response) => return Err(DeliveryError::Refused(response.status())),
+                // reqwest's error text names the URL; keep only what it says
+                // about the failure, never the signed query string.
+                Err(err) => last = describe(&err),
+            }
+            tracing::warn!(attempt = attempts, cause = %last, "response delivery failed; retrying");
+            let pause = backoff(attempts);
+            if Instant::now() + pause >= deliver_by {
+                return Err(DeliveryError::OutOfTime { attempts, last });
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
+
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "broken response"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(err);
+    let mut detail = String::new();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+/// Full jitter: a random pause up to an exponentially growing cap.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE
+        .saturating_mul(1 << attempt.min(8))
+        .min(BACKOFF_CAP);
+    let fraction = getrandom::u32().unwrap_or(u32::MAX / 2) as f64 / u32::MAX as f64;
+    ceiling.mul_f64(fraction).max(Duration::from_millis(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_hosts_over_https_are_accepted() {
+        let allow = Allowlist::default();
+        assert!(allow.check("https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/a?X-Amz-Signature=1").is_ok());
+        assert!(
+            allow
+                .check("https://bucket.s3.cn-north-1.amazonaws.com.cn/a")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn other_hosts_and_plain_http_are_refused() {
+        let allow = Allowlist::default();
+        assert_eq!(
+            allow.check("https://evil.example.com/a").unwrap_err(),
+            UrlRejected::HostNotAllowed("evil.example.com".into())
+        );
+        assert_eq!(
+            allow
+                .check("https://amazonaws.com.evil.example/a")
+                .unwrap_err(),
+            UrlRejected::HostNotAllowed("amazonaws.com.evil.example".into())
+        );
+        assert!(matches!(
+            allow.check("http://s3.amazonaws.com/a"),
+            Err(UrlRejected::NotHttps(_))
+        ));
+        assert!(matches!(
+            allow.check("ftp://s3.amazonaws.com/a"),
+            Err(UrlRejected::NotHttps(_))
+        ));
+        assert_eq!(
+            allow.check("https://u:p@s3.amazonaws.com/a").unwrap_err(),
+            UrlRejected::Credentials
+        );
+        assert_eq!(
+            allow.check("not a url").unwrap_err(),
+            UrlRejected::Unparsable
+        );
+    }
+
+    #[test]
+    fn listed_hosts_may_use_http_with_or_without_port() {
+        let allow = Allowlist::parse(" 127.0.0.1:8080 , Receiver.Local ");
+        assert!(allow.check("http://127.0.0.1:8080/r").is_ok());
+        assert!(allow.check("http://127.0.0.1:9090/r").is_err());
+        assert!(allow.check("http://receiver.local:1234/r").is_ok());
+        assert!(allow.check("https://receiver.local/r").is_ok());
+    }
+
+    #[test]
+    fn display_hides_the_signature() {
+        let url = Allowlist::default()
+            .check(
+                "https://b.s3.amazonaws.com/stack/req?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA",
+            )
+            .unwrap();
+        assert_eq!(url.to_string(), "https://b.s3.amazonaws.com/stack/req");
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        for attempt in 0..40 {
+            assert!(backoff(attempt) <= BACKOFF_CAP);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The library's error type. Each variant renders as the one-line `Reason`
+//! CloudFormation shows the user, so messages name the property or the AWS
+//! operation and never carry secret values.
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::cfn::props::PropError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A property failed validation; nothing was sent to AWS.
+    #[error(transparent)]
+    Property(#[from] PropError),
+
+    /// An AWS call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+
+    /// A resource reached a state it cannot come back from (CREATE_FAILED, say).
+    #[error("{0}")]
+    BadState(String),
+
+    /// A resource exists under the requested name but was not made by this
+    /// stack resource, so it is neither adopted nor touched.
+    #[error("{0}")]
+    Conflict(String),
+
+    /// AWS answered with something the handler cannot use.
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl Error {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Aws(e) if e.is_not_found())
+    }
+}
+
+/// An AWS SDK failure reduced to what a user needs: the operation, the
+/// service's error code and its message.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation}: {detail}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub code: Option<String>,
+    pub http_status: Option<u16>,
+    detail: String,
+}
+
+impl AwsError {
+    pub fn new<E, R>(
+        operation: &'static str,
+        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + HttpStatus,
+    {
+        let http_status = err.raw_response().map(HttpStatus::status_code);
+        let code = err.code().map(str::to_owned);
+        let detail = match (err.code(), err.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            _ => DisplayErrorContext(&err).to_string(),
+        };
+        AwsError {
+            operation,
+            code,
+            http_status,
+            detail,
+        }
+    }
+
+    /// Not-found in any of the forms the services use: a 404, or the error
+    /// codes MediaLive, MediaPackage, Secrets Manager and SSM return.
+    pub fn is_not_found(&self) -> bool {
+        self.http_status == Some(404)
+            || matches!(
+                self.code.as_deref(),
+                Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
+            )
+    }
+
+    /// The service refused because of the resource's current state.
+    pub fn is_conflict(&self) -> bool {
+        self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")
+    }
+}
+
+/// Lets [`AwsError::new`] read the status of whatever raw response type the
+/// SDK error carries.
+pub trait HttpStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// `.map_err(aws_error("Operation"))` on an SDK call.
+pub fn aws_error<E, R>(
+    operation: &'static str,
+) -> impl FnOnce(aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    move |err| Error::Aws(AwsError::new(operation, err))
+}

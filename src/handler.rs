@@ -1,0 +1,197 @@
+//! The way an event travels: check the ResponseURL, parse the envelope,
+//! race the kind's work against the deadline, answer, deliver.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::aws::Clients;
+use crate::cfn::deadline::{self, Deadline};
+use crate::cfn::event::{Invocation, ReplyIds, RequestType};
+use crate::cfn::response::{ResponseBody, Status, is_sentinel};
+use crate::cfn::sender::{Allowlist, DeliveryError, Sender, UrlRejected};
+use crate::kinds::{self, Request};
+
+/// Why an invocation ends in error (and Lambda may retry it).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("event has no ResponseURL; no response can be sent")]
+    NoResponseUrl,
+    #[error("{0}; it was not contacted")]
+    UrlRejected(#[from] UrlRejected),
+    #[error(transparent)]
+    NotDelivered(#[from] DeliveryError),
+}
+
+/// What the runtime reports to Lambda when an invocation fails.
+impl From<HandlerError> for lambda_runtime::Diagnostic {
+    fn from(error: HandlerError) -> Self {
+        let error_type = match error {
+            HandlerError::NoResponseUrl => "NoResponseUrl",
+            HandlerError::UrlRejected(_) => "ResponseUrlRejected",
+            HandlerError::NotDelivered(_) => "ResponseNotDelivered",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Everything a request needs, built once per Lambda instance.
+#[derive(Clone)]
+pub struct App {
+    aws: Arc<Clients>,
+    allowlist: Allowlist,
+    sender: Sender,
+}
+
+impl App {
+    pub fn new(aws: Clients, allowlist: Allowlist) -> Result<Self, reqwest::Error> {
+        Ok(App {
+            aws: Arc::new(aws),
+            allowlist,
+            sender: Sender::new()?,
+        })
+    }
+
+    pub async fn from_env() -> Result<Self, reqwest::Error> {
+        Self::new(Clients::from_env().await, Allowlist::from_env())
+    }
+
+    /// The Lambda entry point.
+    pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<(), HandlerError> {
+        let deadline = instant_from_epoch_ms(event.context.deadline);
+        self.handle(event.payload, deadline).await
+    }
+
+    /// Answers one custom-resource event. `Ok` once the response has been
+    /// delivered; any event with an acceptable ResponseURL gets a response.
+    pub async fn handle(&self, raw: Value, lambda_deadline: Instant) -> Result<(), HandlerError> {
+        let received = Instant::now();
+        let text = |key: &str| {
+            raw.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let span = tracing::info_span!(
+            "request",
+            RequestType = text("RequestType"),
+            ResourceType = text("ResourceType"),
+            LogicalResourceId = text("LogicalResourceId"),
+            RequestId = text("RequestId"),
+            StackId = text("StackId"),
+        );
+        async {
+            let Some(url) = raw.get("ResponseURL").and_then(Value::as_str) else {
+                tracing::error!("event has no ResponseURL; nothing can be answered");
+                return Err(HandlerError::NoResponseUrl);
+            };
+            let url = self.allowlist.check(url).inspect_err(|rejected| {
+                tracing::error!(cause = %rejected, "ResponseURL refused; it is never contacted");
+            })?;
+
+            let (body, deadline) = match Invocation::parse(&raw) {
+                Ok(invocation) => {
+                    let deadline = Deadline::new(received, lambda_deadline, invocation.service_timeout());
+                    (self.respond(invocation, deadline).await, deadline)
+                }
+                Err(reason) => {
+                    tracing::error!(cause = %reason, "malformed event; answering FAILED");
+                    let physical_id = text("PhysicalResourceId");
+                    let body = ResponseBody::failed(&ReplyIds::salvage(&raw), physical_id, &reason);
+                    (body, Deadline::new(received, lambda_deadline, None))
+                }
+            };
+
+            let status = body.status;
+            let physical_id = body.physical_resource_id.clone();
+            match status {
+                Status::Success => tracing::info!(PhysicalResourceId = %physical_id, "answering SUCCESS"),
+                Status::Failed => tracing::warn!(PhysicalResourceId = %physical_id, Reason = %body.reason, "answering FAILED"),
+            }
+            let bytes = body.encode();
+            match self.sender.deliver(&url, bytes, deadline.deliver_by).await {
+                Ok(attempts) => {
+                    tracing::info!(attempts, url = %url, "response delivered");
+                    Ok(())
+                }
+                Err(err) => {
+                    tracing::error!(cause = %err, url = %url, "response not delivered");
+                    Err(err.into())
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The response for a well-formed request.
+    async fn respond(&self, invocation: Invocation, deadline: Deadline) -> ResponseBody {
+        let ids = invocation.ids.clone();
+        let request_type = invocation.request_type;
+        let existing_id = invocation.physical_resource_id.clone().unwrap_or_default();
+        let kind = invocation.kind_name().to_owned();
+
+        if request_type == RequestType::Delete && is_sentinel(&existing_id) {
+            tracing::info!("the Create had failed before anything existed; nothing to delete");
+            return ResponseBody::success(&ids, existing_id, Default::default(), false);
+        }
+        if !kinds::is_known(&kind) {
+            if request_type == RequestType::Delete {
+                tracing::warn!(kind = %kind, "unknown resource kind; nothing to delete");
+                return ResponseBody::success(&ids, existing_id, Default::default(), false);
+            }
+            let reason = format!(
+                "unknown resource kind {kind:?}; known kinds: {}",
+                kinds::KNOWN.join(", ")
+            );
+            return ResponseBody::failed(&ids, existing_id, &reason);
+        }
+
+        tracing::info!(kind = %kind, "handling request");
+        let request = Request::new(&invocation, deadline.work_until);
+        let aws = Arc::clone(&self.aws);
+        let work_request = request.clone();
+        let work = async move { kinds::perform(&kind, &aws, &work_request, &invocation).await }
+            .in_current_span();
+        let failure = match deadline::race(deadline.work_until, work).await {
+            Ok(Ok(outcome)) => {
+                return ResponseBody::success(
+                    &ids,
+                    outcome.physical_id,
+                    outcome.data,
+                    outcome.no_echo,
+                );
+            }
+            Ok(Err(error)) => error.to_string(),
+            Err(interrupted) => interrupted.to_string(),
+        };
+        // A failed Create answers with whatever it already made (so the
+        // rollback deletes it) or the sentinel; Update and Delete keep the
+        // existing id so CloudFormation's view does not change.
+        let physical_id = match request_type {
+            RequestType::Create => request.created().unwrap_or_default(),
+            RequestType::Update | RequestType::Delete => existing_id,
+        };
+        ResponseBody::failed(&ids, physical_id, &failure)
+    }
+}
+
+/// Lambda gives the deadline as epoch milliseconds; timers want an Instant.
+fn instant_from_epoch_ms(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    // Lambda allows at most 15 minutes; a day bounds nonsense without overflow.
+    let left = u128::from(deadline_ms)
+        .saturating_sub(now_ms)
+        .min(86_400_000);
+    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or_default())
+}

@@ -1,0 +1,153 @@
+//! `MediaPackageEndPointUrl`: the playback URL of an existing origin
+//! endpoint. `AWS::MediaPackage::OriginEndpoint` leaves `Url` empty for
+//! CMAF, whose URL lives on its first HLS manifest.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
+use reqwest::Url;
+
+use super::{Outcome, Request, Resource};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props};
+use crate::error::{Error, aws_error};
+
+pub struct EndpointUrl;
+
+pub struct Spec {
+    endpoint_id: String,
+}
+
+impl Resource for EndpointUrl {
+    const NAME: &'static str = "MediaPackageEndPointUrl";
+    const PROPERTIES: &'static [&'static str] = &["EndpointId"];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        Ok(Spec {
+            endpoint_id: props.required_string("EndpointId")?,
+        })
+    }
+
+    async fn create(aws: &Clients, _req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        let endpoint = aws
+            .mediapackage
+            .describe_origin_endpoint()
+            .id(&spec.endpoint_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeOriginEndpoint"))?;
+        let url = playback_url(&endpoint).ok_or_else(|| {
+            Error::Unexpected(format!(
+                "origin endpoint {} has no playback URL",
+                spec.endpoint_id
+            ))
+        })?;
+        Ok(Outcome::new(&spec.endpoint_id).with_data(url_data(url)?))
+    }
+
+    /// A lookup has no state of its own: look again.
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        _physical_id: &str,
+        _old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        Self::create(aws, req, new).await
+    }
+
+    async fn delete(
+        _aws: &Clients,
+        _req: &Request,
+        _physical_id: &str,
+        _spec: Option<&Spec>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// The endpoint's URL; for CMAF, its first HLS manifest's.
+pub fn playback_url(endpoint: &DescribeOriginEndpointOutput) -> Option<&str> {
+    let cmaf_url = endpoint
+        .cmaf_package()
+        .and_then(|cmaf| cmaf.hls_manifests().first())
+        .and_then(|manifest| manifest.url());
+    cmaf_url.or(endpoint.url()).filter(|url| !url.is_empty())
+}
+
+/// `Url`, `DomainName`, `Path` and `Manifest` (the path without its
+/// leading `/out/v1`, for building CDN URLs).
+pub fn url_data(url: &str) -> Result<BTreeMap<String, String>, Error> {
+    let parsed = Url::parse(url).map_err(|err| {
+        Error::Unexpected(format!(
+            "MediaPackage returned an unusable URL {url:?}: {err}"
+        ))
+    })?;
+    let path = parsed.path().to_owned();
+    let manifest = path.strip_prefix("/out/v1").unwrap_or(&path).to_owned();
+    Ok(BTreeMap::from([
+        ("Url".to_owned(), url.to_owned()),
+        (
+            "DomainName".to_owned(),
+            parsed.host_str().unwrap_or_default().to_owned(),
+        ),
+        ("Path".to_owned(), path),
+        ("Manifest".to_owned(), manifest),
+    ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_mediapackage::types::{CmafPackage, HlsManifest};
+
+    #[test]
+    fn url_is_split_for_the_cdn() {
+        let data =
+            url_data("https://abc123.mediapackage.eu-west-1.amazonaws.com/out/v1/0f1e/index.m3u8")
+                .unwrap();
+        assert_eq!(
+            data["DomainName"],
+            "abc123.mediapackage.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(data["Path"], "/out/v1/0f1e/index.m3u8");
+        assert_eq!(data["Manifest"], "/0f1e/index.m3u8");
+        assert_eq!(
+            data["Url"],
+            "https://abc123.mediapackage.eu-west-1.amazonaws.com/out/v1/0f1e/index.m3u8"
+        );
+    }
+
+    #[test]
+    fn cmaf_url_comes_from_the_first_hls_manifest() {
+        let endpoint = DescribeOriginEndpointOutput::builder()
+            .url("")
+            .cmaf_package(
+                CmafPackage::builder()
+                    .hls_manifests(
+                        HlsManifest::builder()
+                            .id("a")
+                            .url("https://h/out/v1/x/a.m3u8")
+                            .build(),
+                    )
+                    .hls_manifests(
+                        HlsManifest::builder()
+                            .id("b")
+                            .url("https://h/out/v1/x/b.m3u8")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        assert_eq!(playback_url(&endpoint), Some("https://h/out/v1/x/a.m3u8"));
+        let plain = DescribeOriginEndpointOutput::builder()
+            .url("https://h/out/v1/y/index.mpd")
+            .build();
+        assert_eq!(playback_url(&plain), Some("https://h/out/v1/y/index.mpd"));
+        assert_eq!(
+            playback_url(&DescribeOriginEndpointOutput::builder().url("").build()),
+            None
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! Resource kinds. Each lives in its own module behind [`Resource`]; the
+//! registry maps the kind's name to it.
+
+mod endpoint_url;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::time::Instant;
+
+use crate::aws::Clients;
+use crate::cfn::event::{Invocation, RequestType};
+use crate::cfn::props::{PropError, Props};
+use crate::error::Error;
+
+pub use endpoint_url::{EndpointUrl, url_data};
+
+/// What a successful Create or Update reports back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub physical_id: String,
+    pub data: BTreeMap<String, String>,
+    /// Set when `data` holds a secret: CloudFormation then masks it.
+    pub no_echo: bool,
+}
+
+impl Outcome {
+    pub fn new(physical_id: impl Into<String>) -> Self {
+        Outcome {
+            physical_id: physical_id.into(),
+            data: BTreeMap::new(),
+            no_echo: false,
+        }
+    }
+
+    pub fn with_data(mut self, data: BTreeMap<String, String>) -> Self {
+        self.data.extend(data);
+        self
+    }
+}
+
+/// The request as a kind sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub request_type: RequestType,
+    pub stack_id: String,
+    pub stack_name: String,
+    pub request_id: String,
+    pub logical_id: String,
+    /// The kind's waits end here, leaving time to answer.
+    pub work_until: Instant,
+    created: Arc<Mutex<Option<String>>>,
+}
+
+impl Request {
+    pub fn new(invocation: &Invocation, work_until: Instant) -> Self {
+        Request {
+            request_type: invocation.request_type,
+            stack_id: invocation.ids.stack_id.clone(),
+            stack_name: invocation.stack_name().to_owned(),
+            request_id: invocation.ids.request_id.clone(),
+            logical_id: invocation.ids.logical_resource_id.clone(),
+            work_until,
+            created: Arc::default(),
+        }
+    }
+
+    /// Records that a resource now exists under `physical_id`. If the Create
+    /// then fails or runs out of time, the FAILED response carries this id,
+    /// so the rollback's Delete removes what was made.
+    pub fn record_created(&self, physical_id: &str) {
+        *self.created.lock().unwrap_or_else(PoisonError::into_inner) = Some(physical_id.to_owned());
+    }
+
+    pub fn created(&self) -> Option<String> {
+        self.created
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// One resource kind.
+pub trait Resource {
+    /// The kind's name in `Custom::<NAME>` or the `Resource` property.
+    const NAME: &'static str;
+    /// Every property the kind accepts (besides the ones always allowed).
+    const PROPERTIES: &'static [&'static str];
+    /// The validated properties.
+    type Spec: Send + Sync;
+
+    /// Validates the properties; runs before any AWS call.
+    fn parse(props: Props<'_>) -> Result<Self::Spec, PropError>;
+
+    fn create(
+        aws: &Clients,
+        req: &Request,
+        spec: &Self::Spec,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send;
+
+    /// `old` is `None` when the old properties no longer validate.
+    fn update(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        old: Option<&Self::Spec>,
+        new: &Self::Spec,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send;
+
+    /// `spec` is `None` when the properties do not validate; a Delete must
+    /// still succeed then. Not found counts as deleted.
+    fn delete(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        spec: Option<&Self::Spec>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// The names of every kind this handler serves.
+pub const KNOWN: &[&str] = &[EndpointUrl::NAME];
+
+pub fn is_known(name: &str) -> bool {
+    KNOWN.contains(&name)
+}
+
+/// Runs the request against the kind named `name`, which must be known.
+pub async fn perform(
+    name: &str,
+    aws: &Clients,
+    req: &Request,
+    invocation: &Invocation,
+) -> Result<Outcome, Error> {
+    match name {
+        EndpointUrl::NAME => run::<EndpointUrl>(aws, req, invocation).await,
+        other => Err(Error::Unexpected(format!(
+            "resource kind {other} has no handler"
+        ))),
+    }
+}
+
+fn parse<R: Resource>(
+    properties: &serde_json::Map<String, serde_json::Value>,
+) -> Result<R::Spec, PropError> {
+    let props = Props::new(properties);
+    props.check_known(R::PROPERTIES)?;
+    R::parse(props)
+}
+
+async fn run<R: Resource>(
+    aws: &Clients,
+    req: &Request,
+    invocation: &Invocation,
+) -> Result<Outcome, Error> {
+    let physical_id = invocation
+        .physical_resource_id
+        .as_deref()
+        .unwrap_or_default();
+    match invocation.request_type {
+        RequestType::Create => {
+            let spec = parse::<R>(&invocation.properties)?;
+            R::create(aws, req, &spec).await
+        }
+        RequestType::Update => {
+            let new = parse::<R>(&invocation.properties)?;
+            let old = invocation
+                .old_properties
+                .as_ref()
+                .and_then(|old| parse::<R>(old).ok());
+            R::update(aws, req, physical_id, old.as_ref(), &new).await
+        }
+        RequestType::Delete => {
+            let spec = parse::<R>(&invocation.properties).ok();
+            R::delete(aws, req, physical_id, spec.as_ref()).await?;
+            Ok(Outcome::new(physical_id))
+        }
+    }
+}

@@ -1,0 +1,19 @@
+// The SDK futures nest deeply; the default limit stops layout computation.
+#![recursion_limit = "256"]
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use livestream_resources::{App, logging};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    logging::init();
+    let app = Arc::new(App::from_env().await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let app = Arc::clone(&app);
+        async move { app.invoke(event).await }
+    }))
+    .await
+}

@@ -1,0 +1,41 @@
+//! CloudFormation custom-resource events as the service sends them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Value, json};
+
+pub const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/live-test/5b6f3f40-0c1e-11ef-9a4c-0a1b2c3d4e5f";
+
+/// A name no other test in this process uses (tests share one emulator).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A Create event for `Custom::<kind>`; add `PhysicalResourceId` (and
+/// `OldResourceProperties`) for Update and Delete with [`with`].
+pub fn event(request_type: &str, kind: &str, properties: Value, response_url: &str) -> Value {
+    let mut properties = properties;
+    properties["ServiceToken"] =
+        json!("arn:aws:lambda:us-east-1:123456789012:function:livestream-resources");
+    json!({
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:livestream-resources",
+        "ResponseURL": response_url,
+        "StackId": STACK_ID,
+        "RequestId": unique("request"),
+        "ResourceType": format!("Custom::{kind}"),
+        "LogicalResourceId": "Resource",
+        "ResourceProperties": properties,
+    })
+}
+
+/// `event` with one more top-level field.
+pub fn with(mut event: Value, field: &str, value: impl Into<Value>) -> Value {
+    event[field] = value.into();
+    event
+}

@@ -1,0 +1,27 @@
+//! Test and local-run support: the AWS emulator (moto server) from the
+//! project's venv, a ResponseURL receiver that can misbehave on demand, a
+//! minimal Lambda Runtime API to drive the real binary, and an endpoint that
+//! accepts connections and never answers.
+
+pub mod blackhole;
+pub mod events;
+pub mod http;
+pub mod lambda;
+pub mod moto;
+pub mod receiver;
+pub mod runtime_api;
+
+use std::path::PathBuf;
+
+/// The workspace root (where `.venv` and `target` live).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("binding an ephemeral loopback port")
+}
