@@ -57,12 +57,18 @@ impl AwsError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + HttpStatus,
     {
+        // The full context, raw response included, goes to the log; the
+        // Reason gets the service's own words.
+        tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
         let http_status = err.raw_response().map(HttpStatus::status_code);
         let code = err.code().map(str::to_owned);
         let detail = match (err.code(), err.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),
-            _ => DisplayErrorContext(&err).to_string(),
+            _ => match err.as_service_error() {
+                Some(service_error) => service_error.to_string(),
+                None => error_chain(&err),
+            },
         };
         AwsError {
             operation,
@@ -86,6 +92,20 @@ impl AwsError {
     pub fn is_conflict(&self) -> bool {
         self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")
     }
+}
+
+/// "dispatch failure: io error: connection refused": each cause once.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Lets [`AwsError::new`] read the status of whatever raw response type the

@@ -65,7 +65,7 @@ impl App {
 
     /// The Lambda entry point.
     pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<(), HandlerError> {
-        let deadline = instant_from_epoch_ms(event.context.deadline);
+        let deadline = lambda_deadline(event.context.deadline);
         self.handle(event.payload, deadline).await
     }
 
@@ -88,6 +88,8 @@ impl App {
             StackId = text("StackId"),
         );
         async {
+            let time_left_ms = u64::try_from(lambda_deadline.saturating_duration_since(received).as_millis()).unwrap_or(u64::MAX);
+            tracing::info!(time_left_ms, "received");
             let Some(url) = raw.get("ResponseURL").and_then(Value::as_str) else {
                 tracing::error!("event has no ResponseURL; nothing can be answered");
                 return Err(HandlerError::NoResponseUrl);
@@ -183,15 +185,60 @@ impl App {
     }
 }
 
+/// Epoch milliseconds before 2001: no real Lambda deadline.
+const EARLIEST_REAL_DEADLINE_MS: u64 = 1_000_000_000_000;
+/// Lambda allows at most 15 minutes.
+const LAMBDA_MAX_TIME: Duration = Duration::from_secs(900);
+
 /// Lambda gives the deadline as epoch milliseconds; timers want an Instant.
-fn instant_from_epoch_ms(deadline_ms: u64) -> Instant {
+/// Some local runtime emulators (cargo-lambda's `watch`) send the function
+/// timeout itself instead; such a value is read as a duration.
+fn lambda_deadline(deadline_ms: u64) -> Instant {
+    let now = Instant::now();
+    if deadline_ms < EARLIEST_REAL_DEADLINE_MS {
+        tracing::warn!(
+            deadline_ms,
+            "the runtime's deadline is not an epoch time; reading it as a duration"
+        );
+        return now + Duration::from_millis(deadline_ms).min(LAMBDA_MAX_TIME);
+    }
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or_default();
-    // Lambda allows at most 15 minutes; a day bounds nonsense without overflow.
-    let left = u128::from(deadline_ms)
-        .saturating_sub(now_ms)
-        .min(86_400_000);
-    Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or_default())
+    let left_ms = u128::from(deadline_ms).saturating_sub(now_ms);
+    now + Duration::from_millis(u64::try_from(left_ms).unwrap_or(u64::MAX)).min(LAMBDA_MAX_TIME)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_deadlines_become_instants() {
+        let in_a_minute = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+            + 60_000;
+        let left = lambda_deadline(in_a_minute).saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_secs(58) && left <= Duration::from_secs(60),
+            "{left:?}"
+        );
+    }
+
+    #[test]
+    fn a_duration_sent_as_deadline_is_read_as_one() {
+        let left = lambda_deadline(600_000).saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_secs(598) && left <= Duration::from_secs(600),
+            "{left:?}"
+        );
+    }
+
+    #[test]
+    fn a_past_deadline_leaves_no_time() {
+        assert!(lambda_deadline(EARLIEST_REAL_DEADLINE_MS + 1) <= Instant::now());
+    }
 }

@@ -16,6 +16,8 @@ pub const ALLOWED_HOSTS_ENV: &str = "RESPONSE_URL_ALLOWED_HOSTS";
 const AWS_HOST_SUFFIXES: &[&str] = &[".amazonaws.com", ".amazonaws.com.cn"];
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the one attempt made past `deliver_by` may take.
+const LAST_CHANCE: Duration = Duration::from_secs(2);
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(4);
 
@@ -134,7 +136,9 @@ impl Sender {
     }
 
     /// PUTs `body` until it is accepted, refused, or `deliver_by` passes.
-    /// Returns the number of attempts it took.
+    /// Returns the number of attempts it took. The first attempt is made
+    /// even when `deliver_by` has already passed: a late answer still beats
+    /// a stack that waits an hour for one.
     pub async fn deliver(
         &self,
         url: &ResponseUrl,
@@ -145,9 +149,12 @@ impl Sender {
         let mut last = String::from("no attempt was made");
         loop {
             let now = Instant::now();
-            let left = deliver_by.saturating_duration_since(now);
+            let mut left = deliver_by.saturating_duration_since(now);
             if left.is_zero() {
-                return Err(DeliveryError::OutOfTime { attempts, last });
+                if attempts > 0 {
+                    return Err(DeliveryError::OutOfTime { attempts, last });
+                }
+                left = LAST_CHANCE;
             }
             attempts += 1;
             let attempt = self

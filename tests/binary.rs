@@ -1,0 +1,265 @@
+//! The compiled Lambda binary end to end: a local Lambda Runtime API hands
+//! it events, the emulator stands in for AWS, a receiver takes the PUTs.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::WAIT;
+use serde_json::{Value, json};
+use testkit::events::{event, unique, with};
+use testkit::lambda::LambdaProcess;
+use testkit::moto::{moto, sdk_config};
+use testkit::receiver::{Receiver, SIGNATURE};
+use testkit::runtime_api::{Outcome, RuntimeApi};
+use tokio::time::Instant;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
+const LOOKUP: &str = "MediaPackageEndPointUrl";
+
+struct Rig {
+    api: RuntimeApi,
+    lambda: LambdaProcess,
+    receiver: Receiver,
+}
+
+/// The binary with AWS at `aws_endpoint` and `receiver` allowed.
+async fn start(aws_endpoint: &str) -> Rig {
+    let api = RuntimeApi::start().await;
+    let receiver = Receiver::start().await;
+    let lambda = LambdaProcess::spawn(
+        Path::new(BINARY),
+        &api.address(),
+        &[
+            ("AWS_ENDPOINT_URL", aws_endpoint.to_owned()),
+            ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
+        ],
+    );
+    Rig {
+        api,
+        lambda,
+        receiver,
+    }
+}
+
+async fn cmaf_endpoint() -> String {
+    let mediapackage = aws_sdk_mediapackage::Client::new(&sdk_config(&moto().endpoint).await);
+    testkit::fixtures::cmaf_endpoint(&mediapackage, &unique("channel")).await
+}
+
+fn log_lines(lines: &[String]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|_| panic!("log line is not one JSON object: {line}"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_update_delete_of_a_lookup_through_the_binary() {
+    let endpoint = cmaf_endpoint().await;
+    let rig = start(&moto().endpoint).await;
+
+    let create = event(
+        "Create",
+        LOOKUP,
+        json!({"EndpointId": endpoint}),
+        &rig.receiver.url(),
+    );
+    assert_eq!(
+        rig.api
+            .invoke(create.to_string(), Duration::from_secs(60))
+            .await,
+        Outcome::Response("null".into())
+    );
+    let response = rig.receiver.response(WAIT).await;
+    assert_eq!(response["Status"], "SUCCESS", "{response}");
+    assert_eq!(response["PhysicalResourceId"], endpoint.as_str());
+    let url = response["Data"]["Url"].as_str().expect("Url in Data");
+    assert!(
+        url.starts_with("https://") && url.contains(&endpoint),
+        "{url}"
+    );
+    assert_eq!(
+        response["Data"]["DomainName"],
+        url.split('/').nth(2).unwrap()
+    );
+
+    let update = with(
+        event(
+            "Update",
+            LOOKUP,
+            json!({"EndpointId": endpoint}),
+            &rig.receiver.url(),
+        ),
+        "PhysicalResourceId",
+        endpoint.clone(),
+    );
+    let update = with(
+        update,
+        "OldResourceProperties",
+        json!({"EndpointId": endpoint}),
+    );
+    rig.api
+        .invoke(update.to_string(), Duration::from_secs(60))
+        .await;
+    let delete = with(
+        event(
+            "Delete",
+            LOOKUP,
+            json!({"EndpointId": endpoint}),
+            &rig.receiver.url(),
+        ),
+        "PhysicalResourceId",
+        endpoint.clone(),
+    );
+    rig.api
+        .invoke(delete.to_string(), Duration::from_secs(60))
+        .await;
+
+    let puts = rig.receiver.wait_for(3, WAIT).await;
+    for put in &puts[1..] {
+        let response = put.json();
+        assert_eq!(response["Status"], "SUCCESS", "{response}");
+        assert_eq!(response["PhysicalResourceId"], endpoint.as_str());
+    }
+    rig.lambda.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_aws_endpoint_ends_in_failed_before_the_deadline() {
+    let hang = testkit::blackhole::start().await;
+    let rig = start(&format!("http://{hang}")).await;
+    let time_left = Duration::from_secs(14);
+    let deadline = Instant::now() + time_left;
+    let create = event(
+        "Create",
+        LOOKUP,
+        json!({"EndpointId": "anything"}),
+        &rig.receiver.url(),
+    );
+    let outcome = rig.api.invoke(create.to_string(), time_left).await;
+    assert_eq!(
+        outcome,
+        Outcome::Response("null".into()),
+        "delivered, so the invocation succeeds"
+    );
+    let puts = rig.receiver.wait_for(1, WAIT).await;
+    let arrived = Instant::now();
+    assert!(
+        arrived + Duration::from_secs(5) <= deadline,
+        "delivered at least 5 s before the deadline"
+    );
+    let response = puts[0].json();
+    assert_eq!(response["Status"], "FAILED");
+    assert!(
+        response["Reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("timed out"),
+        "{response}"
+    );
+    rig.lambda.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_are_json_lines_naming_the_request_and_hiding_secrets() {
+    let rig = start(&moto().endpoint).await;
+    let password = "hunter2-correct-horse-battery";
+    let create = event(
+        "Create",
+        LOOKUP,
+        json!({"EndpointId": "x", "PriPass": password, "CdnSecret": password}),
+        &rig.receiver.url(),
+    );
+    let request_id = create["RequestId"].as_str().unwrap().to_owned();
+    rig.api
+        .invoke(create.to_string(), Duration::from_secs(60))
+        .await;
+    let response = rig.receiver.response(WAIT).await;
+    assert_eq!(response["Status"], "FAILED");
+    assert!(
+        response["Reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown property"),
+        "{response}"
+    );
+
+    let lines = rig.lambda.stop().await;
+    assert!(!lines.is_empty(), "the binary logs something");
+    for line in &lines {
+        assert!(
+            !line.contains(password),
+            "a property value was logged: {line}"
+        );
+        assert!(
+            !line.contains(SIGNATURE),
+            "the ResponseURL query was logged: {line}"
+        );
+    }
+    let about_request: Vec<Value> = log_lines(&lines)
+        .into_iter()
+        .filter(|l| l.get("RequestId").is_some())
+        .collect();
+    assert!(about_request.len() >= 2, "{lines:#?}");
+    for line in &about_request {
+        assert_eq!(line["RequestId"], request_id.as_str());
+        assert_eq!(line["RequestType"], "Create");
+        assert_eq!(line["ResourceType"], "Custom::MediaPackageEndPointUrl");
+        assert_eq!(line["LogicalResourceId"], "Resource");
+        assert_eq!(line["StackId"], testkit::events::STACK_ID);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_events_fail_the_invocation_and_contact_nobody() {
+    let rig = start(&moto().endpoint).await;
+    let outcome = rig
+        .api
+        .invoke("this is not JSON", Duration::from_secs(60))
+        .await;
+    assert!(matches!(outcome, Outcome::Error(_)), "{outcome:?}");
+
+    let mut no_url = event("Create", LOOKUP, json!({"EndpointId": "x"}), "");
+    no_url.as_object_mut().unwrap().remove("ResponseURL");
+    let outcome = rig
+        .api
+        .invoke(no_url.to_string(), Duration::from_secs(60))
+        .await;
+    assert!(
+        matches!(&outcome, Outcome::Error(body) if body.contains("NoResponseUrl")),
+        "{outcome:?}"
+    );
+
+    let stranger = Receiver::start().await;
+    let elsewhere = event(
+        "Create",
+        LOOKUP,
+        json!({"EndpointId": "x"}),
+        &stranger.url(),
+    );
+    let outcome = rig
+        .api
+        .invoke(elsewhere.to_string(), Duration::from_secs(60))
+        .await;
+    assert!(
+        matches!(&outcome, Outcome::Error(body) if body.contains("ResponseUrlRejected")),
+        "{outcome:?}"
+    );
+    assert!(
+        stranger.requests().is_empty(),
+        "a URL outside the allowlist is never contacted"
+    );
+    assert!(rig.receiver.requests().is_empty());
+
+    let lines = rig.lambda.stop().await;
+    log_lines(&lines);
+    assert!(
+        lines.iter().any(|l| l.contains("ResponseURL refused")),
+        "{lines:#?}"
+    );
+}
