@@ -6,6 +6,14 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+/// Media APIs throttle at a few calls a second; retry harder than the
+/// default three attempts. The deadline bounds it all.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(6)
+        .with_max_backoff(Duration::from_secs(8))
+}
+
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub mediapackage: aws_sdk_mediapackage::Client,

@@ -49,10 +49,7 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new<E, R>(
-        operation: &'static str,
-        err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
-    ) -> Self
+    pub fn new<E, R>(operation: &'static str, err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + HttpStatus,

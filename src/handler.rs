@@ -73,12 +73,7 @@ impl App {
     /// delivered; any event with an acceptable ResponseURL gets a response.
     pub async fn handle(&self, raw: Value, lambda_deadline: Instant) -> Result<(), HandlerError> {
         let received = Instant::now();
-        let text = |key: &str| {
-            raw.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let text = |key: &str| raw.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
         let span = tracing::info_span!(
             "request",
             RequestType = text("RequestType"),
@@ -88,7 +83,8 @@ impl App {
             StackId = text("StackId"),
         );
         async {
-            let time_left_ms = u64::try_from(lambda_deadline.saturating_duration_since(received).as_millis()).unwrap_or(u64::MAX);
+            let time_left_ms =
+                u64::try_from(lambda_deadline.saturating_duration_since(received).as_millis()).unwrap_or(u64::MAX);
             tracing::info!(time_left_ms, "received");
             let Some(url) = raw.get("ResponseURL").and_then(Value::as_str) else {
                 tracing::error!("event has no ResponseURL; nothing can be answered");
@@ -115,7 +111,9 @@ impl App {
             let physical_id = body.physical_resource_id.clone();
             match status {
                 Status::Success => tracing::info!(PhysicalResourceId = %physical_id, "answering SUCCESS"),
-                Status::Failed => tracing::warn!(PhysicalResourceId = %physical_id, Reason = %body.reason, "answering FAILED"),
+                Status::Failed => {
+                    tracing::warn!(PhysicalResourceId = %physical_id, Reason = %body.reason, "answering FAILED")
+                }
             }
             let bytes = body.encode();
             match self.sender.deliver(&url, bytes, deadline.deliver_by).await {
@@ -160,16 +158,10 @@ impl App {
         let request = Request::new(&invocation, deadline.work_until);
         let aws = Arc::clone(&self.aws);
         let work_request = request.clone();
-        let work = async move { kinds::perform(&kind, &aws, &work_request, &invocation).await }
-            .in_current_span();
+        let work = async move { kinds::perform(&kind, &aws, &work_request, &invocation).await }.in_current_span();
         let failure = match deadline::race(deadline.work_until, work).await {
             Ok(Ok(outcome)) => {
-                return ResponseBody::success(
-                    &ids,
-                    outcome.physical_id,
-                    outcome.data,
-                    outcome.no_echo,
-                );
+                return ResponseBody::success(&ids, outcome.physical_id, outcome.data, outcome.no_echo);
             }
             Ok(Err(error)) => error.to_string(),
             Err(interrupted) => interrupted.to_string(),
@@ -216,11 +208,7 @@ mod tests {
 
     #[test]
     fn epoch_deadlines_become_instants() {
-        let in_a_minute = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64
-            + 60_000;
+        let in_a_minute = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64 + 60_000;
         let left = lambda_deadline(in_a_minute).saturating_duration_since(Instant::now());
         assert!(
             left > Duration::from_secs(58) && left <= Duration::from_secs(60),

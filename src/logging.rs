@@ -33,10 +33,7 @@ pub fn init() {
         .event_format(JsonLine)
         .with_writer(std::io::stdout);
     // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::registry()
-        .with(layer)
-        .with(filter)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(layer).with(filter).try_init();
     std::panic::set_hook(Box::new(|info| tracing::error!(panic = %info, "panic")));
 }
 
@@ -48,12 +45,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
         let mut line = Map::new();
         let mut timestamp = String::new();
         SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
@@ -93,7 +85,6 @@ impl Visit for FieldVisitor<'_> {
         self.0.insert(field.name().into(), value.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .insert(field.name().into(), format!("{value:?}").into());
+        self.0.insert(field.name().into(), format!("{value:?}").into());
     }
 }

@@ -36,11 +36,7 @@ async fn start(aws_endpoint: &str) -> Rig {
             ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
         ],
     );
-    Rig {
-        api,
-        lambda,
-        receiver,
-    }
+    Rig { api, lambda, receiver }
 }
 
 async fn cmaf_endpoint() -> String {
@@ -51,10 +47,7 @@ async fn cmaf_endpoint() -> String {
 fn log_lines(lines: &[String]) -> Vec<Value> {
     lines
         .iter()
-        .map(|line| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|_| panic!("log line is not one JSON object: {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("log line is not one JSON object: {line}")))
         .collect()
 }
 
@@ -63,62 +56,31 @@ async fn create_update_delete_of_a_lookup_through_the_binary() {
     let endpoint = cmaf_endpoint().await;
     let rig = start(&moto().endpoint).await;
 
-    let create = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": endpoint}),
-        &rig.receiver.url(),
-    );
+    let create = event("Create", LOOKUP, json!({"EndpointId": endpoint}), &rig.receiver.url());
     assert_eq!(
-        rig.api
-            .invoke(create.to_string(), Duration::from_secs(60))
-            .await,
+        rig.api.invoke(create.to_string(), Duration::from_secs(60)).await,
         Outcome::Response("null".into())
     );
     let response = rig.receiver.response(WAIT).await;
     assert_eq!(response["Status"], "SUCCESS", "{response}");
     assert_eq!(response["PhysicalResourceId"], endpoint.as_str());
     let url = response["Data"]["Url"].as_str().expect("Url in Data");
-    assert!(
-        url.starts_with("https://") && url.contains(&endpoint),
-        "{url}"
-    );
-    assert_eq!(
-        response["Data"]["DomainName"],
-        url.split('/').nth(2).unwrap()
-    );
+    assert!(url.starts_with("https://") && url.contains(&endpoint), "{url}");
+    assert_eq!(response["Data"]["DomainName"], url.split('/').nth(2).unwrap());
 
     let update = with(
-        event(
-            "Update",
-            LOOKUP,
-            json!({"EndpointId": endpoint}),
-            &rig.receiver.url(),
-        ),
+        event("Update", LOOKUP, json!({"EndpointId": endpoint}), &rig.receiver.url()),
         "PhysicalResourceId",
         endpoint.clone(),
     );
-    let update = with(
-        update,
-        "OldResourceProperties",
-        json!({"EndpointId": endpoint}),
-    );
-    rig.api
-        .invoke(update.to_string(), Duration::from_secs(60))
-        .await;
+    let update = with(update, "OldResourceProperties", json!({"EndpointId": endpoint}));
+    rig.api.invoke(update.to_string(), Duration::from_secs(60)).await;
     let delete = with(
-        event(
-            "Delete",
-            LOOKUP,
-            json!({"EndpointId": endpoint}),
-            &rig.receiver.url(),
-        ),
+        event("Delete", LOOKUP, json!({"EndpointId": endpoint}), &rig.receiver.url()),
         "PhysicalResourceId",
         endpoint.clone(),
     );
-    rig.api
-        .invoke(delete.to_string(), Duration::from_secs(60))
-        .await;
+    rig.api.invoke(delete.to_string(), Duration::from_secs(60)).await;
 
     let puts = rig.receiver.wait_for(3, WAIT).await;
     for put in &puts[1..] {
@@ -135,12 +97,7 @@ async fn a_hanging_aws_endpoint_ends_in_failed_before_the_deadline() {
     let rig = start(&format!("http://{hang}")).await;
     let time_left = Duration::from_secs(14);
     let deadline = Instant::now() + time_left;
-    let create = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "anything"}),
-        &rig.receiver.url(),
-    );
+    let create = event("Create", LOOKUP, json!({"EndpointId": "anything"}), &rig.receiver.url());
     let outcome = rig.api.invoke(create.to_string(), time_left).await;
     assert_eq!(
         outcome,
@@ -156,10 +113,7 @@ async fn a_hanging_aws_endpoint_ends_in_failed_before_the_deadline() {
     let response = puts[0].json();
     assert_eq!(response["Status"], "FAILED");
     assert!(
-        response["Reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("timed out"),
+        response["Reason"].as_str().unwrap().starts_with("timed out"),
         "{response}"
     );
     rig.lambda.stop().await;
@@ -176,30 +130,19 @@ async fn logs_are_json_lines_naming_the_request_and_hiding_secrets() {
         &rig.receiver.url(),
     );
     let request_id = create["RequestId"].as_str().unwrap().to_owned();
-    rig.api
-        .invoke(create.to_string(), Duration::from_secs(60))
-        .await;
+    rig.api.invoke(create.to_string(), Duration::from_secs(60)).await;
     let response = rig.receiver.response(WAIT).await;
     assert_eq!(response["Status"], "FAILED");
     assert!(
-        response["Reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("unknown property"),
+        response["Reason"].as_str().unwrap().starts_with("unknown property"),
         "{response}"
     );
 
     let lines = rig.lambda.stop().await;
     assert!(!lines.is_empty(), "the binary logs something");
     for line in &lines {
-        assert!(
-            !line.contains(password),
-            "a property value was logged: {line}"
-        );
-        assert!(
-            !line.contains(SIGNATURE),
-            "the ResponseURL query was logged: {line}"
-        );
+        assert!(!line.contains(password), "a property value was logged: {line}");
+        assert!(!line.contains(SIGNATURE), "the ResponseURL query was logged: {line}");
     }
     let about_request: Vec<Value> = log_lines(&lines)
         .into_iter()
@@ -218,34 +161,20 @@ async fn logs_are_json_lines_naming_the_request_and_hiding_secrets() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unusable_events_fail_the_invocation_and_contact_nobody() {
     let rig = start(&moto().endpoint).await;
-    let outcome = rig
-        .api
-        .invoke("this is not JSON", Duration::from_secs(60))
-        .await;
+    let outcome = rig.api.invoke("this is not JSON", Duration::from_secs(60)).await;
     assert!(matches!(outcome, Outcome::Error(_)), "{outcome:?}");
 
     let mut no_url = event("Create", LOOKUP, json!({"EndpointId": "x"}), "");
     no_url.as_object_mut().unwrap().remove("ResponseURL");
-    let outcome = rig
-        .api
-        .invoke(no_url.to_string(), Duration::from_secs(60))
-        .await;
+    let outcome = rig.api.invoke(no_url.to_string(), Duration::from_secs(60)).await;
     assert!(
         matches!(&outcome, Outcome::Error(body) if body.contains("NoResponseUrl")),
         "{outcome:?}"
     );
 
     let stranger = Receiver::start().await;
-    let elsewhere = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "x"}),
-        &stranger.url(),
-    );
-    let outcome = rig
-        .api
-        .invoke(elsewhere.to_string(), Duration::from_secs(60))
-        .await;
+    let elsewhere = event("Create", LOOKUP, json!({"EndpointId": "x"}), &stranger.url());
+    let outcome = rig.api.invoke(elsewhere.to_string(), Duration::from_secs(60)).await;
     assert!(
         matches!(&outcome, Outcome::Error(body) if body.contains("ResponseUrlRejected")),
         "{outcome:?}"
@@ -258,8 +187,5 @@ async fn unusable_events_fail_the_invocation_and_contact_nobody() {
 
     let lines = rig.lambda.stop().await;
     log_lines(&lines);
-    assert!(
-        lines.iter().any(|l| l.contains("ResponseURL refused")),
-        "{lines:#?}"
-    );
+    assert!(lines.iter().any(|l| l.contains("ResponseURL refused")), "{lines:#?}");
 }

@@ -26,18 +26,11 @@ const LOOKUP: &str = "MediaPackageEndPointUrl";
 const HLS_URL: &str = "https://abc.mediapackage.us-east-1.amazonaws.com/out/v1/f00/index.m3u8";
 
 fn found(url: &'static str) -> aws_smithy_mocks::Rule {
-    mock!(aws_sdk_mediapackage::Client::describe_origin_endpoint).then_output(move || {
-        DescribeOriginEndpointOutput::builder()
-            .id("ep")
-            .url(url)
-            .build()
-    })
+    mock!(aws_sdk_mediapackage::Client::describe_origin_endpoint)
+        .then_output(move || DescribeOriginEndpointOutput::builder().id("ep").url(url).build())
 }
 
-async fn lookup_app(
-    rule: &aws_smithy_mocks::Rule,
-    receiver: &Receiver,
-) -> livestream_resources::App {
+async fn lookup_app(rule: &aws_smithy_mocks::Rule, receiver: &Receiver) -> livestream_resources::App {
     let (clients, _fake_aws) = recording_clients().await;
     let clients = livestream_resources::Clients {
         mediapackage: mock_client!(aws_sdk_mediapackage, [rule]),
@@ -54,12 +47,7 @@ async fn lookup_create_answers_with_url_data() {
     let response = answer(
         &app,
         &receiver,
-        event(
-            "Create",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
     )
     .await;
     assert_eq!(response["Status"], "SUCCESS", "{response}");
@@ -78,21 +66,13 @@ async fn the_put_has_an_empty_content_type_and_exact_length() {
     answer(
         &app,
         &receiver,
-        event(
-            "Create",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
     )
     .await;
     let put = &receiver.requests()[0];
     assert_eq!(put.method, "PUT");
     assert_eq!(put.header("content-type"), Some(""));
-    assert_eq!(
-        put.header("content-length"),
-        Some(put.body.len().to_string().as_str())
-    );
+    assert_eq!(put.header("content-length"), Some(put.body.len().to_string().as_str()));
     assert!(
         put.target.contains("X-Amz-Signature="),
         "the query string is sent as given"
@@ -105,12 +85,7 @@ async fn update_looks_up_again_and_delete_makes_no_call() {
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
     let update = with(
-        event(
-            "Update",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Update", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
         "PhysicalResourceId",
         "ep",
     );
@@ -123,12 +98,7 @@ async fn update_looks_up_again_and_delete_makes_no_call() {
     let receiver = Receiver::start().await;
     let app = lookup_app(&rule, &receiver).await;
     let delete = with(
-        event(
-            "Delete",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Delete", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
         "PhysicalResourceId",
         "ep",
     );
@@ -158,12 +128,7 @@ async fn not_found_fails_create_with_the_aws_error_and_a_sentinel() {
     let response = answer(
         &app,
         &receiver,
-        event(
-            "Create",
-            LOOKUP,
-            json!({"EndpointId": "nope"}),
-            &receiver.url(),
-        ),
+        event("Create", LOOKUP, json!({"EndpointId": "nope"}), &receiver.url()),
     )
     .await;
     assert_eq!(response["Status"], "FAILED");
@@ -171,9 +136,7 @@ async fn not_found_fails_create_with_the_aws_error_and_a_sentinel() {
         reason(&response),
         "DescribeOriginEndpoint: NotFoundException: endpoint nope not found"
     );
-    assert!(is_sentinel(
-        response["PhysicalResourceId"].as_str().unwrap()
-    ));
+    assert!(is_sentinel(response["PhysicalResourceId"].as_str().unwrap()));
 }
 
 #[tokio::test]
@@ -183,12 +146,7 @@ async fn unknown_kind_fails_create_and_update_listing_the_known_ones() {
         let (clients, fake_aws) = recording_clients().await;
         let app = app(clients, &receiver);
         let e = with(
-            event(
-                request_type,
-                "MediaLiveTeleporter",
-                json!({}),
-                &receiver.url(),
-            ),
+            event(request_type, "MediaLiveTeleporter", json!({}), &receiver.url()),
             "PhysicalResourceId",
             "old-id",
         );
@@ -197,13 +155,10 @@ async fn unknown_kind_fails_create_and_update_listing_the_known_ones() {
         assert_eq!(response["Status"], "FAILED");
         assert_eq!(
             reason(&response),
-            "unknown resource kind \"MediaLiveTeleporter\"; known kinds: MediaPackageEndPointUrl"
+            "unknown resource kind \"MediaLiveTeleporter\"; known kinds: MediaPackageChannel, MediaPackageEndPoint, MediaPackageEndPointUrl, MediaPackageCdnSecret"
         );
         if request_type == "Update" {
-            assert_eq!(
-                response["PhysicalResourceId"], "old-id",
-                "a failed Update keeps the id"
-            );
+            assert_eq!(response["PhysicalResourceId"], "old-id", "a failed Update keeps the id");
         }
         assert!(fake_aws.requests().is_empty());
     }
@@ -266,12 +221,7 @@ async fn missing_required_property_fails_before_any_call() {
     let receiver = Receiver::start().await;
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
-    let response = answer(
-        &app,
-        &receiver,
-        event("Create", LOOKUP, json!({}), &receiver.url()),
-    )
-    .await;
+    let response = answer(&app, &receiver, event("Create", LOOKUP, json!({}), &receiver.url())).await;
     assert_eq!(reason(&response), "property EndpointId is required");
     assert_eq!(rule.num_calls(), 0);
 }
@@ -291,10 +241,7 @@ async fn delete_after_a_failed_create_makes_no_call() {
     assert!(is_sentinel(&sentinel));
 
     let receiver = Receiver::start().await;
-    let app = common::app(
-        clients_at(&format!("http://{}", fake_aws.host())).await,
-        &receiver,
-    );
+    let app = common::app(clients_at(&format!("http://{}", fake_aws.host())).await, &receiver);
     let delete = with(
         event("Delete", LOOKUP, json!({"Bogus": 1}), &receiver.url()),
         "PhysicalResourceId",
@@ -313,12 +260,7 @@ async fn delete_with_an_id_cloudformation_invented_succeeds() {
     let app = lookup_app(&rule, &receiver).await;
     let invented = "live-test-Resource-1A2B3C4D5E6F";
     let e = with(
-        event(
-            "Delete",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Delete", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
         "PhysicalResourceId",
         invented,
     );
@@ -333,18 +275,10 @@ async fn long_non_ascii_reason_keeps_the_body_within_4096_bytes() {
     let (clients, _) = recording_clients().await;
     let app = app(clients, &receiver);
     let kind = "Kanäle-日本語-".repeat(300);
-    answer(
-        &app,
-        &receiver,
-        event("Create", &kind, json!({}), &receiver.url()),
-    )
-    .await;
+    answer(&app, &receiver, event("Create", &kind, json!({}), &receiver.url())).await;
     let put = &receiver.requests()[0];
     assert!(put.body.len() <= 4096, "{} bytes", put.body.len());
-    assert_eq!(
-        put.header("content-length"),
-        Some(put.body.len().to_string().as_str())
-    );
+    assert_eq!(put.header("content-length"), Some(put.body.len().to_string().as_str()));
     let response = put.json();
     assert_eq!(response["Status"], "FAILED");
     assert!(reason(&response).starts_with("unknown resource kind \"Kanäle-日本語-"));
@@ -360,21 +294,13 @@ async fn oversized_data_fails_within_4096_bytes_and_keeps_the_id() {
         )
     });
     let receiver = Receiver::start().await;
-    let rule = mock!(aws_sdk_mediapackage::Client::describe_origin_endpoint).then_output(|| {
-        DescribeOriginEndpointOutput::builder()
-            .url(LONG_URL.as_str())
-            .build()
-    });
+    let rule = mock!(aws_sdk_mediapackage::Client::describe_origin_endpoint)
+        .then_output(|| DescribeOriginEndpointOutput::builder().url(LONG_URL.as_str()).build());
     let app = lookup_app(&rule, &receiver).await;
     answer(
         &app,
         &receiver,
-        event(
-            "Create",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
     )
     .await;
     let put = &receiver.requests()[0];
@@ -391,28 +317,15 @@ async fn oversized_data_fails_within_4096_bytes_and_keeps_the_id() {
 #[tokio::test]
 async fn a_500_is_retried_and_the_response_delivered_once() {
     let receiver = Receiver::start().await;
-    receiver.script([
-        Answer::Status(500),
-        Answer::Status(503),
-        Answer::Status(429),
-    ]);
+    receiver.script([Answer::Status(500), Answer::Status(503), Answer::Status(429)]);
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     app.handle(e, deadline_in(LAMBDA_TIME))
         .await
         .expect("delivered after retries");
     let puts = receiver.requests();
-    assert_eq!(
-        puts.len(),
-        4,
-        "three refusals, then one success, nothing after"
-    );
+    assert_eq!(puts.len(), 4, "three refusals, then one success, nothing after");
     assert!(puts.iter().all(|put| put.body == puts[0].body));
     assert_eq!(rule.num_calls(), 1, "the work is not repeated for a retry");
 }
@@ -423,12 +336,7 @@ async fn a_403_is_final() {
     receiver.script([Answer::Status(403)]);
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     let result = app.handle(e, deadline_in(LAMBDA_TIME)).await;
     assert!(
         matches!(result, Err(HandlerError::NotDelivered(DeliveryError::Refused(status))) if status == 403),
@@ -444,18 +352,10 @@ async fn a_hanging_response_url_is_given_up_in_time() {
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
     let lambda_deadline = deadline_in(Duration::from_secs(9));
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     let result = app.handle(e, lambda_deadline).await;
     assert!(
-        matches!(
-            result,
-            Err(HandlerError::NotDelivered(DeliveryError::OutOfTime { .. }))
-        ),
+        matches!(result, Err(HandlerError::NotDelivered(DeliveryError::OutOfTime { .. }))),
         "{result:?}"
     );
     // The last attempt is cut off at deliver_by (deadline - 5 s); returning
@@ -472,12 +372,7 @@ async fn with_under_5_s_left_the_response_is_still_attempted_once() {
     let receiver = Receiver::start().await;
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     app.handle(e, deadline_in(Duration::from_secs(3)))
         .await
         .expect("delivered late rather than never");
@@ -490,18 +385,10 @@ async fn a_url_outside_the_allowlist_is_never_contacted() {
     let elsewhere = Receiver::start().await;
     let rule = found(HLS_URL);
     let app = lookup_app(&rule, &receiver).await;
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &elsewhere.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &elsewhere.url());
     let result = app.handle(e, deadline_in(LAMBDA_TIME)).await;
     assert!(
-        matches!(
-            result,
-            Err(HandlerError::UrlRejected(UrlRejected::HostNotAllowed(_)))
-        ),
+        matches!(result, Err(HandlerError::UrlRejected(UrlRejected::HostNotAllowed(_)))),
         "{result:?}"
     );
     assert!(elsewhere.requests().is_empty());
@@ -513,18 +400,10 @@ async fn an_event_without_response_url_fails_the_invocation() {
     let receiver = Receiver::start().await;
     let (clients, fake_aws) = recording_clients().await;
     let app = app(clients, &receiver);
-    let mut e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let mut e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     e.as_object_mut().unwrap().remove("ResponseURL");
     let result = app.handle(e, deadline_in(LAMBDA_TIME)).await;
-    assert!(
-        matches!(result, Err(HandlerError::NoResponseUrl)),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(HandlerError::NoResponseUrl)), "{result:?}");
     assert!(fake_aws.requests().is_empty());
 }
 
@@ -533,12 +412,7 @@ async fn a_malformed_event_with_a_response_url_is_answered_failed() {
     let receiver = Receiver::start().await;
     let (clients, _) = recording_clients().await;
     let app = app(clients, &receiver);
-    let e = event(
-        "Explode",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Explode", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     let response = answer(&app, &receiver, e.clone()).await;
     assert_eq!(response["Status"], "FAILED");
     assert!(
@@ -555,12 +429,7 @@ async fn a_hanging_aws_call_ends_in_failed_at_least_5_s_before_the_deadline() {
     let hang = testkit::blackhole::start().await;
     let app = app(clients_at(&format!("http://{hang}")).await, &receiver);
     let lambda_deadline = deadline_in(Duration::from_secs(12));
-    let e = event(
-        "Create",
-        LOOKUP,
-        json!({"EndpointId": "ep"}),
-        &receiver.url(),
-    );
+    let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url());
     app.handle(e, lambda_deadline).await.expect("delivered");
     let arrived = Instant::now();
     let response = receiver.response(WAIT).await;
@@ -582,9 +451,7 @@ async fn service_timeout_brings_the_deadline_forward() {
         json!({"EndpointId": "ep", "ServiceTimeout": 9}),
         &receiver.url(),
     );
-    app.handle(e, deadline_in(LAMBDA_TIME))
-        .await
-        .expect("delivered");
+    app.handle(e, deadline_in(LAMBDA_TIME)).await.expect("delivered");
     let response = receiver.response(WAIT).await;
     assert_eq!(response["Status"], "FAILED");
     assert!(
@@ -602,17 +469,9 @@ async fn a_panic_in_a_kind_still_ends_in_failed() {
     let response = answer(
         &app,
         &receiver,
-        event(
-            "Create",
-            LOOKUP,
-            json!({"EndpointId": "ep"}),
-            &receiver.url(),
-        ),
+        event("Create", LOOKUP, json!({"EndpointId": "ep"}), &receiver.url()),
     )
     .await;
     assert_eq!(response["Status"], "FAILED");
-    assert_eq!(
-        reason(&response),
-        "internal error: the handler panicked: mock exploded"
-    );
+    assert_eq!(reason(&response), "internal error: the handler panicked: mock exploded");
 }

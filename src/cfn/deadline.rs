@@ -29,19 +29,12 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    pub fn new(
-        received: Instant,
-        lambda_deadline: Instant,
-        service_timeout: Option<Duration>,
-    ) -> Self {
+    pub fn new(received: Instant, lambda_deadline: Instant, service_timeout: Option<Duration>) -> Self {
         let deadline = match service_timeout {
             Some(timeout) => lambda_deadline.min(received + timeout),
             None => lambda_deadline,
         };
-        let deliver_by = deadline
-            .checked_sub(SAFETY_MARGIN)
-            .unwrap_or(received)
-            .max(received);
+        let deliver_by = deadline.checked_sub(SAFETY_MARGIN).unwrap_or(received).max(received);
         let available = deliver_by.saturating_duration_since(received);
         let reserve = (available / 3)
             .clamp(MIN_DELIVERY_RESERVE, MAX_DELIVERY_RESERVE)

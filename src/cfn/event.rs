@@ -35,12 +35,7 @@ impl ReplyIds {
     /// Whatever ids a malformed event still carries, so even its FAILED
     /// response reaches the right resource.
     pub fn salvage(raw: &Value) -> Self {
-        let text = |key: &str| {
-            raw.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let text = |key: &str| raw.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
         ReplyIds {
             stack_id: text("StackId"),
             request_id: text("RequestId"),
@@ -65,8 +60,8 @@ pub struct Invocation {
 impl Invocation {
     /// Parses the envelope; the error is a one-line Reason.
     pub fn parse(raw: &Value) -> Result<Self, String> {
-        let request: Request = serde_json::from_value(raw.clone())
-            .map_err(|err| format!("malformed custom-resource event: {err}"))?;
+        let request: Request =
+            serde_json::from_value(raw.clone()).map_err(|err| format!("malformed custom-resource event: {err}"))?;
         let (request_type, ids, resource_type, physical, properties, old) = match request {
             Request::Create(r) => (
                 RequestType::Create,
@@ -105,9 +100,7 @@ impl Invocation {
             resource_type,
             physical_resource_id: physical.filter(|id| !id.is_empty()),
             properties: object(properties, "ResourceProperties")?,
-            old_properties: old
-                .map(|value| object(value, "OldResourceProperties"))
-                .transpose()?,
+            old_properties: old.map(|value| object(value, "OldResourceProperties")).transpose()?,
         })
     }
 
@@ -130,9 +123,7 @@ impl Invocation {
             Value::Number(n) => n.as_u64()?,
             _ => return None,
         };
-        (1..=3600)
-            .contains(&seconds)
-            .then(|| Duration::from_secs(seconds))
+        (1..=3600).contains(&seconds).then(|| Duration::from_secs(seconds))
     }
 
     /// The stack's name, from `arn:aws:cloudformation:…:stack/<name>/<guid>`.
@@ -151,9 +142,7 @@ fn object(value: Value, field: &str) -> Result<Map<String, Value>, String> {
     match value {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
-        _ => Err(format!(
-            "malformed custom-resource event: {field} is not an object"
-        )),
+        _ => Err(format!("malformed custom-resource event: {field} is not an object")),
     }
 }
 
@@ -198,15 +187,9 @@ mod tests {
     #[test]
     fn kind_comes_from_resource_property_before_resource_type() {
         let mut raw = event("Create");
-        assert_eq!(
-            Invocation::parse(&raw).unwrap().kind_name(),
-            "MediaPackageEndPointUrl"
-        );
+        assert_eq!(Invocation::parse(&raw).unwrap().kind_name(), "MediaPackageEndPointUrl");
         raw["ResourceProperties"]["Resource"] = json!("MediaLiveInput");
-        assert_eq!(
-            Invocation::parse(&raw).unwrap().kind_name(),
-            "MediaLiveInput"
-        );
+        assert_eq!(Invocation::parse(&raw).unwrap().kind_name(), "MediaLiveInput");
     }
 
     #[test]

@@ -16,10 +16,7 @@ pub enum PropError {
     Missing { name: String },
 
     #[error("unknown property {name}{}", suggestion_text(.suggestion))]
-    Unknown {
-        name: String,
-        suggestion: Option<String>,
-    },
+    Unknown { name: String, suggestion: Option<String> },
 
     #[error("property {name} {problem}")]
     Invalid { name: String, problem: String },
@@ -84,8 +81,7 @@ pub fn closest<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Opti
     known
         .into_iter()
         .map(|candidate| {
-            let score =
-                strsim::normalized_damerau_levenshtein(&lower, &candidate.to_ascii_lowercase());
+            let score = strsim::normalized_damerau_levenshtein(&lower, &candidate.to_ascii_lowercase());
             (candidate, score)
         })
         .filter(|(_, score)| *score >= 0.6)
@@ -147,17 +143,12 @@ impl<'a> Props<'a> {
     }
 
     pub fn required_string(&self, name: &str) -> Result<String, PropError> {
-        self.string(name)?.ok_or_else(|| PropError::Missing {
-            name: name.to_owned(),
-        })
+        self.string(name)?
+            .ok_or_else(|| PropError::Missing { name: name.to_owned() })
     }
 
     /// A whole number within `range`, from `6` or `"6"`.
-    pub fn integer(
-        &self,
-        name: &str,
-        range: RangeInclusive<i64>,
-    ) -> Result<Option<i64>, PropError> {
+    pub fn integer(&self, name: &str, range: RangeInclusive<i64>) -> Result<Option<i64>, PropError> {
         let Some(value) = self.raw(name) else {
             return Ok(None);
         };
@@ -166,13 +157,7 @@ impl<'a> Props<'a> {
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
-        let expected = || {
-            format!(
-                "must be a whole number from {} to {}",
-                range.start(),
-                range.end()
-            )
-        };
+        let expected = || format!("must be a whole number from {} to {}", range.start(), range.end());
         match parsed {
             Some(n) if range.contains(&n) => Ok(Some(n)),
             _ => Err(PropError::invalid(
@@ -206,11 +191,7 @@ impl<'a> Props<'a> {
 
     /// One of `allowed`, matched without regard to case; returns the
     /// canonical spelling.
-    pub fn one_of(
-        &self,
-        name: &str,
-        allowed: &[&'static str],
-    ) -> Result<Option<&'static str>, PropError> {
+    pub fn one_of(&self, name: &str, allowed: &[&'static str]) -> Result<Option<&'static str>, PropError> {
         let Some(text) = self.string(name)? else {
             return Ok(None);
         };
@@ -223,11 +204,7 @@ impl<'a> Props<'a> {
                 let value = Value::String(text);
                 PropError::invalid(
                     name,
-                    format!(
-                        "must be one of {}, got {}",
-                        allowed.join(", "),
-                        quote(name, &value)
-                    ),
+                    format!("must be one of {}, got {}", allowed.join(", "), quote(name, &value)),
                 )
             })
     }
@@ -249,10 +226,7 @@ impl<'a> Props<'a> {
                 })
                 .collect::<Result<_, _>>()?,
             _ => {
-                return Err(PropError::invalid(
-                    name,
-                    "must be a list or a comma-separated string",
-                ));
+                return Err(PropError::invalid(name, "must be a list or a comma-separated string"));
             }
         };
         let items: Vec<String> = items.into_iter().filter(|item| !item.is_empty()).collect();
@@ -278,23 +252,13 @@ mod tests {
         assert_eq!(p.integer("C", 1..=10), Ok(Some(7)));
         assert_eq!(p.integer("Missing", 1..=10), Ok(None));
         let err = p.integer("D", 1..=10).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            r#"property D must be a whole number from 1 to 10, got "six""#
-        );
-        assert!(
-            p.integer("E", 1..=10)
-                .unwrap_err()
-                .to_string()
-                .contains("from 1 to 10")
-        );
+        assert_eq!(err, r#"property D must be a whole number from 1 to 10, got "six""#);
+        assert!(p.integer("E", 1..=10).unwrap_err().to_string().contains("from 1 to 10"));
     }
 
     #[test]
     fn booleans_accept_every_cloudformation_spelling() {
-        let map = props(
-            json!({"a": true, "b": "false", "c": "Yes", "d": "NO", "e": "TRUE", "f": "maybe"}),
-        );
+        let map = props(json!({"a": true, "b": "false", "c": "Yes", "d": "NO", "e": "TRUE", "f": "maybe"}));
         let p = Props::new(&map);
         assert_eq!(p.boolean("a"), Ok(Some(true)));
         assert_eq!(p.boolean("b"), Ok(Some(false)));
@@ -312,9 +276,7 @@ mod tests {
         assert!(!p.has("Other"));
         assert_eq!(
             p.required_string("Name"),
-            Err(PropError::Missing {
-                name: "Name".into()
-            })
+            Err(PropError::Missing { name: "Name".into() })
         );
     }
 
@@ -343,20 +305,13 @@ mod tests {
         let map = props(json!({"P": "hd-720P", "Q": "4K"}));
         let p = Props::new(&map);
         assert_eq!(p.one_of("P", &["HD-1080p", "HD-720p"]), Ok(Some("HD-720p")));
-        let err = p
-            .one_of("Q", &["HD-1080p", "HD-720p"])
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            r#"property Q must be one of HD-1080p, HD-720p, got "4K""#
-        );
+        let err = p.one_of("Q", &["HD-1080p", "HD-720p"]).unwrap_err().to_string();
+        assert_eq!(err, r#"property Q must be one of HD-1080p, HD-720p, got "4K""#);
     }
 
     #[test]
     fn secret_values_never_appear_in_errors() {
-        let map =
-            props(json!({"PriPass": ["hunter2"], "SecPassword": "hunter2", "CdnSecret": "x"}));
+        let map = props(json!({"PriPass": ["hunter2"], "SecPassword": "hunter2", "CdnSecret": "x"}));
         let p = Props::new(&map);
         assert!(
             !p.integer("SecPassword", 0..=1)

@@ -50,24 +50,12 @@ pub struct ResponseBody {
 }
 
 impl ResponseBody {
-    pub fn success(
-        ids: &ReplyIds,
-        physical_id: String,
-        data: BTreeMap<String, String>,
-        no_echo: bool,
-    ) -> Self {
+    pub fn success(ids: &ReplyIds, physical_id: String, data: BTreeMap<String, String>, no_echo: bool) -> Self {
         Self::new(Status::Success, "OK", ids, physical_id, data, no_echo)
     }
 
     pub fn failed(ids: &ReplyIds, physical_id: String, reason: &str) -> Self {
-        Self::new(
-            Status::Failed,
-            reason,
-            ids,
-            physical_id,
-            BTreeMap::new(),
-            false,
-        )
+        Self::new(Status::Failed, reason, ids, physical_id, BTreeMap::new(), false)
     }
 
     fn new(
@@ -102,9 +90,7 @@ impl ResponseBody {
         if self.physical_resource_id.len() > MAX_PHYSICAL_ID_BYTES {
             let len = self.physical_resource_id.len();
             self.status = Status::Failed;
-            self.reason = format!(
-                "physical resource id of {len} bytes exceeds the {MAX_PHYSICAL_ID_BYTES}-byte limit"
-            );
+            self.reason = format!("physical resource id of {len} bytes exceeds the {MAX_PHYSICAL_ID_BYTES}-byte limit");
             truncate_to(&mut self.physical_resource_id, MAX_PHYSICAL_ID_BYTES);
             self.data.clear();
         }
@@ -135,9 +121,7 @@ impl ResponseBody {
         }
         let data_bytes: usize = self.data.iter().map(|(k, v)| k.len() + v.len()).sum();
         self.status = Status::Failed;
-        self.reason = format!(
-            "response Data of {data_bytes} bytes exceeds the {MAX_BODY_BYTES}-byte response limit"
-        );
+        self.reason = format!("response Data of {data_bytes} bytes exceeds the {MAX_BODY_BYTES}-byte response limit");
         self.data.clear();
         self.no_echo = false;
         serialize(&self)
@@ -152,10 +136,7 @@ fn serialize(body: &ResponseBody) -> Vec<u8> {
 /// A one-line Reason: control characters become spaces, runs of spaces
 /// collapse, and an empty cause still says something.
 pub fn sanitize_reason(reason: &str) -> String {
-    let cleaned: String = reason
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let cleaned: String = reason.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() {
         "unknown error (no cause was reported)".to_owned()
@@ -210,10 +191,7 @@ mod tests {
     #[test]
     fn reasons_are_one_line_and_never_empty() {
         assert_eq!(sanitize_reason("a\nb\r\n\tc\u{7}"), "a b c");
-        assert_eq!(
-            sanitize_reason(" \n "),
-            "unknown error (no cause was reported)"
-        );
+        assert_eq!(sanitize_reason(" \n "), "unknown error (no cause was reported)");
         let body = decode(&ResponseBody::failed(&ids(), String::new(), "").encode());
         assert!(!body["Reason"].as_str().unwrap().is_empty());
     }
@@ -234,11 +212,7 @@ mod tests {
         assert!(body.len() <= MAX_BODY_BYTES, "{}", body.len());
         let reason = decode(&body)["Reason"].as_str().unwrap().to_owned();
         assert!(reason.ends_with('…'));
-        assert!(
-            reason.len() > 3000,
-            "keeps as much as fits: {}",
-            reason.len()
-        );
+        assert!(reason.len() > 3000, "keeps as much as fits: {}", reason.len());
     }
 
     #[test]
@@ -250,28 +224,19 @@ mod tests {
 
     #[test]
     fn oversized_data_turns_into_a_failure_that_keeps_the_id() {
-        let data = (0..100)
-            .map(|i| (format!("Key{i}"), "v".repeat(100)))
-            .collect();
+        let data = (0..100).map(|i| (format!("Key{i}"), "v".repeat(100))).collect();
         let body = ResponseBody::success(&ids(), "made-1".into(), data, true).encode();
         assert!(body.len() <= MAX_BODY_BYTES);
         let body = decode(&body);
         assert_eq!(body["Status"], "FAILED");
         assert_eq!(body["PhysicalResourceId"], "made-1");
-        assert!(
-            body["Reason"]
-                .as_str()
-                .unwrap()
-                .contains("exceeds the 4096-byte")
-        );
+        assert!(body["Reason"].as_str().unwrap().contains("exceeds the 4096-byte"));
         assert_eq!(body["Data"], serde_json::json!({}));
     }
 
     #[test]
     fn oversized_physical_id_is_refused() {
-        let body = decode(
-            &ResponseBody::success(&ids(), "x".repeat(2000), BTreeMap::new(), false).encode(),
-        );
+        let body = decode(&ResponseBody::success(&ids(), "x".repeat(2000), BTreeMap::new(), false).encode());
         assert_eq!(body["Status"], "FAILED");
         assert_eq!(
             body["PhysicalResourceId"].as_str().unwrap().len(),

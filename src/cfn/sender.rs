@@ -52,9 +52,7 @@ pub enum UrlRejected {
     Unparsable,
     #[error("ResponseURL host {0} is neither an AWS host nor listed in {ALLOWED_HOSTS_ENV}")]
     HostNotAllowed(String),
-    #[error(
-        "ResponseURL {0} must use https (plain http only for hosts listed in {ALLOWED_HOSTS_ENV})"
-    )]
+    #[error("ResponseURL {0} must use https (plain http only for hosts listed in {ALLOWED_HOSTS_ENV})")]
     NotHttps(String),
     #[error("ResponseURL must not carry credentials")]
     Credentials,
@@ -96,19 +94,14 @@ impl Allowlist {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UrlRejected::Credentials);
         }
-        let host = url
-            .host_str()
-            .ok_or(UrlRejected::Unparsable)?
-            .to_ascii_lowercase();
+        let host = url.host_str().ok_or(UrlRejected::Unparsable)?.to_ascii_lowercase();
         let listed = self.extra.iter().any(|entry| {
             entry == &host
                 || url
                     .port_or_known_default()
                     .is_some_and(|port| *entry == format!("{host}:{port}"))
         });
-        let aws = AWS_HOST_SUFFIXES
-            .iter()
-            .any(|suffix| host.ends_with(suffix));
+        let aws = AWS_HOST_SUFFIXES.iter().any(|suffix| host.ends_with(suffix));
         match url.scheme() {
             "https" if aws || listed => Ok(ResponseUrl(url)),
             "http" if listed => Ok(ResponseUrl(url)),
@@ -139,12 +132,7 @@ impl Sender {
     /// Returns the number of attempts it took. The first attempt is made
     /// even when `deliver_by` has already passed: a late answer still beats
     /// a stack that waits an hour for one.
-    pub async fn deliver(
-        &self,
-        url: &ResponseUrl,
-        body: Vec<u8>,
-        deliver_by: Instant,
-    ) -> Result<u32, DeliveryError> {
+    pub async fn deliver(&self, url: &ResponseUrl, body: Vec<u8>, deliver_by: Instant) -> Result<u32, DeliveryError> {
         let mut attempts = 0;
         let mut last = String::from("no attempt was made");
         loop {
@@ -169,8 +157,7 @@ impl Sender {
             match attempt {
                 Ok(response) if response.status().is_success() => return Ok(attempts),
                 Ok(response)
-                    if response.status() == StatusCode::TOO_MANY_REQUESTS
-                        || response.status().is_server_error() =>
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS || response.status().is_server_error() =>
                 {
                     last = format!("HTTP {}", response.status());
                 }
@@ -214,9 +201,7 @@ fn describe(err: &reqwest::Error) -> String {
 
 /// Full jitter: a random pause up to an exponentially growing cap.
 fn backoff(attempt: u32) -> Duration {
-    let ceiling = BACKOFF_BASE
-        .saturating_mul(1 << attempt.min(8))
-        .min(BACKOFF_CAP);
+    let ceiling = BACKOFF_BASE.saturating_mul(1 << attempt.min(8)).min(BACKOFF_CAP);
     let fraction = getrandom::u32().unwrap_or(u32::MAX / 2) as f64 / u32::MAX as f64;
     ceiling.mul_f64(fraction).max(Duration::from_millis(10))
 }
@@ -229,11 +214,7 @@ mod tests {
     fn aws_hosts_over_https_are_accepted() {
         let allow = Allowlist::default();
         assert!(allow.check("https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/a?X-Amz-Signature=1").is_ok());
-        assert!(
-            allow
-                .check("https://bucket.s3.cn-north-1.amazonaws.com.cn/a")
-                .is_ok()
-        );
+        assert!(allow.check("https://bucket.s3.cn-north-1.amazonaws.com.cn/a").is_ok());
     }
 
     #[test]
@@ -244,9 +225,7 @@ mod tests {
             UrlRejected::HostNotAllowed("evil.example.com".into())
         );
         assert_eq!(
-            allow
-                .check("https://amazonaws.com.evil.example/a")
-                .unwrap_err(),
+            allow.check("https://amazonaws.com.evil.example/a").unwrap_err(),
             UrlRejected::HostNotAllowed("amazonaws.com.evil.example".into())
         );
         assert!(matches!(
@@ -261,10 +240,7 @@ mod tests {
             allow.check("https://u:p@s3.amazonaws.com/a").unwrap_err(),
             UrlRejected::Credentials
         );
-        assert_eq!(
-            allow.check("not a url").unwrap_err(),
-            UrlRejected::Unparsable
-        );
+        assert_eq!(allow.check("not a url").unwrap_err(), UrlRejected::Unparsable);
     }
 
     #[test]
@@ -279,9 +255,7 @@ mod tests {
     #[test]
     fn display_hides_the_signature() {
         let url = Allowlist::default()
-            .check(
-                "https://b.s3.amazonaws.com/stack/req?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA",
-            )
+            .check("https://b.s3.amazonaws.com/stack/req?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA")
             .unwrap();
         assert_eq!(url.to_string(), "https://b.s3.amazonaws.com/stack/req");
     }

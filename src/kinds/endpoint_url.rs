@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
+use aws_sdk_mediapackage::types::CmafPackage;
 use reqwest::Url;
 
 use super::{Outcome, Request, Resource};
@@ -37,12 +37,8 @@ impl Resource for EndpointUrl {
             .send()
             .await
             .map_err(aws_error("DescribeOriginEndpoint"))?;
-        let url = playback_url(&endpoint).ok_or_else(|| {
-            Error::Unexpected(format!(
-                "origin endpoint {} has no playback URL",
-                spec.endpoint_id
-            ))
-        })?;
+        let url = playback_url(endpoint.url(), endpoint.cmaf_package())
+            .ok_or_else(|| Error::Unexpected(format!("origin endpoint {} has no playback URL", spec.endpoint_id)))?;
         Ok(Outcome::new(&spec.endpoint_id).with_data(url_data(url)?))
     }
 
@@ -57,33 +53,25 @@ impl Resource for EndpointUrl {
         Self::create(aws, req, new).await
     }
 
-    async fn delete(
-        _aws: &Clients,
-        _req: &Request,
-        _physical_id: &str,
-        _spec: Option<&Spec>,
-    ) -> Result<(), Error> {
+    async fn delete(_aws: &Clients, _req: &Request, _physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         Ok(())
     }
 }
 
 /// The endpoint's URL; for CMAF, its first HLS manifest's.
-pub fn playback_url(endpoint: &DescribeOriginEndpointOutput) -> Option<&str> {
-    let cmaf_url = endpoint
-        .cmaf_package()
+pub fn playback_url<'a>(endpoint_url: Option<&'a str>, cmaf: Option<&'a CmafPackage>) -> Option<&'a str> {
+    let manifest_url = cmaf
         .and_then(|cmaf| cmaf.hls_manifests().first())
-        .and_then(|manifest| manifest.url());
-    cmaf_url.or(endpoint.url()).filter(|url| !url.is_empty())
+        .and_then(|manifest| manifest.url())
+        .filter(|url| !url.is_empty());
+    manifest_url.or(endpoint_url).filter(|url| !url.is_empty())
 }
 
 /// `Url`, `DomainName`, `Path` and `Manifest` (the path without its
 /// leading `/out/v1`, for building CDN URLs).
 pub fn url_data(url: &str) -> Result<BTreeMap<String, String>, Error> {
-    let parsed = Url::parse(url).map_err(|err| {
-        Error::Unexpected(format!(
-            "MediaPackage returned an unusable URL {url:?}: {err}"
-        ))
-    })?;
+    let parsed = Url::parse(url)
+        .map_err(|err| Error::Unexpected(format!("MediaPackage returned an unusable URL {url:?}: {err}")))?;
     let path = parsed.path().to_owned();
     let manifest = path.strip_prefix("/out/v1").unwrap_or(&path).to_owned();
     Ok(BTreeMap::from([
@@ -100,17 +88,17 @@ pub fn url_data(url: &str) -> Result<BTreeMap<String, String>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_mediapackage::types::{CmafPackage, HlsManifest};
+    use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
+    use aws_sdk_mediapackage::types::HlsManifest;
+
+    fn playback(endpoint: &DescribeOriginEndpointOutput) -> Option<&str> {
+        playback_url(endpoint.url(), endpoint.cmaf_package())
+    }
 
     #[test]
     fn url_is_split_for_the_cdn() {
-        let data =
-            url_data("https://abc123.mediapackage.eu-west-1.amazonaws.com/out/v1/0f1e/index.m3u8")
-                .unwrap();
-        assert_eq!(
-            data["DomainName"],
-            "abc123.mediapackage.eu-west-1.amazonaws.com"
-        );
+        let data = url_data("https://abc123.mediapackage.eu-west-1.amazonaws.com/out/v1/0f1e/index.m3u8").unwrap();
+        assert_eq!(data["DomainName"], "abc123.mediapackage.eu-west-1.amazonaws.com");
         assert_eq!(data["Path"], "/out/v1/0f1e/index.m3u8");
         assert_eq!(data["Manifest"], "/0f1e/index.m3u8");
         assert_eq!(
@@ -125,28 +113,18 @@ mod tests {
             .url("")
             .cmaf_package(
                 CmafPackage::builder()
-                    .hls_manifests(
-                        HlsManifest::builder()
-                            .id("a")
-                            .url("https://h/out/v1/x/a.m3u8")
-                            .build(),
-                    )
-                    .hls_manifests(
-                        HlsManifest::builder()
-                            .id("b")
-                            .url("https://h/out/v1/x/b.m3u8")
-                            .build(),
-                    )
+                    .hls_manifests(HlsManifest::builder().id("a").url("https://h/out/v1/x/a.m3u8").build())
+                    .hls_manifests(HlsManifest::builder().id("b").url("https://h/out/v1/x/b.m3u8").build())
                     .build(),
             )
             .build();
-        assert_eq!(playback_url(&endpoint), Some("https://h/out/v1/x/a.m3u8"));
+        assert_eq!(playback(&endpoint), Some("https://h/out/v1/x/a.m3u8"));
         let plain = DescribeOriginEndpointOutput::builder()
             .url("https://h/out/v1/y/index.mpd")
             .build();
-        assert_eq!(playback_url(&plain), Some("https://h/out/v1/y/index.mpd"));
+        assert_eq!(playback(&plain), Some("https://h/out/v1/y/index.mpd"));
         assert_eq!(
-            playback_url(&DescribeOriginEndpointOutput::builder().url("").build()),
+            playback(&DescribeOriginEndpointOutput::builder().url("").build()),
             None
         );
     }

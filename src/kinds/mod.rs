@@ -1,9 +1,13 @@
 //! Resource kinds. Each lives in its own module behind [`Resource`]; the
 //! registry maps the kind's name to it.
 
+mod cdn_secret;
 mod endpoint_url;
+mod mediapackage_channel;
+mod mediapackage_endpoint;
+mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -14,7 +18,10 @@ use crate::cfn::event::{Invocation, RequestType};
 use crate::cfn::props::{PropError, Props};
 use crate::error::Error;
 
+pub use cdn_secret::{CdnSecret, SECRET_KEY};
 pub use endpoint_url::{EndpointUrl, url_data};
+pub use mediapackage_channel::Channel as MediaPackageChannel;
+pub use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
 
 /// What a successful Create or Update reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,11 +81,44 @@ impl Request {
     }
 
     pub fn created(&self) -> Option<String> {
-        self.created
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.created.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    /// Tags that mark a resource as made by this stack resource. A Create
+    /// delivered twice (Lambda retries) finds its own resource by them and
+    /// adopts it; a resource without them belongs to someone else.
+    pub fn ownership_tags(&self) -> HashMap<String, String> {
+        HashMap::from([
+            (STACK_ID_TAG.to_owned(), self.stack_id.clone()),
+            (LOGICAL_ID_TAG.to_owned(), self.logical_id.clone()),
+        ])
+    }
+
+    /// Whether `tags` carry this stack resource's ownership tags.
+    pub fn owns<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+        let (mut stack, mut logical) = (false, false);
+        for (key, value) in tags {
+            stack |= key == STACK_ID_TAG && value == self.stack_id;
+            logical |= key == LOGICAL_ID_TAG && value == self.logical_id;
+        }
+        stack && logical
+    }
+
+    /// The error for a resource that exists but is not this stack resource's.
+    pub fn not_ours(&self, what: &str) -> Error {
+        Error::Conflict(format!(
+            "{what} already exists and was not created by {} of this stack; choose another name or remove it",
+            self.logical_id
+        ))
+    }
+}
+
+pub const STACK_ID_TAG: &str = "livestream:stack-id";
+pub const LOGICAL_ID_TAG: &str = "livestream:logical-id";
+
+/// `owns` input from a service's tag map.
+pub fn tag_pairs(tags: Option<&HashMap<String, String>>) -> impl Iterator<Item = (&str, &str)> {
+    tags.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// One resource kind.
@@ -93,11 +133,7 @@ pub trait Resource {
     /// Validates the properties; runs before any AWS call.
     fn parse(props: Props<'_>) -> Result<Self::Spec, PropError>;
 
-    fn create(
-        aws: &Clients,
-        req: &Request,
-        spec: &Self::Spec,
-    ) -> impl Future<Output = Result<Outcome, Error>> + Send;
+    fn create(aws: &Clients, req: &Request, spec: &Self::Spec) -> impl Future<Output = Result<Outcome, Error>> + Send;
 
     /// `old` is `None` when the old properties no longer validate.
     fn update(
@@ -119,44 +155,36 @@ pub trait Resource {
 }
 
 /// The names of every kind this handler serves.
-pub const KNOWN: &[&str] = &[EndpointUrl::NAME];
+pub const KNOWN: &[&str] = &[
+    MediaPackageChannel::NAME,
+    MediaPackageEndPoint::NAME,
+    EndpointUrl::NAME,
+    CdnSecret::NAME,
+];
 
 pub fn is_known(name: &str) -> bool {
     KNOWN.contains(&name)
 }
 
 /// Runs the request against the kind named `name`, which must be known.
-pub async fn perform(
-    name: &str,
-    aws: &Clients,
-    req: &Request,
-    invocation: &Invocation,
-) -> Result<Outcome, Error> {
+pub async fn perform(name: &str, aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
     match name {
+        MediaPackageChannel::NAME => run::<MediaPackageChannel>(aws, req, invocation).await,
+        MediaPackageEndPoint::NAME => run::<MediaPackageEndPoint>(aws, req, invocation).await,
         EndpointUrl::NAME => run::<EndpointUrl>(aws, req, invocation).await,
-        other => Err(Error::Unexpected(format!(
-            "resource kind {other} has no handler"
-        ))),
+        CdnSecret::NAME => run::<CdnSecret>(aws, req, invocation).await,
+        other => Err(Error::Unexpected(format!("resource kind {other} has no handler"))),
     }
 }
 
-fn parse<R: Resource>(
-    properties: &serde_json::Map<String, serde_json::Value>,
-) -> Result<R::Spec, PropError> {
+fn parse<R: Resource>(properties: &serde_json::Map<String, serde_json::Value>) -> Result<R::Spec, PropError> {
     let props = Props::new(properties);
     props.check_known(R::PROPERTIES)?;
     R::parse(props)
 }
 
-async fn run<R: Resource>(
-    aws: &Clients,
-    req: &Request,
-    invocation: &Invocation,
-) -> Result<Outcome, Error> {
-    let physical_id = invocation
-        .physical_resource_id
-        .as_deref()
-        .unwrap_or_default();
+async fn run<R: Resource>(aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
+    let physical_id = invocation.physical_resource_id.as_deref().unwrap_or_default();
     match invocation.request_type {
         RequestType::Create => {
             let spec = parse::<R>(&invocation.properties)?;
@@ -164,10 +192,7 @@ async fn run<R: Resource>(
         }
         RequestType::Update => {
             let new = parse::<R>(&invocation.properties)?;
-            let old = invocation
-                .old_properties
-                .as_ref()
-                .and_then(|old| parse::<R>(old).ok());
+            let old = invocation.old_properties.as_ref().and_then(|old| parse::<R>(old).ok());
             R::update(aws, req, physical_id, old.as_ref(), &new).await
         }
         RequestType::Delete => {

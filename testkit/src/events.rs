@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
-pub const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/live-test/5b6f3f40-0c1e-11ef-9a4c-0a1b2c3d4e5f";
+pub const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/live-test/5b6f3f40-0c1e-11ef-9a4c-0a1b2c3d4e5f";
 
 /// A name no other test in this process uses (tests share one emulator).
 pub fn unique(prefix: &str) -> String {
@@ -20,8 +21,7 @@ pub fn unique(prefix: &str) -> String {
 /// `OldResourceProperties`) for Update and Delete with [`with`].
 pub fn event(request_type: &str, kind: &str, properties: Value, response_url: &str) -> Value {
     let mut properties = properties;
-    properties["ServiceToken"] =
-        json!("arn:aws:lambda:us-east-1:123456789012:function:livestream-resources");
+    properties["ServiceToken"] = json!("arn:aws:lambda:us-east-1:123456789012:function:livestream-resources");
     json!({
         "RequestType": request_type,
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:livestream-resources",

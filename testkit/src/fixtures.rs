@@ -1,8 +1,6 @@
 //! Resources the tests and the local run create in the emulator.
 
-use aws_sdk_mediapackage::types::{
-    CmafPackageCreateOrUpdateParameters, HlsManifestCreateOrUpdateParameters,
-};
+use aws_sdk_mediapackage::types::{CmafPackageCreateOrUpdateParameters, HlsManifestCreateOrUpdateParameters};
 
 /// A MediaPackage channel `<name>` with a CMAF endpoint `<name>-cmaf`
 /// (one HLS manifest, as the stack makes them); returns the endpoint id.

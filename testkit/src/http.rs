@@ -36,21 +36,17 @@ impl Recorded {
 }
 
 pub type Reply = Response<Full<Bytes>>;
-pub type Handler =
-    Arc<dyn Fn(Recorded) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
+pub type Handler = Arc<dyn Fn(Recorded) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
 
 pub fn reply(status: u16, body: impl Into<Bytes>) -> Reply {
     let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() =
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response
 }
 
 /// Serves `handler` on a fresh loopback port until the runtime ends.
 pub async fn serve(handler: Handler) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binding a loopback port");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a loopback port");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -60,18 +56,10 @@ pub async fn serve(handler: Handler) -> SocketAddr {
                     let handler = Arc::clone(&handler);
                     async move {
                         let (parts, body) = request.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|c| c.to_bytes())
-                            .unwrap_or_default();
+                        let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
                         let recorded = Recorded {
                             method: parts.method,
-                            target: parts
-                                .uri
-                                .path_and_query()
-                                .map(|pq| pq.to_string())
-                                .unwrap_or_default(),
+                            target: parts.uri.path_and_query().map(|pq| pq.to_string()).unwrap_or_default(),
                             headers: parts.headers,
                             body,
                         };

@@ -28,10 +28,7 @@ impl LambdaProcess {
             .env("AWS_LAMBDA_FUNCTION_NAME", "livestream-resources")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                "/aws/lambda/livestream-resources",
-            )
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/livestream-resources")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -49,20 +46,10 @@ impl LambdaProcess {
             .unwrap_or_else(|err| panic!("starting {}: {err}", binary.display()));
         let lines = Arc::new(Mutex::new(Vec::new()));
         let readers = vec![
-            collect(
-                child.stdout.take().expect("piped stdout"),
-                Arc::clone(&lines),
-            ),
-            collect(
-                child.stderr.take().expect("piped stderr"),
-                Arc::clone(&lines),
-            ),
+            collect(child.stdout.take().expect("piped stdout"), Arc::clone(&lines)),
+            collect(child.stderr.take().expect("piped stderr"), Arc::clone(&lines)),
         ];
-        LambdaProcess {
-            child,
-            lines,
-            readers,
-        }
+        LambdaProcess { child, lines, readers }
     }
 
     /// Stops the process and returns everything it printed.
@@ -75,10 +62,7 @@ impl LambdaProcess {
     }
 }
 
-fn collect(
-    stream: impl AsyncRead + Unpin + Send + 'static,
-    lines: Arc<Mutex<Vec<String>>>,
-) -> JoinHandle<()> {
+fn collect(stream: impl AsyncRead + Unpin + Send + 'static, lines: Arc<Mutex<Vec<String>>>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut reader = BufReader::new(stream).lines();
         while let Ok(Some(line)) = reader.next_line().await {

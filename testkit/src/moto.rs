@@ -87,9 +87,7 @@ fn wait_until_listening(child: &mut Child, port: u16) {
             if let Some(mut pipe) = child.stderr.take() {
                 let _ = pipe.read_to_string(&mut stderr);
             }
-            panic!(
-                "moto exited during start-up ({status}); is moto[server] installed in the venv?\n{stderr}"
-            );
+            panic!("moto exited during start-up ({status}); is moto[server] installed in the venv?\n{stderr}");
         }
         assert!(
             started.elapsed() < STARTUP_LIMIT,
@@ -105,9 +103,7 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "testing", "testing", None, None, "testkit",
-        ))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "testkit"))
         .load()
         .await
 }

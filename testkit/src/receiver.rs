@@ -67,11 +67,7 @@ impl Receiver {
 
     /// The next answers, in order; 200 once they run out.
     pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
-        self.state
-            .lock()
-            .expect("receiver state")
-            .script
-            .extend(answers);
+        self.state.lock().expect("receiver state").script.extend(answers);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {

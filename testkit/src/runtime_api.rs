@@ -50,11 +50,7 @@ impl RuntimeApi {
             Box::pin(async move { route(request, &state, &arrived).await })
         });
         let addr = http::serve(handler).await;
-        RuntimeApi {
-            addr,
-            state,
-            arrived,
-        }
+        RuntimeApi { addr, state, arrived }
     }
 
     /// For `AWS_LAMBDA_RUNTIME_API`.
@@ -91,11 +87,7 @@ impl RuntimeApi {
 }
 
 async fn route(request: Recorded, state: &Mutex<State>, arrived: &Notify) -> Reply {
-    let path = request
-        .target
-        .strip_prefix(PREFIX)
-        .unwrap_or_default()
-        .to_owned();
+    let path = request.target.strip_prefix(PREFIX).unwrap_or_default().to_owned();
     if path == "invocation/next" {
         return next(state, arrived).await;
     }
@@ -132,11 +124,7 @@ async fn next(state: &Mutex<State>, arrived: &Notify) -> Reply {
                 headers.insert(name, value.parse().expect("header value"));
             };
             set(headers, "lambda-runtime-aws-request-id", pending.id);
-            set(
-                headers,
-                "lambda-runtime-deadline-ms",
-                pending.deadline_ms.to_string(),
-            );
+            set(headers, "lambda-runtime-deadline-ms", pending.deadline_ms.to_string());
             set(
                 headers,
                 "lambda-runtime-invoked-function-arn",

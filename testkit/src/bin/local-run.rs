@@ -45,14 +45,13 @@ async fn main() -> ExitCode {
         ],
     );
 
-    let mut event: Value =
-        match std::fs::read_to_string(root.join(EVENT)).map(|text| serde_json::from_str(&text)) {
-            Ok(Ok(event)) => event,
-            _ => {
-                eprintln!("{EVENT} is missing or not JSON");
-                return ExitCode::FAILURE;
-            }
-        };
+    let mut event: Value = match std::fs::read_to_string(root.join(EVENT)).map(|text| serde_json::from_str(&text)) {
+        Ok(Ok(event)) => event,
+        _ => {
+            eprintln!("{EVENT} is missing or not JSON");
+            return ExitCode::FAILURE;
+        }
+    };
     event["ResponseURL"] = json!(receiver.url());
     event["ResourceProperties"]["EndpointId"] = json!(endpoint);
     eprintln!("invoking {} with {EVENT}", binary.display());
@@ -64,10 +63,7 @@ async fn main() -> ExitCode {
         eprintln!("  {line}");
     }
     println!("\nresponse PUT to the ResponseURL:");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&response).unwrap_or_default()
-    );
+    println!("{}", serde_json::to_string_pretty(&response).unwrap_or_default());
     if response["Status"] == "SUCCESS" {
         ExitCode::SUCCESS
     } else {

@@ -34,10 +34,7 @@ async fn main() -> std::io::Result<()> {
                         .unwrap_or_default();
                     let _guard = printed.lock().await;
                     match serde_json::from_slice::<serde_json::Value>(&body) {
-                        Ok(json) => println!(
-                            "{}",
-                            serde_json::to_string_pretty(&json).unwrap_or_default()
-                        ),
+                        Ok(json) => println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default()),
                         Err(_) => println!("{}", String::from_utf8_lossy(&body)),
                     }
                     Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))

@@ -1,0 +1,173 @@
+//! `MediaPackageChannel`: a MediaPackage (v1) channel, the ingest point the
+//! MediaLive channel pushes to.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_mediapackage::types::HlsIngest;
+
+use super::validate;
+use super::{Outcome, Request, Resource, tag_pairs};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props};
+use crate::error::{Error, aws_error};
+
+pub struct Channel;
+
+pub struct Spec {
+    channel_id: String,
+    description: Option<String>,
+}
+
+impl Resource for Channel {
+    const NAME: &'static str = "MediaPackageChannel";
+    const PROPERTIES: &'static [&'static str] = &["ChannelId", "Description"];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        let channel_id = props.required_string("ChannelId")?;
+        validate::media_id("ChannelId", &channel_id)?;
+        let description = props.string("Description")?;
+        if let Some(description) = &description {
+            validate::text("Description", description, 1000)?;
+        }
+        Ok(Spec {
+            channel_id,
+            description,
+        })
+    }
+
+    async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        ensure(aws, req, spec).await
+    }
+
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        _old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        if new.channel_id != physical_id {
+            // A new id is a new channel; CloudFormation deletes the old one
+            // once this answer names the new one.
+            return ensure(aws, req, new).await;
+        }
+        let updated = aws
+            .mediapackage
+            .update_channel()
+            .id(physical_id)
+            .description(new.description.clone().unwrap_or_default())
+            .send()
+            .await
+            .map_err(aws_error("UpdateChannel"))?;
+        Ok(outcome(physical_id, updated.arn(), updated.hls_ingest()))
+    }
+
+    async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        // The service refuses to delete a channel that still has endpoints.
+        for endpoint in endpoints_of(aws, physical_id).await? {
+            ignore_not_found(
+                aws.mediapackage
+                    .delete_origin_endpoint()
+                    .id(&endpoint)
+                    .send()
+                    .await
+                    .map_err(aws_error("DeleteOriginEndpoint")),
+            )?;
+            tracing::info!(endpoint = %endpoint, "deleted origin endpoint of the channel");
+        }
+        ignore_not_found(
+            aws.mediapackage
+                .delete_channel()
+                .id(physical_id)
+                .send()
+                .await
+                .map_err(aws_error("DeleteChannel")),
+        )
+    }
+}
+
+/// The channel of `spec`: adopted when this stack resource made it already
+/// (a repeated Create), created when absent, refused when someone else's.
+async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+    let what = || format!("MediaPackage channel {}", spec.channel_id);
+    match aws
+        .mediapackage
+        .describe_channel()
+        .id(&spec.channel_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeChannel"))
+    {
+        Ok(existing) if req.owns(tag_pairs(existing.tags())) => {
+            tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
+            return Ok(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest()));
+        }
+        Ok(_) => return Err(req.not_ours(&what())),
+        Err(err) if err.is_not_found() => {}
+        Err(err) => return Err(err),
+    }
+    let created = aws
+        .mediapackage
+        .create_channel()
+        .id(&spec.channel_id)
+        .set_description(spec.description.clone())
+        .set_tags(Some(req.ownership_tags()))
+        .send()
+        .await
+        .map_err(aws_error("CreateChannel"))?;
+    req.record_created(&spec.channel_id);
+    tracing::info!(channel = %spec.channel_id, "created MediaPackage channel");
+    Ok(outcome(&spec.channel_id, created.arn(), created.hls_ingest()))
+}
+
+fn outcome(channel_id: &str, arn: Option<&str>, ingest: Option<&HlsIngest>) -> Outcome {
+    let endpoints = ingest.map(HlsIngest::ingest_endpoints).unwrap_or_default();
+    let url = |i: usize| endpoints.get(i).and_then(|e| e.url()).unwrap_or_default().to_owned();
+    let user = |i: usize| {
+        endpoints
+            .get(i)
+            .and_then(|e| e.username())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Outcome::new(channel_id).with_data(BTreeMap::from([
+        ("Arn".to_owned(), arn.unwrap_or_default().to_owned()),
+        ("ChannelId".to_owned(), channel_id.to_owned()),
+        ("PrimaryUrl".to_owned(), url(0)),
+        ("PrimaryUser".to_owned(), user(0)),
+        ("SecondaryUrl".to_owned(), url(1)),
+        ("SecondaryUser".to_owned(), user(1)),
+    ]))
+}
+
+/// Every origin endpoint of `channel_id`, across all pages. Each endpoint's
+/// own channel id is checked: the filter is a request, not a guarantee.
+pub async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>, Error> {
+    let mut pages = aws
+        .mediapackage
+        .list_origin_endpoints()
+        .channel_id(channel_id)
+        .into_paginator()
+        .send();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_error("ListOriginEndpoints"))?;
+        ids.extend(
+            page.origin_endpoints()
+                .iter()
+                .filter(|endpoint| endpoint.channel_id() == Some(channel_id))
+                .filter_map(|endpoint| endpoint.id().map(str::to_owned)),
+        );
+    }
+    Ok(ids)
+}
+
+/// Deleting what is already gone is success.
+pub fn ignore_not_found(result: Result<impl Sized, Error>) -> Result<(), Error> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) if err.is_not_found() => Ok(()),
+        Err(err) => Err(err),
+    }
+}
