@@ -62,9 +62,11 @@ impl AwsError {
         let detail = match (err.code(), err.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),
-            _ => match err.as_service_error() {
-                Some(service_error) => service_error.to_string(),
-                None => error_chain(&err),
+            // An error the service model does not know: its status tells most.
+            _ => match (err.as_service_error(), http_status) {
+                (Some(service_error), Some(status)) => format!("{service_error} (HTTP {status})"),
+                (Some(service_error), None) => service_error.to_string(),
+                (None, _) => error_chain(&err),
             },
         };
         AwsError {

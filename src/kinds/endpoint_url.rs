@@ -123,9 +123,6 @@ mod tests {
             .url("https://h/out/v1/y/index.mpd")
             .build();
         assert_eq!(playback(&plain), Some("https://h/out/v1/y/index.mpd"));
-        assert_eq!(
-            playback(&DescribeOriginEndpointOutput::builder().url("").build()),
-            None
-        );
+        assert_eq!(playback(&DescribeOriginEndpointOutput::builder().url("").build()), None);
     }
 }

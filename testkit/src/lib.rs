@@ -5,6 +5,7 @@
 
 pub mod blackhole;
 pub mod events;
+pub mod faithful;
 pub mod fixtures;
 pub mod http;
 pub mod lambda;

@@ -46,3 +46,76 @@ pub async fn answer(app: &App, receiver: &Receiver, event: Value) -> Value {
 pub fn reason(response: &Value) -> &str {
     response["Reason"].as_str().expect("Reason is a string")
 }
+
+/// One stack resource's conversation with the handler: events go in
+/// through `App::handle`, responses come back from the receiver, AWS is the
+/// emulator behind the faithful layer.
+pub struct Session {
+    pub app: App,
+    pub receiver: Receiver,
+    pub aws: testkit::faithful::Faithful,
+    pub clients: Clients,
+    pub logical_id: String,
+}
+
+impl Session {
+    pub async fn emulated() -> Self {
+        let aws = testkit::faithful::Faithful::start(&testkit::moto::moto().endpoint).await;
+        let receiver = Receiver::start().await;
+        let clients = clients_at(&aws.endpoint()).await;
+        Session {
+            app: app(clients.clone(), &receiver),
+            receiver,
+            aws,
+            clients,
+            logical_id: "Resource".to_owned(),
+        }
+    }
+
+    /// The same AWS and receiver, as another resource of the stack.
+    pub fn as_resource(mut self, logical_id: &str) -> Self {
+        self.logical_id = logical_id.to_owned();
+        self
+    }
+
+    /// Handles `event` and returns the response it PUT.
+    pub async fn send(&self, mut event: Value) -> Value {
+        event["LogicalResourceId"] = serde_json::json!(self.logical_id);
+        let before = self.receiver.requests().len();
+        self.app
+            .handle(event, deadline_in(LAMBDA_TIME))
+            .await
+            .expect("response delivered");
+        self.receiver.wait_for(before + 1, WAIT).await[before].json()
+    }
+
+    pub async fn create(&self, kind: &str, props: Value) -> Value {
+        self.send(testkit::events::event("Create", kind, props, &self.receiver.url()))
+            .await
+    }
+
+    pub async fn update(&self, kind: &str, physical_id: &str, old: Value, new: Value) -> Value {
+        let event = testkit::events::event("Update", kind, new, &self.receiver.url());
+        let event = testkit::events::with(event, "PhysicalResourceId", physical_id);
+        self.send(testkit::events::with(event, "OldResourceProperties", old))
+            .await
+    }
+
+    pub async fn delete(&self, kind: &str, physical_id: &str, props: Value) -> Value {
+        let event = testkit::events::event("Delete", kind, props, &self.receiver.url());
+        self.send(testkit::events::with(event, "PhysicalResourceId", physical_id))
+            .await
+    }
+}
+
+/// Asserts a SUCCESS and returns the physical id.
+pub fn succeeded(response: &Value) -> String {
+    assert_eq!(response["Status"], "SUCCESS", "{response}");
+    response["PhysicalResourceId"].as_str().expect("id").to_owned()
+}
+
+/// Asserts a FAILED and returns the Reason.
+pub fn failed(response: &Value) -> String {
+    assert_eq!(response["Status"], "FAILED", "{response}");
+    reason(response).to_owned()
+}
