@@ -159,6 +159,46 @@ async fn logs_are_json_lines_naming_the_request_and_hiding_secrets() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_cdn_secret_value_is_answered_with_no_echo_and_never_logged() {
+    let rig = start(&moto().endpoint).await;
+    let name = format!("MediaPackage/{}", unique("log-test"));
+    let create = event(
+        "Create",
+        "MediaPackageCdnSecret",
+        json!({"Name": name}),
+        &rig.receiver.url(),
+    );
+    rig.api.invoke(create.to_string(), Duration::from_secs(60)).await;
+    let response = rig.receiver.response(WAIT).await;
+    assert_eq!(response["Status"], "SUCCESS", "{response}");
+    assert_eq!(response["NoEcho"], true);
+    let value = response["Data"]["CdnIdentifier"].as_str().unwrap().to_owned();
+    let arn = response["PhysicalResourceId"].as_str().unwrap().to_owned();
+
+    let delete = with(
+        event(
+            "Delete",
+            "MediaPackageCdnSecret",
+            json!({"Name": name}),
+            &rig.receiver.url(),
+        ),
+        "PhysicalResourceId",
+        arn,
+    );
+    rig.api.invoke(delete.to_string(), Duration::from_secs(60)).await;
+    assert_eq!(rig.receiver.wait_for(2, WAIT).await[1].json()["Status"], "SUCCESS");
+
+    let lines = rig.lambda.stop().await;
+    assert!(
+        lines.iter().any(|line| line.contains("created CDN identifier secret")),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert!(!line.contains(&value), "the CDN identifier was logged: {line}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn unusable_events_fail_the_invocation_and_contact_nobody() {
     let rig = start(&moto().endpoint).await;
     let outcome = rig.api.invoke("this is not JSON", Duration::from_secs(60)).await;

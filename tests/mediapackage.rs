@@ -137,7 +137,7 @@ async fn a_repeated_create_adopts_and_someone_elses_channel_is_refused() {
         "created once"
     );
 
-    let intruder = session.as_resource("OtherChannel");
+    let intruder = session.for_resource("OtherChannel");
     let refused = failed(&intruder.create(CHANNEL, json!({"ChannelId": id})).await);
     assert!(
         refused.contains(&format!("MediaPackage channel {id} already exists")),
@@ -385,7 +385,7 @@ async fn a_repeated_endpoint_create_adopts_it() {
     assert_eq!(succeeded(&first), succeeded(&second));
     assert_eq!(first["Data"], second["Data"]);
     assert_eq!(session.aws.count("mediapackage", "POST", "/origin_endpoints"), 1);
-    let other = session.as_resource("Intruder");
+    let other = session.for_resource("Intruder");
     let reason = failed(
         &other
             .create(ENDPOINT, json!({"EndPoint": "CMAF", "ChannelId": channel}))
@@ -452,7 +452,7 @@ async fn cdn_secret_create_update_replace_delete() {
 
 #[tokio::test]
 async fn cdn_secret_name_defaults_to_the_stack_name() {
-    let session = Session::emulated().await.as_resource(&unique("Secret"));
+    let session = Session::emulated().await.for_resource(&unique("Secret"));
     let created = session.create(SECRET, json!({})).await;
     let arn = succeeded(&created);
     assert_eq!(created["Data"]["Name"], "MediaPackage/live-test");

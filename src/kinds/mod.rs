@@ -154,6 +154,32 @@ pub trait Resource {
     ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
+/// Runs `$body` with `$kind` as the type of the kind named `$name`, or
+/// `$unknown` when no kind has that name. The one list of kinds.
+macro_rules! with_kind {
+    ($name:expr, $kind:ident => $body:expr, _ => $unknown:expr) => {
+        match $name {
+            MediaPackageChannel::NAME => {
+                type $kind = MediaPackageChannel;
+                $body
+            }
+            MediaPackageEndPoint::NAME => {
+                type $kind = MediaPackageEndPoint;
+                $body
+            }
+            EndpointUrl::NAME => {
+                type $kind = EndpointUrl;
+                $body
+            }
+            CdnSecret::NAME => {
+                type $kind = CdnSecret;
+                $body
+            }
+            _ => $unknown,
+        }
+    };
+}
+
 /// The names of every kind this handler serves.
 pub const KNOWN: &[&str] = &[
     MediaPackageChannel::NAME,
@@ -168,13 +194,14 @@ pub fn is_known(name: &str) -> bool {
 
 /// Runs the request against the kind named `name`, which must be known.
 pub async fn perform(name: &str, aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
-    match name {
-        MediaPackageChannel::NAME => run::<MediaPackageChannel>(aws, req, invocation).await,
-        MediaPackageEndPoint::NAME => run::<MediaPackageEndPoint>(aws, req, invocation).await,
-        EndpointUrl::NAME => run::<EndpointUrl>(aws, req, invocation).await,
-        CdnSecret::NAME => run::<CdnSecret>(aws, req, invocation).await,
-        other => Err(Error::Unexpected(format!("resource kind {other} has no handler"))),
-    }
+    with_kind!(name, K => run::<K>(aws, req, invocation).await,
+        _ => Err(Error::Unexpected(format!("resource kind {name} has no handler"))))
+}
+
+/// Validates `properties` for the kind named `name` without any AWS call.
+pub fn check(name: &str, properties: &serde_json::Map<String, serde_json::Value>) -> Result<(), Error> {
+    with_kind!(name, K => parse::<K>(properties).map(drop).map_err(Error::from),
+        _ => Err(Error::Unexpected(format!("unknown resource kind {name}"))))
 }
 
 fn parse<R: Resource>(properties: &serde_json::Map<String, serde_json::Value>) -> Result<R::Spec, PropError> {
@@ -199,6 +226,22 @@ async fn run<R: Resource>(aws: &Clients, req: &Request, invocation: &Invocation)
             let spec = parse::<R>(&invocation.properties).ok();
             R::delete(aws, req, physical_id, spec.as_ref()).await?;
             Ok(Outcome::new(physical_id))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_kind_is_dispatched() {
+        for name in KNOWN {
+            let outcome = check(name, &serde_json::Map::new());
+            assert!(
+                !matches!(&outcome, Err(Error::Unexpected(message)) if message.starts_with("unknown resource kind")),
+                "{name} is in KNOWN but not in with_kind!"
+            );
         }
     }
 }

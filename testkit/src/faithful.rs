@@ -99,10 +99,10 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         method: request.method.to_string(),
         path: path.clone(),
     });
-    if service == "mediapackage" {
-        if let Some(reply) = mediapackage(&request, &path, state, upstream).await {
-            return reply;
-        }
+    if service == "mediapackage"
+        && let Some(reply) = mediapackage(&request, &path, state, upstream).await
+    {
+        return reply;
     }
     forward(&request, upstream).await.into_reply()
 }

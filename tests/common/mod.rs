@@ -73,7 +73,7 @@ impl Session {
     }
 
     /// The same AWS and receiver, as another resource of the stack.
-    pub fn as_resource(mut self, logical_id: &str) -> Self {
+    pub fn for_resource(mut self, logical_id: &str) -> Self {
         self.logical_id = logical_id.to_owned();
         self
     }

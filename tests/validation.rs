@@ -1,0 +1,297 @@
+//! Every validation rule: the request fails naming the property, and no AWS
+//! call is made (AWS here is an endpoint that records every request).
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use testkit::events::event;
+use testkit::receiver::Receiver;
+
+struct Case {
+    kind: &'static str,
+    props: Value,
+    /// The Reason must start with this.
+    reason: String,
+}
+
+fn case(kind: &'static str, props: Value, reason: impl Into<String>) -> Case {
+    Case {
+        kind,
+        props,
+        reason: reason.into(),
+    }
+}
+
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cdn-AbC";
+const ROLE: &str = "arn:aws:iam::123456789012:role/mp";
+
+fn endpoint(packaging: &str, extra: Value) -> Value {
+    let mut props = json!({"EndPoint": packaging, "ChannelId": "live"});
+    props
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    props
+}
+
+fn cases() -> Vec<Case> {
+    let e = "MediaPackageEndPoint";
+    let mut cases = vec![
+        // MediaPackageChannel
+        case("MediaPackageChannel", json!({}), "property ChannelId is required"),
+        case(
+            "MediaPackageChannel",
+            json!({"ChannelId": "live stream"}),
+            "property ChannelId must be 1 to 256 letters",
+        ),
+        case(
+            "MediaPackageChannel",
+            json!({"ChannelId": "live", "Description": "x".repeat(1001)}),
+            "property Description must be at most 1000",
+        ),
+        case(
+            "MediaPackageChannel",
+            json!({"ChannelID": "live"}),
+            "unknown property ChannelID (did you mean ChannelId?)",
+        ),
+        // MediaPackageEndPoint: identity
+        case(e, json!({"ChannelId": "live"}), "property EndPoint is required"),
+        case(
+            e,
+            json!({"EndPoint": "RTMP", "ChannelId": "live"}),
+            "property EndPoint must be one of HLS, DASH, CMAF, MSS",
+        ),
+        case(e, json!({"EndPoint": "HLS"}), "property ChannelId is required"),
+        case(e, endpoint("HLS", json!({"Id": "a/b"})), "property Id must be 1 to 256"),
+        case(
+            e,
+            endpoint("HLS", json!({"ManifestName": "index.m3u8"})),
+            "property ManifestName must be 1 to 256",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"Description": "x".repeat(1001)})),
+            "property Description must be at most 1000",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"SegmentDuration": "6"})),
+            "unknown property SegmentDuration (did you mean SegmentDurationSeconds?)",
+        ),
+        // CDN authorization
+        case(
+            e,
+            endpoint("HLS", json!({"CdnIdentifierSecret": SECRET})),
+            "property SecretsRoleArn is required with CdnIdentifierSecret",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"SecretsRoleArn": ROLE})),
+            "property CdnIdentifierSecret is required with SecretsRoleArn",
+        ),
+        case(
+            e,
+            endpoint(
+                "HLS",
+                json!({"CdnIdentifierSecret": "my-secret", "SecretsRoleArn": ROLE}),
+            ),
+            "property CdnIdentifierSecret must be an ARN",
+        ),
+        case(
+            e,
+            endpoint(
+                "HLS",
+                json!({"CdnIdentifierSecret": SECRET, "SecretsRoleArn": "arn:aws:iam::123456789012:user/u"}),
+            ),
+            "property SecretsRoleArn must be an ARN",
+        ),
+        // Numbers and their relations
+        case(
+            e,
+            endpoint("HLS", json!({"SegmentDurationSeconds": "0"})),
+            "property SegmentDurationSeconds must be a whole number from 1 to 30",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"SegmentDurationSeconds": "six"})),
+            "property SegmentDurationSeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"PlaylistWindowSeconds": "4"})),
+            "property PlaylistWindowSeconds must be at least SegmentDurationSeconds",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"ManifestWindowSeconds": "-1"})),
+            "property ManifestWindowSeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"StartoverWindowSeconds": "1209601"})),
+            "property StartoverWindowSeconds must be a whole number from 0 to 1209600",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"TimeDelaySeconds": "3"})),
+            "property TimeDelaySeconds must be 0 (off) or from 5",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"TimeDelaySeconds": "90000"})),
+            "property TimeDelaySeconds must be a whole number from 0 to 86400",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"StartoverWindowSeconds": "60", "TimeDelaySeconds": "60"})),
+            "property TimeDelaySeconds must be less than StartoverWindowSeconds",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"ProgramDateTimeIntervalSeconds": "-5"})),
+            "property ProgramDateTimeIntervalSeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"MinBufferTimeSeconds": "x"})),
+            "property MinBufferTimeSeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"MinUpdatePeriodSeconds": "3601"})),
+            "property MinUpdatePeriodSeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"SuggestedPresentationDelaySeconds": "1.5"})),
+            "property SuggestedPresentationDelaySeconds must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"MinVideoBitsPerSecond": "-1"})),
+            "property MinVideoBitsPerSecond must be a whole number",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"MaxVideoBitsPerSecond": "4294967296"})),
+            "property MaxVideoBitsPerSecond must be a whole number",
+        ),
+        case(
+            e,
+            endpoint(
+                "HLS",
+                json!({"MinVideoBitsPerSecond": "5000000", "MaxVideoBitsPerSecond": "1000000"}),
+            ),
+            "property MinVideoBitsPerSecond must not exceed MaxVideoBitsPerSecond",
+        ),
+        // Enums and booleans
+        case(
+            e,
+            endpoint("HLS", json!({"AdMarkers": "SCTE35"})),
+            "property AdMarkers must be one of NONE, SCTE35_ENHANCED, PASSTHROUGH, DATERANGE",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"IncludeIframeOnlyStream": "maybe"})),
+            "property IncludeIframeOnlyStream must be true, false, Yes or No",
+        ),
+        case(
+            e,
+            endpoint("HLS", json!({"UseAudioRenditionGroup": "2"})),
+            "property UseAudioRenditionGroup must be true, false, Yes or No",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"SegmentTemplateFormat": "NUMBER"})),
+            "property SegmentTemplateFormat must be one of",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"PeriodTriggers": "ADS,SCTE"})),
+            "property PeriodTriggers may hold ADS or NONE",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"Profile": "HBBTV"})),
+            "property Profile must be one of",
+        ),
+        case(
+            e,
+            endpoint("MSS", json!({"StreamOrder": "RANDOM"})),
+            "property StreamOrder must be one of",
+        ),
+        // MediaPackageCdnSecret
+        case(
+            "MediaPackageCdnSecret",
+            json!({"Name": "has space"}),
+            "property Name must be at most 512",
+        ),
+        case(
+            "MediaPackageCdnSecret",
+            json!({"Description": "x".repeat(2049)}),
+            "property Description must be at most 2048",
+        ),
+        case(
+            "MediaPackageCdnSecret",
+            json!({"Value": "mine"}),
+            "unknown property Value",
+        ),
+        // MediaPackageEndPointUrl
+        case("MediaPackageEndPointUrl", json!({}), "property EndpointId is required"),
+    ];
+    // Each packaging-specific property, on a packaging it does not apply to.
+    let not_applicable = [
+        ("PlaylistWindowSeconds", "DASH", "60"),
+        ("PlaylistWindowSeconds", "MSS", "60"),
+        ("ManifestWindowSeconds", "HLS", "60"),
+        ("ManifestWindowSeconds", "CMAF", "60"),
+        ("AdMarkers", "DASH", "NONE"),
+        ("AdMarkers", "MSS", "NONE"),
+        ("ProgramDateTimeIntervalSeconds", "DASH", "0"),
+        ("IncludeIframeOnlyStream", "MSS", "true"),
+        ("UseAudioRenditionGroup", "CMAF", "true"),
+        ("UseAudioRenditionGroup", "DASH", "true"),
+        ("SegmentTemplateFormat", "HLS", "NUMBER_WITH_TIMELINE"),
+        ("PeriodTriggers", "CMAF", "ADS"),
+        ("Profile", "MSS", "NONE"),
+        ("MinBufferTimeSeconds", "HLS", "30"),
+        ("MinUpdatePeriodSeconds", "CMAF", "15"),
+        ("SuggestedPresentationDelaySeconds", "MSS", "25"),
+    ];
+    for (property, packaging, value) in not_applicable {
+        let reason = format!("property {property} does not apply to EndPoint {packaging}");
+        cases.push(case(e, endpoint(packaging, json!({ property: value })), reason));
+    }
+    cases
+}
+
+#[tokio::test]
+async fn every_rule_fails_naming_the_property_before_any_aws_call() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let cases = cases();
+    for (n, case) in cases.iter().enumerate() {
+        for request_type in ["Create", "Update"] {
+            let mut e = event(request_type, case.kind, case.props.clone(), &receiver.url());
+            e["PhysicalResourceId"] = json!("existing-id");
+            e["OldResourceProperties"] = json!({});
+            let before = receiver.requests().len();
+            app.handle(e, deadline_in(LAMBDA_TIME)).await.expect("delivered");
+            let response = receiver.wait_for(before + 1, WAIT).await[before].json();
+            assert_eq!(response["Status"], "FAILED", "case {n} ({request_type}): {response}");
+            assert!(
+                reason(&response).starts_with(&case.reason),
+                "case {n} ({request_type}): expected a Reason starting {:?}, got {:?}",
+                case.reason,
+                reason(&response)
+            );
+            if request_type == "Update" {
+                assert_eq!(response["PhysicalResourceId"], "existing-id");
+            }
+        }
+    }
+    assert!(fake_aws.requests().is_empty(), "no AWS call for any invalid request");
+    assert!(cases.len() >= 50, "{} rules covered", cases.len());
+}
