@@ -11,6 +11,7 @@ pub mod error;
 pub mod handler;
 pub mod kinds;
 pub mod logging;
+pub mod profiles;
 
 pub use aws::Clients;
 pub use error::Error;
