@@ -21,6 +21,10 @@ pub enum Error {
     #[error("{0}")]
     BadState(String),
 
+    /// A wait ran out of time; the text says for what.
+    #[error("{0}")]
+    TimedOut(String),
+
     /// A resource exists under the requested name but was not made by this
     /// stack resource, so it is neither adopted nor touched.
     #[error("{0}")]

@@ -12,6 +12,7 @@ pub mod handler;
 pub mod kinds;
 pub mod logging;
 pub mod profiles;
+pub mod wait;
 
 pub use aws::Clients;
 pub use error::Error;

@@ -3,6 +3,9 @@
 
 mod cdn_secret;
 mod endpoint_url;
+mod medialive_channel;
+mod medialive_channel_start;
+mod medialive_input;
 mod mediapackage_channel;
 mod mediapackage_endpoint;
 mod validate;
@@ -20,6 +23,9 @@ use crate::error::Error;
 
 pub use cdn_secret::{CdnSecret, SECRET_KEY};
 pub use endpoint_url::{EndpointUrl, url_data};
+pub use medialive_channel::Channel as MediaLiveChannel;
+pub use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
+pub use medialive_input::Input as MediaLiveInput;
 pub use mediapackage_channel::Channel as MediaPackageChannel;
 pub use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
 
@@ -78,6 +84,11 @@ impl Request {
     /// so the rollback's Delete removes what was made.
     pub fn record_created(&self, physical_id: &str) {
         *self.created.lock().unwrap_or_else(PoisonError::into_inner) = Some(physical_id.to_owned());
+    }
+
+    /// Forgets a recorded resource that was removed again.
+    pub fn clear_created(&self) {
+        *self.created.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     pub fn created(&self) -> Option<String> {
@@ -159,6 +170,18 @@ pub trait Resource {
 macro_rules! with_kind {
     ($name:expr, $kind:ident => $body:expr, _ => $unknown:expr) => {
         match $name {
+            MediaLiveInput::NAME => {
+                type $kind = MediaLiveInput;
+                $body
+            }
+            MediaLiveChannel::NAME => {
+                type $kind = MediaLiveChannel;
+                $body
+            }
+            MediaLiveChannelStart::NAME => {
+                type $kind = MediaLiveChannelStart;
+                $body
+            }
             MediaPackageChannel::NAME => {
                 type $kind = MediaPackageChannel;
                 $body
@@ -182,6 +205,9 @@ macro_rules! with_kind {
 
 /// The names of every kind this handler serves.
 pub const KNOWN: &[&str] = &[
+    MediaLiveInput::NAME,
+    MediaLiveChannel::NAME,
+    MediaLiveChannelStart::NAME,
     MediaPackageChannel::NAME,
     MediaPackageEndPoint::NAME,
     EndpointUrl::NAME,

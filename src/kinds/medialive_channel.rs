@@ -1,0 +1,335 @@
+//! `MediaLiveChannel`: a MediaLive channel built from a bundled encoding
+//! profile, reading one input and writing to a MediaPackage channel.
+//!
+//! MediaLive acts only on idle channels: every change waits for IDLE first,
+//! a running channel is stopped (and started again after an update), and
+//! DeleteChannel is never called on a channel that is not idle.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_medialive::types::{
+    AudioSelector, ChannelClass, ChannelState, EncoderSettings, InputAttachment, InputCodec, InputSettings,
+    InputSourceEndBehavior, InputSpecification, LogLevel, MediaPackageOutputDestinationSettings, OutputDestination,
+};
+
+use super::medialive_input::INPUT_TYPES;
+use super::validate;
+use super::{Outcome, Request, Resource};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props};
+use crate::error::{Error, aws_error};
+use crate::profiles::{self, Profile};
+use crate::wait::{self, Look};
+
+pub struct Channel;
+
+/// Input types that can loop their source.
+const LOOPABLE: &[&str] = &["URL_PULL", "MP4_FILE", "TS_FILE"];
+/// The audio selector the bundled profiles' audio descriptions read.
+const AUDIO_SELECTOR: &str = "default";
+/// The destination the profiles' MediaPackage output group names.
+const DESTINATION: &str = "destination1";
+
+#[derive(Debug)]
+pub struct Spec {
+    name: String,
+    input_id: String,
+    role_arn: String,
+    profile: &'static Profile,
+    mediapackage_channel_id: String,
+    codec: &'static str,
+    channel_class: &'static str,
+    /// Set only for inputs that can loop.
+    source_end_behavior: Option<&'static str>,
+    log_level: Option<&'static str>,
+}
+
+impl Resource for Channel {
+    const NAME: &'static str = "MediaLiveChannel";
+    const PROPERTIES: &'static [&'static str] = &[
+        "Name",
+        "InputId",
+        "Role",
+        "EncodingProfile",
+        "MediaPackageChannelId",
+        "Codec",
+        "ChannelClass",
+        "Type",
+        "SourceEndBehavior",
+        "LogLevel",
+    ];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        let name = props.required_string("Name")?;
+        validate::text("Name", &name, 256)?;
+        let input_id = props.required_string("InputId")?;
+        let role_arn = props.required_string("Role")?;
+        validate::arn("Role", &role_arn, "iam", "role/")?;
+        let profile_name = props
+            .one_of("EncodingProfile", profiles::NAMES)?
+            .ok_or_else(|| PropError::Missing {
+                name: "EncodingProfile".to_owned(),
+            })?;
+        let profile =
+            profiles::find(profile_name).ok_or_else(|| PropError::invalid("EncodingProfile", "is not bundled"))?;
+        let mediapackage_channel_id = props.required_string("MediaPackageChannelId")?;
+        validate::media_id("MediaPackageChannelId", &mediapackage_channel_id)?;
+        let input_type = props.one_of("Type", INPUT_TYPES)?;
+        let source_end_behavior = props.one_of("SourceEndBehavior", &["LOOP", "CONTINUE"])?;
+        Ok(Spec {
+            name,
+            input_id,
+            role_arn,
+            profile,
+            mediapackage_channel_id,
+            codec: props.one_of("Codec", &["AVC", "HEVC", "MPEG2"])?.unwrap_or("AVC"),
+            channel_class: props
+                .one_of("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
+                .unwrap_or("STANDARD"),
+            // Only inputs that can loop take it; for others it is ignored.
+            source_end_behavior: input_type
+                .filter(|t| LOOPABLE.contains(t))
+                .map(|_| source_end_behavior.unwrap_or("LOOP")),
+            log_level: props.one_of("LogLevel", &["ERROR", "WARNING", "INFO", "DEBUG", "DISABLED"])?,
+        })
+    }
+
+    async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        let settings = encoder_settings(spec.profile).await?;
+        let created = aws
+            .medialive
+            .create_channel()
+            .name(&spec.name)
+            .role_arn(&spec.role_arn)
+            .channel_class(ChannelClass::from(spec.channel_class))
+            .set_log_level(spec.log_level.map(LogLevel::from))
+            .input_specification(input_specification(spec))
+            .input_attachments(input_attachment(spec))
+            .destinations(destination(spec))
+            .encoder_settings(settings)
+            // A repeated delivery of this Create gets the same channel back.
+            .request_id(&req.request_id)
+            .set_tags(Some(req.ownership_tags()))
+            .send()
+            .await
+            .map_err(aws_error("CreateChannel"))?;
+        let channel = created.channel();
+        let id = channel
+            .and_then(|c| c.id())
+            .ok_or_else(|| Error::Unexpected("CreateChannel returned no channel id".to_owned()))?
+            .to_owned();
+        let arn = channel.and_then(|c| c.arn()).unwrap_or_default().to_owned();
+        // From here on a failure answers with this id, so the rollback's
+        // Delete removes the channel.
+        req.record_created(&id);
+        tracing::info!(channel = %id, profile = spec.profile.name, "created MediaLive channel; waiting for IDLE");
+        wait_for(aws, req, &id, "IDLE", &[ChannelState::Idle]).await?;
+        Ok(outcome(&id, &arn))
+    }
+
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        if old.is_some_and(|old| old.channel_class != new.channel_class) {
+            return Err(PropError::invalid(
+                "ChannelClass",
+                "cannot change on an existing channel; give the channel resource a new logical id to replace it",
+            )
+            .into());
+        }
+        let settings = encoder_settings(new.profile).await?;
+        let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
+        let was_running = state == ChannelState::Running;
+        if was_running {
+            stop(aws, req, physical_id).await?;
+        }
+        let updated = aws
+            .medialive
+            .update_channel()
+            .channel_id(physical_id)
+            .name(&new.name)
+            .role_arn(&new.role_arn)
+            .set_log_level(new.log_level.map(LogLevel::from))
+            .input_specification(input_specification(new))
+            .input_attachments(input_attachment(new))
+            .destinations(destination(new))
+            .encoder_settings(settings)
+            .send()
+            .await
+            .map_err(aws_error("UpdateChannel"))?;
+        let arn = updated.channel().and_then(|c| c.arn()).unwrap_or_default().to_owned();
+        wait_for(aws, req, physical_id, "IDLE after the update", &[ChannelState::Idle]).await?;
+        if was_running {
+            start(aws, req, physical_id).await?;
+        }
+        tracing::info!(channel = %physical_id, restarted = was_running, "updated MediaLive channel");
+        Ok(outcome(physical_id, &arn))
+    }
+
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(state) = settle(aws, req, physical_id).await? else {
+            return Ok(());
+        };
+        if state == ChannelState::Running {
+            stop(aws, req, physical_id).await?;
+        }
+        match aws
+            .medialive
+            .delete_channel()
+            .channel_id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DeleteChannel"))
+        {
+            Ok(_) => {}
+            Err(err) if err.is_not_found() => return Ok(()),
+            Err(err) => return Err(err),
+        }
+        wait_for(aws, req, physical_id, "DELETED", &[ChannelState::Deleted]).await?;
+        tracing::info!(channel = %physical_id, "deleted MediaLive channel");
+        Ok(())
+    }
+}
+
+async fn encoder_settings(profile: &Profile) -> Result<EncoderSettings, Error> {
+    profiles::encoder_settings(profile.json)
+        .await
+        .map_err(|err| Error::Unexpected(format!("bundled profile {}: {err}", profile.name)))
+}
+
+fn input_specification(spec: &Spec) -> InputSpecification {
+    InputSpecification::builder()
+        .codec(InputCodec::from(spec.codec))
+        .resolution((spec.profile.resolution)())
+        .maximum_bitrate((spec.profile.maximum_bitrate)())
+        .build()
+}
+
+fn input_attachment(spec: &Spec) -> InputAttachment {
+    let selector = AudioSelector::builder().name(AUDIO_SELECTOR).build();
+    let settings = InputSettings::builder()
+        .audio_selectors(selector)
+        .set_source_end_behavior(spec.source_end_behavior.map(InputSourceEndBehavior::from))
+        .build();
+    InputAttachment::builder()
+        .input_id(&spec.input_id)
+        .input_attachment_name(format!("{}-input", spec.name))
+        .input_settings(settings)
+        .build()
+}
+
+fn destination(spec: &Spec) -> OutputDestination {
+    OutputDestination::builder()
+        .id(DESTINATION)
+        .media_package_settings(
+            MediaPackageOutputDestinationSettings::builder()
+                .channel_id(&spec.mediapackage_channel_id)
+                .build(),
+        )
+        .build()
+}
+
+fn outcome(id: &str, arn: &str) -> Outcome {
+    Outcome::new(id).with_data(BTreeMap::from([
+        ("ChannelId".to_owned(), id.to_owned()),
+        ("Arn".to_owned(), arn.to_owned()),
+    ]))
+}
+
+fn gone(id: &str) -> Error {
+    Error::BadState(format!("MediaLive channel {id} no longer exists"))
+}
+
+/// The channel's state; `None` when it does not exist (or is deleted).
+pub async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Error> {
+    match aws
+        .medialive
+        .describe_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeChannel"))
+    {
+        Ok(channel) => Ok(channel.state().cloned().filter(|s| *s != ChannelState::Deleted)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Waits until the channel is in one of `targets` (or gone, when DELETED is
+/// a target). CREATE_FAILED ends the wait with an error.
+pub async fn wait_for(
+    aws: &Clients,
+    req: &Request,
+    id: &str,
+    goal: &str,
+    targets: &[ChannelState],
+) -> Result<(), Error> {
+    let what = format!("MediaLive channel {id} becoming {goal}");
+    wait::until(&what, req.work_until, || async {
+        let current = match aws
+            .medialive
+            .describe_channel()
+            .channel_id(id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeChannel"))
+        {
+            Ok(channel) => channel.state().cloned(),
+            Err(err) if err.is_not_found() && targets.contains(&ChannelState::Deleted) => return Ok(Look::Done(())),
+            Err(err) => return Err(err),
+        };
+        match current {
+            Some(state) if targets.contains(&state) => Ok(Look::Done(())),
+            Some(ChannelState::CreateFailed) => Err(Error::BadState(format!(
+                "MediaLive channel {id} failed to create (CREATE_FAILED); check its role, input and destinations"
+            ))),
+            Some(state) => Ok(Look::NotYet(state.as_str().to_owned())),
+            None => Ok(Look::NotYet("no state".to_owned())),
+        }
+    })
+    .await
+}
+
+/// Lets any transition in progress finish, then returns the settled state
+/// (IDLE, RUNNING or CREATE_FAILED); `None` when the channel is gone.
+pub async fn settle(aws: &Clients, req: &Request, id: &str) -> Result<Option<ChannelState>, Error> {
+    let what = format!("MediaLive channel {id} settling");
+    wait::until(&what, req.work_until, || async {
+        Ok(match state(aws, id).await? {
+            None => Look::Done(None),
+            Some(s @ (ChannelState::Idle | ChannelState::Running | ChannelState::CreateFailed)) => Look::Done(Some(s)),
+            Some(s) => Look::NotYet(s.as_str().to_owned()),
+        })
+    })
+    .await
+}
+
+/// Stops a running channel and waits until it is IDLE.
+pub async fn stop(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
+    aws.medialive
+        .stop_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .map_err(aws_error("StopChannel"))?;
+    tracing::info!(channel = %id, "stopping MediaLive channel; waiting for IDLE");
+    wait_for(aws, req, id, "IDLE after stopping", &[ChannelState::Idle]).await
+}
+
+/// Starts an idle channel and waits until it is RUNNING.
+pub async fn start(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
+    aws.medialive
+        .start_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .map_err(aws_error("StartChannel"))?;
+    tracing::info!(channel = %id, "starting MediaLive channel; waiting for RUNNING");
+    wait_for(aws, req, id, "RUNNING", &[ChannelState::Running]).await
+}

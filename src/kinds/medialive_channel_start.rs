@@ -1,0 +1,68 @@
+//! `MediaLiveChannelStart`: starts a MediaLive channel once the stack has
+//! made it, and stops it again when the stack goes, so the channel's own
+//! Delete finds it idle.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_medialive::types::ChannelState;
+
+use super::medialive_channel::{settle, start, stop};
+use super::{Outcome, Request, Resource};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props};
+use crate::error::Error;
+
+pub struct ChannelStart;
+
+pub struct Spec {
+    channel_id: String,
+}
+
+impl Resource for ChannelStart {
+    const NAME: &'static str = "MediaLiveChannelStart";
+    const PROPERTIES: &'static [&'static str] = &["ChannelId"];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        Ok(Spec {
+            channel_id: props.required_string("ChannelId")?,
+        })
+    }
+
+    async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        let id = &spec.channel_id;
+        match settle(aws, req, id).await? {
+            None => return Err(Error::BadState(format!("MediaLive channel {id} does not exist"))),
+            Some(ChannelState::Running) => tracing::info!(channel = %id, "already running"),
+            Some(ChannelState::CreateFailed) => {
+                return Err(Error::BadState(format!(
+                    "MediaLive channel {id} failed to create; it cannot start"
+                )));
+            }
+            Some(_) => start(aws, req, id).await?,
+        }
+        Ok(Outcome::new(id).with_data(BTreeMap::from([("State".to_owned(), "RUNNING".to_owned())])))
+    }
+
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        _physical_id: &str,
+        _old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        // A new ChannelId means a new id: CloudFormation's Delete then stops
+        // the old channel. The same one is simply kept running.
+        Self::create(aws, req, new).await
+    }
+
+    /// Acts on the id this resource answered with (the channel's), never on
+    /// the properties: a Delete with an id CloudFormation invented touches
+    /// nothing.
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        match settle(aws, req, physical_id).await? {
+            Some(ChannelState::Running) => stop(aws, req, physical_id).await,
+            _ => Ok(()),
+        }
+    }
+}

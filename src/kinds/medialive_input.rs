@@ -1,0 +1,684 @@
+//! `MediaLiveInput`: a MediaLive input of any type, with what it needs
+//! around it: an input security group for push inputs, SSM SecureString
+//! parameters for pull passwords.
+//!
+//! Nothing leaks. The security group is recorded as soon as it exists, as
+//! `input-security-group:<id>`, so a Create that fails or runs out of time
+//! before the input exists answers with that id and the rollback's Delete
+//! removes the group. If CreateInput itself fails, the group and the
+//! parameters are removed at once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
+use aws_sdk_medialive::types::{
+    InputDestinationRequest, InputDeviceRequest, InputDeviceSettings, InputSecurityGroupState, InputSourceRequest,
+    InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
+};
+use aws_sdk_ssm::types::ParameterType;
+
+use super::validate;
+use super::{Outcome, Request, Resource, tag_pairs};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props};
+use crate::error::{Error, aws_error};
+use crate::wait::{self, Look};
+
+pub struct Input;
+
+pub const INPUT_TYPES: &[&str] = &[
+    "RTP_PUSH",
+    "RTMP_PUSH",
+    "UDP_PUSH",
+    "RTMP_PULL",
+    "URL_PULL",
+    "MP4_FILE",
+    "TS_FILE",
+    "MEDIACONNECT",
+    "INPUT_DEVICE",
+];
+const PUSH: &[&str] = &["RTP_PUSH", "RTMP_PUSH", "UDP_PUSH"];
+const PULL: &[&str] = &["RTMP_PULL", "URL_PULL"];
+const FROM_URL: &[&str] = &["RTMP_PULL", "URL_PULL", "MP4_FILE", "TS_FILE"];
+
+/// Properties that exist for some input types only.
+const APPLIES_TO: &[(&str, &[&str])] = &[
+    ("StreamName", &["RTMP_PUSH"]),
+    ("Cidr", PUSH),
+    ("PriUrl", FROM_URL),
+    ("SecUrl", FROM_URL),
+    ("PriUser", PULL),
+    ("PriPass", PULL),
+    ("SecUser", PULL),
+    ("SecPass", PULL),
+    ("RoleArn", &["MEDIACONNECT"]),
+    ("PriMediaConnectArn", &["MEDIACONNECT"]),
+    ("SecMediaConnectArn", &["MEDIACONNECT"]),
+    ("PriDeviceId", &["INPUT_DEVICE"]),
+    ("SecDeviceId", &["INPUT_DEVICE"]),
+];
+
+/// Marks a physical id that is a security group whose input never came to be.
+const GROUP_ONLY: &str = "input-security-group:";
+/// Tags a security group with the request that made it, so a repeated
+/// delivery of that request finds it again and a replacement does not.
+const REQUEST_TAG: &str = "livestream:request-id";
+const PIPELINES: [&str; 2] = ["primary", "secondary"];
+
+/// One pull source. Not `Debug`: it holds a password.
+struct Source {
+    url: String,
+    user: Option<String>,
+    password: Option<String>,
+}
+
+pub struct Spec {
+    input_type: &'static str,
+    name: Option<String>,
+    channel_class: &'static str,
+    stream_name: String,
+    cidrs: Vec<String>,
+    sources: Vec<Source>,
+    role_arn: Option<String>,
+    flows: Vec<String>,
+    devices: Vec<String>,
+}
+
+impl Spec {
+    fn is_push(&self) -> bool {
+        PUSH.contains(&self.input_type)
+    }
+
+    fn name(&self, req: &Request) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", req.stack_name, req.logical_id))
+    }
+}
+
+/// `Pri<name>` and, for STANDARD, `Sec<name>`: one value per pipeline.
+fn per_pipeline(props: &Props<'_>, name: &str, standard: bool, required: bool) -> Result<Vec<String>, PropError> {
+    let (primary, secondary) = (format!("Pri{name}"), format!("Sec{name}"));
+    let mut values = Vec::new();
+    match props.string(&primary)? {
+        Some(value) => values.push(value),
+        None if required => return Err(PropError::Missing { name: primary }),
+        None => {}
+    }
+    match (props.string(&secondary)?, standard) {
+        (Some(value), true) => values.push(value),
+        (Some(_), false) => {
+            return Err(PropError::not_applicable(
+                &secondary,
+                "to ChannelClass SINGLE_PIPELINE (one pipeline)",
+            ));
+        }
+        (None, true) if required => {
+            return Err(PropError::invalid(
+                &secondary,
+                "is required for ChannelClass STANDARD (two pipelines)",
+            ));
+        }
+        (None, _) => {}
+    }
+    Ok(values)
+}
+
+fn check_cidr(cidr: &str) -> Result<(), PropError> {
+    let valid = cidr.split_once('/').is_some_and(|(address, bits)| {
+        address.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|bits| bits <= 32)
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(PropError::invalid(
+            "Cidr",
+            format!("must be IPv4 CIDR blocks like 203.0.113.0/24, got {cidr:?}"),
+        ))
+    }
+}
+
+fn check_url(name: &str, url: &str, input_type: &str) -> Result<(), PropError> {
+    let schemes: &[&str] = match input_type {
+        "RTMP_PULL" => &["rtmp", "rtmps"],
+        "URL_PULL" => &["http", "https"],
+        _ => &["http", "https", "s3", "s3ssl"],
+    };
+    match reqwest::Url::parse(url) {
+        Ok(parsed) if schemes.contains(&parsed.scheme()) && parsed.host_str().is_some() => Ok(()),
+        _ => Err(PropError::invalid(
+            name,
+            format!("must be a {} URL for {input_type}, got {url:?}", schemes.join(" or ")),
+        )),
+    }
+}
+
+impl Resource for Input {
+    const NAME: &'static str = "MediaLiveInput";
+    const PROPERTIES: &'static [&'static str] = &[
+        "Type",
+        "Name",
+        "ChannelClass",
+        "StreamName",
+        "Cidr",
+        "PriUrl",
+        "SecUrl",
+        "PriUser",
+        "PriPass",
+        "SecUser",
+        "SecPass",
+        "RoleArn",
+        "PriMediaConnectArn",
+        "SecMediaConnectArn",
+        "PriDeviceId",
+        "SecDeviceId",
+    ];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        let input_type = props.one_of("Type", INPUT_TYPES)?.ok_or_else(|| PropError::Missing {
+            name: "Type".to_owned(),
+        })?;
+        for (name, types) in APPLIES_TO {
+            if props.has(name) && !types.contains(&input_type) {
+                return Err(PropError::not_applicable(
+                    name,
+                    format!("to Type {input_type} (only to {})", types.join(", ")),
+                ));
+            }
+        }
+        let channel_class = props
+            .one_of("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
+            .unwrap_or("STANDARD");
+        let standard = channel_class == "STANDARD";
+        let name = props.string("Name")?;
+        if let Some(name) = &name {
+            validate::text("Name", name, 256)?;
+        }
+
+        let stream_name = props.string("StreamName")?.unwrap_or_else(|| "live".to_owned());
+        let stream_ok = !stream_name.is_empty()
+            && stream_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !stream_ok {
+            return Err(PropError::invalid(
+                "StreamName",
+                "must be letters, digits, '-', '_' or '.'",
+            ));
+        }
+
+        let cidrs = if PUSH.contains(&input_type) {
+            let cidrs = props.list("Cidr")?.ok_or_else(|| PropError::Missing {
+                name: "Cidr".to_owned(),
+            })?;
+            cidrs.iter().try_for_each(|cidr| check_cidr(cidr))?;
+            cidrs
+        } else {
+            Vec::new()
+        };
+
+        let mut sources = Vec::new();
+        if FROM_URL.contains(&input_type) {
+            let urls = per_pipeline(&props, "Url", standard, true)?;
+            for (pipeline, url) in urls.into_iter().enumerate() {
+                let prefix = ["Pri", "Sec"][pipeline];
+                check_url(&format!("{prefix}Url"), &url, input_type)?;
+                let user = props.string(&format!("{prefix}User"))?;
+                let password = props.string(&format!("{prefix}Pass"))?;
+                if password.is_some() && user.is_none() {
+                    return Err(PropError::invalid(
+                        &format!("{prefix}User"),
+                        format!("is required with {prefix}Pass"),
+                    ));
+                }
+                sources.push(Source { url, user, password });
+            }
+            // A secondary credential without a secondary pipeline.
+            for secondary in ["SecUser", "SecPass"] {
+                if !standard && props.has(secondary) {
+                    return Err(PropError::not_applicable(
+                        secondary,
+                        "to ChannelClass SINGLE_PIPELINE (one pipeline)",
+                    ));
+                }
+            }
+        }
+
+        let (role_arn, flows) = if input_type == "MEDIACONNECT" {
+            let role = props.required_string("RoleArn")?;
+            validate::arn("RoleArn", &role, "iam", "role/")?;
+            let flows = per_pipeline(&props, "MediaConnectArn", standard, true)?;
+            for (pipeline, flow) in flows.iter().enumerate() {
+                validate::arn(
+                    &format!("{}MediaConnectArn", ["Pri", "Sec"][pipeline]),
+                    flow,
+                    "mediaconnect",
+                    "flow:",
+                )?;
+            }
+            (Some(role), flows)
+        } else {
+            (None, Vec::new())
+        };
+
+        let devices = if input_type == "INPUT_DEVICE" {
+            per_pipeline(&props, "DeviceId", standard, true)?
+        } else {
+            Vec::new()
+        };
+
+        Ok(Spec {
+            input_type,
+            name,
+            channel_class,
+            stream_name,
+            cidrs,
+            sources,
+            role_arn,
+            flows,
+            devices,
+        })
+    }
+
+    async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        let parameters = put_passwords(aws, req, spec).await?;
+        let group = if spec.is_push() {
+            let group = security_group_for(aws, req, spec).await?;
+            req.record_created(&format!("{GROUP_ONLY}{group}"));
+            Some(group)
+        } else {
+            None
+        };
+        let created = aws
+            .medialive
+            .create_input()
+            .name(spec.name(req))
+            .r#type(InputType::from(spec.input_type))
+            .set_destinations(destinations(spec))
+            .set_sources(sources(spec, &parameters))
+            .set_input_security_groups(group.clone().map(|g| vec![g]))
+            .set_media_connect_flows(flows(spec))
+            .set_role_arn(spec.role_arn.clone())
+            .set_input_devices(devices(spec))
+            // A repeated delivery of this Create gets the same input back.
+            .request_id(&req.request_id)
+            .set_tags(Some(req.ownership_tags()))
+            .send()
+            .await
+            .map_err(aws_error("CreateInput"));
+        let created = match created {
+            Ok(created) => created,
+            Err(err) => {
+                tracing::warn!("CreateInput failed; removing what was made for it");
+                if let Some(group) = &group {
+                    delete_security_group(aws, req, group).await?;
+                }
+                delete_passwords(aws, req, None).await?;
+                req.clear_created();
+                return Err(err);
+            }
+        };
+        let id = created
+            .input()
+            .and_then(|input| input.id())
+            .ok_or_else(|| Error::Unexpected("CreateInput returned no input id".to_owned()))?
+            .to_owned();
+        req.record_created(&id);
+        tracing::info!(input = %id, input_type = spec.input_type, "created MediaLive input");
+        let input = wait_until_settled(aws, req, &id).await?;
+        Ok(outcome(&input, group.as_deref()))
+    }
+
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        let replace = old.is_none_or(|old| old.input_type != new.input_type || old.channel_class != new.channel_class);
+        if replace {
+            // A new input; CloudFormation deletes the old one afterwards.
+            return Self::create(aws, req, new).await;
+        }
+        let current = describe(aws, physical_id)
+            .await?
+            .ok_or_else(|| Error::BadState(format!("MediaLive input {physical_id} no longer exists")))?;
+        let group = current.security_groups().first().cloned();
+        if let (Some(group), true) = (&group, old.is_some_and(|old| old.cidrs != new.cidrs)) {
+            aws.medialive
+                .update_input_security_group()
+                .input_security_group_id(group)
+                .set_whitelist_rules(Some(whitelist(&new.cidrs)))
+                .send()
+                .await
+                .map_err(aws_error("UpdateInputSecurityGroup"))?;
+        }
+        let parameters = put_passwords(aws, req, new).await?;
+        aws.medialive
+            .update_input()
+            .input_id(physical_id)
+            .name(new.name(req))
+            .set_destinations(destinations(new))
+            .set_sources(sources(new, &parameters))
+            .set_input_security_groups(group.clone().map(|g| vec![g]))
+            .set_media_connect_flows(flows(new))
+            .set_role_arn(new.role_arn.clone())
+            .set_input_devices(device_requests(new))
+            .send()
+            .await
+            .map_err(aws_error("UpdateInput"))?;
+        if old.is_some_and(|old| old.sources.iter().any(|s| s.password.is_some()))
+            && new.sources.iter().all(|s| s.password.is_none())
+        {
+            delete_passwords(aws, req, Some(physical_id)).await?;
+        }
+        let input = wait_until_settled(aws, req, physical_id).await?;
+        tracing::info!(input = %physical_id, "updated MediaLive input");
+        Ok(outcome(&input, group.as_deref()))
+    }
+
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        if let Some(group) = physical_id.strip_prefix(GROUP_ONLY) {
+            delete_security_group(aws, req, group).await?;
+            return delete_passwords(aws, req, None).await;
+        }
+        let Some(input) = describe(aws, physical_id).await? else {
+            return delete_passwords(aws, req, Some(physical_id)).await;
+        };
+        let groups = input.security_groups().to_vec();
+        // The channel using it is deleted first; the input detaches a while later.
+        let what = format!("MediaLive input {physical_id} detaching");
+        wait::until(&what, req.work_until, || async {
+            Ok(match describe(aws, physical_id).await? {
+                Some(input) if input.state() == Some(&InputState::Attached) => Look::NotYet("ATTACHED".to_owned()),
+                _ => Look::Done(()),
+            })
+        })
+        .await?;
+        match aws
+            .medialive
+            .delete_input()
+            .input_id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DeleteInput"))
+        {
+            Ok(_) => tracing::info!(input = %physical_id, "deleted MediaLive input"),
+            Err(err) if err.is_not_found() => {}
+            Err(err) => return Err(err),
+        }
+        for group in &groups {
+            delete_security_group(aws, req, group).await?;
+        }
+        delete_passwords(aws, req, Some(physical_id)).await
+    }
+}
+
+fn outcome(input: &DescribeInputOutput, group: Option<&str>) -> Outcome {
+    let id = input.id().unwrap_or_default();
+    let url = |i: usize| {
+        input
+            .destinations()
+            .get(i)
+            .and_then(|d| d.url())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let group = group
+        .map(str::to_owned)
+        .or_else(|| input.security_groups().first().cloned())
+        .unwrap_or_default();
+    Outcome::new(id).with_data(BTreeMap::from([
+        ("Id".to_owned(), id.to_owned()),
+        ("Arn".to_owned(), input.arn().unwrap_or_default().to_owned()),
+        ("EndPoint1".to_owned(), url(0)),
+        ("EndPoint2".to_owned(), url(1)),
+        ("SecurityGroupId".to_owned(), group),
+    ]))
+}
+
+async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeInputOutput>, Error> {
+    match aws
+        .medialive
+        .describe_input()
+        .input_id(id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeInput"))
+    {
+        Ok(input) if input.state() == Some(&InputState::Deleted) => Ok(None),
+        Ok(input) => Ok(Some(input)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Waits while the input is still being created.
+async fn wait_until_settled(aws: &Clients, req: &Request, id: &str) -> Result<DescribeInputOutput, Error> {
+    let what = format!("MediaLive input {id} becoming ready");
+    wait::until(&what, req.work_until, || async {
+        Ok(match describe(aws, id).await? {
+            Some(input) if input.state() == Some(&InputState::Creating) => Look::NotYet("CREATING".to_owned()),
+            Some(input) => Look::Done(input),
+            None => {
+                return Err(Error::BadState(format!(
+                    "MediaLive input {id} disappeared while being created"
+                )));
+            }
+        })
+    })
+    .await
+}
+
+fn destinations(spec: &Spec) -> Option<Vec<InputDestinationRequest>> {
+    (spec.input_type == "RTMP_PUSH").then(|| {
+        PIPELINES[..pipelines(spec)]
+            .iter()
+            .map(|pipeline| {
+                InputDestinationRequest::builder()
+                    .stream_name(format!("{}/{pipeline}", spec.stream_name))
+                    .build()
+            })
+            .collect()
+    })
+}
+
+fn pipelines(spec: &Spec) -> usize {
+    if spec.channel_class == "STANDARD" { 2 } else { 1 }
+}
+
+fn sources(spec: &Spec, parameters: &[Option<String>]) -> Option<Vec<InputSourceRequest>> {
+    (!spec.sources.is_empty()).then(|| {
+        spec.sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| {
+                InputSourceRequest::builder()
+                    .url(&source.url)
+                    .set_username(source.user.clone())
+                    .set_password_param(parameters.get(i).cloned().flatten())
+                    .build()
+            })
+            .collect()
+    })
+}
+
+fn flows(spec: &Spec) -> Option<Vec<MediaConnectFlowRequest>> {
+    (!spec.flows.is_empty()).then(|| {
+        spec.flows
+            .iter()
+            .map(|arn| MediaConnectFlowRequest::builder().flow_arn(arn).build())
+            .collect()
+    })
+}
+
+fn devices(spec: &Spec) -> Option<Vec<InputDeviceSettings>> {
+    (!spec.devices.is_empty()).then(|| {
+        spec.devices
+            .iter()
+            .map(|id| InputDeviceSettings::builder().id(id).build())
+            .collect()
+    })
+}
+
+/// UpdateInput names devices with another type than CreateInput.
+fn device_requests(spec: &Spec) -> Option<Vec<InputDeviceRequest>> {
+    (!spec.devices.is_empty()).then(|| {
+        spec.devices
+            .iter()
+            .map(|id| InputDeviceRequest::builder().id(id).build())
+            .collect()
+    })
+}
+
+fn whitelist(cidrs: &[String]) -> Vec<InputWhitelistRuleCidr> {
+    cidrs
+        .iter()
+        .map(|cidr| InputWhitelistRuleCidr::builder().cidr(cidr).build())
+        .collect()
+}
+
+/// `/<stack name>/<logical id>/primary` and `/secondary`.
+fn parameter_name(req: &Request, pipeline: usize) -> String {
+    format!("/{}/{}/{}", req.stack_name, req.logical_id, PIPELINES[pipeline])
+}
+
+/// Stores each pull password as a SecureString; returns the parameter name
+/// per source (`None` where the source has no password).
+async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<Option<String>>, Error> {
+    let mut names = Vec::new();
+    for (pipeline, source) in spec.sources.iter().enumerate() {
+        let Some(password) = &source.password else {
+            names.push(None);
+            continue;
+        };
+        let name = parameter_name(req, pipeline);
+        aws.ssm
+            .put_parameter()
+            .name(&name)
+            .value(password)
+            .r#type(ParameterType::SecureString)
+            .overwrite(true)
+            .description(format!(
+                "MediaLive pull password of {} ({})",
+                req.logical_id, PIPELINES[pipeline]
+            ))
+            .send()
+            .await
+            .map_err(aws_error("PutParameter"))?;
+        tracing::info!(parameter = %name, "stored pull password as SecureString");
+        names.push(Some(name));
+    }
+    Ok(names)
+}
+
+/// Deletes this resource's password parameters, except one another input
+/// still reads (after a replacement, the new input uses the same names).
+async fn delete_passwords(aws: &Clients, req: &Request, deleting: Option<&str>) -> Result<(), Error> {
+    let names: Vec<String> = (0..PIPELINES.len())
+        .map(|pipeline| parameter_name(req, pipeline))
+        .collect();
+    let in_use = parameters_in_use(aws, deleting).await?;
+    for name in names.iter().filter(|name| !in_use.contains(*name)) {
+        match aws
+            .ssm
+            .delete_parameter()
+            .name(name)
+            .send()
+            .await
+            .map_err(aws_error("DeleteParameter"))
+        {
+            Ok(_) => tracing::info!(parameter = %name, "deleted pull password parameter"),
+            Err(err) if err.is_not_found() => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// Password parameters that inputs other than `except` read.
+async fn parameters_in_use(aws: &Clients, except: Option<&str>) -> Result<Vec<String>, Error> {
+    let mut pages = aws.medialive.list_inputs().into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_error("ListInputs"))?;
+        for input in page.inputs() {
+            if input.id() == except || input.state() == Some(&InputState::Deleted) {
+                continue;
+            }
+            names.extend(
+                input
+                    .sources()
+                    .iter()
+                    .filter_map(|s| s.password_param().map(str::to_owned)),
+            );
+        }
+    }
+    Ok(names)
+}
+
+/// The push input's security group: the one a previous delivery of this
+/// same request made, or a new one.
+async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result<String, Error> {
+    let mut pages = aws.medialive.list_input_security_groups().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_error("ListInputSecurityGroups"))?;
+        for group in page.input_security_groups() {
+            let tags = tag_pairs(group.tags());
+            let same_request = group.tags().and_then(|t| t.get(REQUEST_TAG)) == Some(&req.request_id);
+            if same_request
+                && req.owns(tags)
+                && let Some(id) = group.id()
+            {
+                tracing::info!(group = %id, "adopting the security group this request made before");
+                return Ok(id.to_owned());
+            }
+        }
+    }
+    let mut tags: HashMap<String, String> = req.ownership_tags();
+    tags.insert(REQUEST_TAG.to_owned(), req.request_id.clone());
+    let created = aws
+        .medialive
+        .create_input_security_group()
+        .set_whitelist_rules(Some(whitelist(&spec.cidrs)))
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(aws_error("CreateInputSecurityGroup"))?;
+    let id = created
+        .security_group()
+        .and_then(|group| group.id())
+        .ok_or_else(|| Error::Unexpected("CreateInputSecurityGroup returned no id".to_owned()))?
+        .to_owned();
+    tracing::info!(group = %id, "created input security group");
+    Ok(id)
+}
+
+/// Deletes a security group, retrying while an input being deleted still
+/// holds it. Not found is success.
+async fn delete_security_group(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
+    let what = format!("input security group {id} being released");
+    wait::until(&what, req.work_until, || async {
+        match aws
+            .medialive
+            .delete_input_security_group()
+            .input_security_group_id(id)
+            .send()
+            .await
+            .map_err(aws_error("DeleteInputSecurityGroup"))
+        {
+            Ok(_) => {
+                tracing::info!(group = %id, "deleted input security group");
+                Ok(Look::Done(()))
+            }
+            Err(err) if err.is_not_found() => Ok(Look::Done(())),
+            Err(Error::Aws(err)) if err.is_conflict() || err.http_status == Some(422) => {
+                Ok(Look::NotYet(InputSecurityGroupState::InUse.as_str().to_owned()))
+            }
+            Err(err) => Err(err),
+        }
+    })
+    .await
+}
