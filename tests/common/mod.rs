@@ -50,6 +50,7 @@ pub fn reason(response: &Value) -> &str {
 /// One stack resource's conversation with the handler: events go in
 /// through `App::handle`, responses come back from the receiver, AWS is the
 /// emulator behind the faithful layer.
+#[derive(Clone)]
 pub struct Session {
     pub app: App,
     pub receiver: Receiver,
@@ -60,7 +61,11 @@ pub struct Session {
 
 impl Session {
     pub async fn emulated() -> Self {
-        let aws = testkit::faithful::Faithful::start(&testkit::moto::moto().endpoint).await;
+        Self::emulated_at(testkit::faithful::Faithful::start(&testkit::moto::moto().endpoint).await).await
+    }
+
+    /// A session whose AWS is the given faithful layer.
+    pub async fn emulated_at(aws: testkit::faithful::Faithful) -> Self {
         let receiver = Receiver::start().await;
         let clients = clients_at(&aws.endpoint()).await;
         Session {
@@ -73,9 +78,11 @@ impl Session {
     }
 
     /// The same AWS and receiver, as another resource of the stack.
-    pub fn for_resource(mut self, logical_id: &str) -> Self {
-        self.logical_id = logical_id.to_owned();
-        self
+    pub fn for_resource(&self, logical_id: &str) -> Self {
+        Session {
+            logical_id: logical_id.to_owned(),
+            ..self.clone()
+        }
     }
 
     /// Handles `event` and returns the response it PUT.

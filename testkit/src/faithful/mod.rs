@@ -1,13 +1,12 @@
 //! A faithful layer over the emulator: a proxy in front of moto that adds
-//! what the real services do and moto does not, so the tests see it.
-//!
-//! MediaPackage: duplicate ids are refused (moto overwrites them),
-//! UpdateChannel works (moto lacks it), ListOriginEndpoints honours its
-//! ChannelId filter and pages by two, and a channel that still has
-//! endpoints cannot be deleted. Everything else passes through unchanged.
-//! Every call is recorded as `(service, method, path)`.
+//! what the real services do and moto does not, so the tests see it. What
+//! each service gets is described in its module; everything else passes
+//! through unchanged. Every call is recorded as `(service, method, path)`,
+//! and every request the layer refused (a 4xx of its own) as well.
 
-use std::collections::HashMap;
+mod medialive;
+mod mediapackage;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::http::{self, Recorded, Reply};
 
-/// ListOriginEndpoints page size, small so that paging is exercised.
+/// List page size, small so that paging is exercised.
 const PAGE: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +27,20 @@ pub struct Call {
     pub path: String,
 }
 
+/// A request the layer refused, as the real service would have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub method: String,
+    pub path: String,
+    pub code: String,
+}
+
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
-    /// UpdateChannel results, laid over moto's channels.
-    channel_descriptions: HashMap<String, String>,
+    refusals: Vec<Refusal>,
+    mediapackage: mediapackage::State,
+    medialive: medialive::State,
 }
 
 #[derive(Clone)]
@@ -41,7 +49,7 @@ pub struct Faithful {
     state: Arc<Mutex<State>>,
 }
 
-struct Upstream {
+pub(crate) struct Upstream {
     base: String,
     http: reqwest::Client,
 }
@@ -49,7 +57,16 @@ struct Upstream {
 impl Faithful {
     /// A proxy in front of the emulator at `upstream`.
     pub async fn start(upstream: &str) -> Self {
-        let state = Arc::new(Mutex::new(State::default()));
+        Self::with_transitions(upstream, 2).await
+    }
+
+    /// As `start`, with MediaLive transitions (CREATING, STARTING, …)
+    /// lasting `describes` describes each.
+    pub async fn with_transitions(upstream: &str, describes: u32) -> Self {
+        let state = Arc::new(Mutex::new(State {
+            medialive: medialive::State::new(describes),
+            ..State::default()
+        }));
         let upstream = Arc::new(Upstream {
             base: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
@@ -70,6 +87,11 @@ impl Faithful {
 
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().expect("faithful state").calls.clone()
+    }
+
+    /// Requests refused because the resource was in the wrong state.
+    pub fn refusals(&self) -> Vec<Refusal> {
+        self.state.lock().expect("faithful state").refusals.clone()
     }
 
     /// How many calls went to `service` with `method` on paths starting with `prefix`.
@@ -99,116 +121,36 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         method: request.method.to_string(),
         path: path.clone(),
     });
-    if service == "mediapackage"
-        && let Some(reply) = mediapackage(&request, &path, state, upstream).await
-    {
-        return reply;
-    }
-    forward(&request, upstream).await.into_reply()
-}
-
-async fn mediapackage(request: &Recorded, path: &str, state: &Mutex<State>, upstream: &Upstream) -> Option<Reply> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (&request.method, segments.as_slice()) {
-        (&Method::POST, ["channels" | "origin_endpoints"]) => {
-            let id = serde_json::from_slice::<Value>(&request.body).ok()?["id"]
-                .as_str()?
-                .to_owned();
-            let existing = upstream.get(&format!("{path}/{id}"), request).await;
-            (existing.status == 200)
-                .then(|| error(422, "UnprocessableEntityException", &format!("{id} already exists")))
-        }
-        (&Method::GET, ["channels", id]) => {
-            let mut found = forward(request, upstream).await;
-            if let Some(description) = state.lock().expect("faithful state").channel_descriptions.get(*id) {
-                found = found.patch_json(|json| json["description"] = json!(description));
-            }
-            Some(found.into_reply())
-        }
-        (&Method::PUT, ["channels", id]) => {
-            let existing = upstream.get(path, request).await;
-            if existing.status != 200 {
-                return Some(existing.into_reply());
-            }
-            let description = serde_json::from_slice::<Value>(&request.body).ok()?["description"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            state
-                .lock()
-                .expect("faithful state")
-                .channel_descriptions
-                .insert((*id).to_owned(), description.clone());
-            Some(
-                existing
-                    .patch_json(|json| json["description"] = json!(description))
-                    .into_reply(),
-            )
-        }
-        (&Method::DELETE, ["channels", id]) => {
-            let endpoints = upstream.get("/origin_endpoints", request).await.json()["originEndpoints"].clone();
-            let busy = endpoints
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|e| e["channelId"] == json!(id));
-            if busy {
-                return Some(error(
-                    422,
-                    "UnprocessableEntityException",
-                    "channel still has origin endpoints",
-                ));
-            }
-            state.lock().expect("faithful state").channel_descriptions.remove(*id);
-            None
-        }
-        (&Method::GET, ["origin_endpoints"]) => Some(list_endpoints(request, upstream).await),
+    let own = match service.as_str() {
+        "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
+        "medialive" => medialive::route(&request, &path, state, upstream).await,
         _ => None,
+    };
+    let Some(reply) = own else {
+        return forward(&request, upstream).await.into_reply();
+    };
+    if let Some(code) = reply.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()) {
+        state.lock().expect("faithful state").refusals.push(Refusal {
+            method: request.method.to_string(),
+            path,
+            code: code.to_owned(),
+        });
     }
+    reply
 }
 
-/// ListOriginEndpoints as the service does it: filtered, in pages.
-async fn list_endpoints(request: &Recorded, upstream: &Upstream) -> Reply {
-    let query: HashMap<String, String> = request
-        .target
-        .split_once('?')
-        .map(|(_, query)| {
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let all = upstream.get("/origin_endpoints", request).await.json()["originEndpoints"].clone();
-    let matching: Vec<Value> = all
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| query.get("channelId").is_none_or(|id| e["channelId"] == json!(id)))
-        .cloned()
-        .collect();
-    let start: usize = query.get("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
-    let end = (start + PAGE).min(matching.len());
-    let mut page = json!({ "originEndpoints": matching.get(start..end).unwrap_or_default() });
-    if end < matching.len() {
-        page["nextToken"] = json!(end.to_string());
-    }
-    json_reply(200, &page)
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Bytes,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 
-    fn patch_json(mut self, patch: impl FnOnce(&mut Value)) -> Self {
+    pub(crate) fn patch_json(mut self, patch: impl FnOnce(&mut Value)) -> Self {
         if self.status == 200 {
             let mut json = self.json();
             patch(&mut json);
@@ -218,7 +160,7 @@ impl Answer {
         self
     }
 
-    fn into_reply(self) -> Reply {
+    pub(crate) fn into_reply(self) -> Reply {
         let mut reply = http::reply(self.status, self.body);
         for (name, value) in self.headers {
             if let (Ok(name), Ok(value)) = (name.parse::<hyper::header::HeaderName>(), value.parse()) {
@@ -232,7 +174,7 @@ impl Answer {
 impl Upstream {
     /// A GET of the proxy's own, signed like `like` (moto routes requests
     /// by the signature's service name; it does not check signatures).
-    async fn get(&self, path: &str, like: &Recorded) -> Answer {
+    pub(crate) async fn get(&self, path: &str, like: &Recorded) -> Answer {
         let mut headers = like.headers.clone();
         headers.remove("content-type");
         let request = Recorded {
@@ -245,7 +187,7 @@ impl Upstream {
     }
 }
 
-async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
+pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
     let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
     let mut outgoing = upstream
         .http
@@ -275,7 +217,7 @@ async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
     }
 }
 
-fn json_reply(status: u16, body: &Value) -> Reply {
+pub(crate) fn json_reply(status: u16, body: &Value) -> Reply {
     let mut reply: Response<Full<Bytes>> = http::reply(status, body.to_string());
     reply.headers_mut().insert(
         "content-type",

@@ -1,0 +1,589 @@
+//! MediaLive as the real service behaves, over moto's thin model:
+//!
+//! - channel states take several describes to change (CREATING → IDLE,
+//!   STARTING → RUNNING, STOPPING → IDLE, UPDATING → IDLE, DELETING →
+//!   DELETED); a channel whose name contains `fail-create` ends in
+//!   CREATE_FAILED, and a CreateInput whose name contains `hang-create`
+//!   is never answered;
+//! - DeleteChannel and UpdateChannel need an idle (or failed) channel,
+//!   StartChannel an idle one, StopChannel a running or starting one;
+//!   otherwise 409 ConflictException;
+//! - an input is ATTACHED while a live channel uses it, and for a few
+//!   describes after that channel is deleted; DeleteInput refuses it then;
+//! - input security groups exist (moto has none): created, listed (in
+//!   pages), described, updated, and refused deletion while an input holds
+//!   them, which lasts a few attempts past the input's own deletion;
+//! - CreateChannel and CreateInput honour `requestId`: the same token
+//!   returns the same resource;
+//! - unknown ids answer 404 NotFoundException (moto answers 500);
+//! - push inputs get ingest URLs in their destinations.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use hyper::Method;
+use serde_json::{Map, Value, json};
+
+use super::{PAGE, Upstream, error, forward, json_reply};
+use crate::http::{Recorded, Reply};
+
+/// Describes an input stays CREATING (channel transitions are set per layer).
+const INPUT_CREATE_DESCRIBES: u32 = 2;
+const ARN_PREFIX: &str = "arn:aws:medialive:us-east-1:123456789012";
+
+#[derive(Default)]
+pub(super) struct State {
+    /// How many describes a channel's transitional state lasts.
+    describes: u32,
+    channels: HashMap<String, Channel>,
+    inputs: HashMap<String, Input>,
+    groups: BTreeMap<u64, Group>,
+    /// requestId → created id, per kind of resource.
+    requests: HashMap<(String, String), String>,
+}
+
+impl State {
+    pub(super) fn new(describes: u32) -> Self {
+        State {
+            describes,
+            ..State::default()
+        }
+    }
+}
+
+struct Channel {
+    state: &'static str,
+    /// The state it moves to, and after how many more describes.
+    next: Option<(&'static str, u32)>,
+    inputs: Vec<String>,
+}
+
+struct Input {
+    input_type: String,
+    groups: Vec<String>,
+    /// RTMP push stream names, as requested (moto reshapes them).
+    streams: Vec<String>,
+    /// Describes left before CREATING ends.
+    creating: u32,
+    /// Describes left in ATTACHED after the last channel using it went.
+    detaching: u32,
+    /// Deleted, and how many more looks until it is fully gone.
+    deleted: Option<u32>,
+}
+
+struct Group {
+    rules: Vec<String>,
+    tags: Value,
+    deleted: bool,
+}
+
+fn not_found(what: &str, id: &str) -> Reply {
+    error(404, "NotFoundException", &format!("{what} {id} not found"))
+}
+
+fn conflict(message: &str) -> Reply {
+    error(409, "ConflictException", message)
+}
+
+pub(super) async fn route(
+    request: &Recorded,
+    path: &str,
+    state: &Mutex<super::State>,
+    upstream: &Upstream,
+) -> Option<Reply> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let method = &request.method;
+    match segments.as_slice() {
+        ["prod", "inputSecurityGroups", rest @ ..] => Some(security_groups(method, rest, &body, request, state)),
+        ["prod", "channels"] if method == Method::POST => {
+            Some(create(request, &body, "channel", state, upstream).await)
+        }
+        ["prod", "inputs"] if method == Method::POST => Some(create(request, &body, "input", state, upstream).await),
+        ["prod", "inputs"] if method == Method::GET => Some(list_inputs(request, state, upstream).await),
+        ["prod", "channels", id, action @ ("start" | "stop")] => {
+            Some(start_stop(request, id, action, state, upstream).await)
+        }
+        ["prod", "channels", id] => Some(channel(request, id, &body, state, upstream).await),
+        ["prod", "inputs", id] => Some(input(request, id, &body, state, upstream).await),
+        _ => None,
+    }
+}
+
+/// CreateChannel / CreateInput with `requestId` idempotency.
+async fn create(
+    request: &Recorded,
+    body: &Value,
+    kind: &str,
+    state: &Mutex<super::State>,
+    upstream: &Upstream,
+) -> Reply {
+    let token = body["requestId"].as_str().map(str::to_owned);
+    let earlier = token.as_ref().and_then(|t| {
+        state
+            .lock()
+            .expect("state")
+            .medialive
+            .requests
+            .get(&(kind.to_owned(), t.clone()))
+            .cloned()
+    });
+    if let Some(id) = earlier {
+        let collection = if kind == "channel" { "channels" } else { "inputs" };
+        let mut existing = upstream.get(&format!("/prod/{collection}/{id}"), request).await.json();
+        patch(&mut existing, kind, &id, &state.lock().expect("state").medialive);
+        return json_reply(201, &json!({ kind: existing }));
+    }
+    if kind == "input" {
+        let groups = strings(&body["inputSecurityGroups"]);
+        let unknown = {
+            let ml = &state.lock().expect("state").medialive;
+            groups.iter().find(|g| !group_exists(ml, g)).cloned()
+        };
+        let push = matches!(body["type"].as_str(), Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH"));
+        if push && groups.is_empty() {
+            return error(400, "BadRequestException", "push inputs need an input security group");
+        }
+        if let Some(unknown) = unknown {
+            return error(
+                400,
+                "BadRequestException",
+                &format!("input security group {unknown} does not exist"),
+            );
+        }
+        if body["name"].as_str().is_some_and(|n| n.contains("hang-create")) {
+            return std::future::pending().await;
+        }
+    } else {
+        let inputs = input_ids(body);
+        let ml = &state.lock().expect("state").medialive;
+        if let Some(unknown) = inputs
+            .iter()
+            .find(|i| !ml.inputs.get(*i).is_some_and(|i| i.deleted.is_none()))
+        {
+            return error(400, "BadRequestException", &format!("input {unknown} does not exist"));
+        }
+    }
+    let answer = forward(request, upstream).await;
+    if answer.status >= 300 {
+        return answer.into_reply();
+    }
+    let mut created = answer.json();
+    let Some(id) = created[kind]["id"].as_str().map(str::to_owned) else {
+        return answer.into_reply();
+    };
+    let mut guard = state.lock().expect("state");
+    let ml = &mut guard.medialive;
+    let describes = ml.describes;
+    if kind == "channel" {
+        let fails = body["name"].as_str().is_some_and(|n| n.contains("fail-create"));
+        let next = if fails { "CREATE_FAILED" } else { "IDLE" };
+        ml.channels.insert(
+            id.clone(),
+            Channel {
+                state: "CREATING",
+                next: Some((next, describes)),
+                inputs: input_ids(body),
+            },
+        );
+    } else {
+        ml.inputs.insert(
+            id.clone(),
+            Input {
+                input_type: body["type"].as_str().unwrap_or_default().to_owned(),
+                groups: strings(&body["inputSecurityGroups"]),
+                streams: stream_names(body),
+                creating: INPUT_CREATE_DESCRIBES,
+                detaching: 0,
+                deleted: None,
+            },
+        );
+    }
+    if let Some(token) = token {
+        ml.requests.insert((kind.to_owned(), token), id.clone());
+    }
+    patch(&mut created[kind], kind, &id, ml);
+    json_reply(201, &created)
+}
+
+fn input_ids(channel: &Value) -> Vec<String> {
+    channel["inputAttachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["inputId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn stream_names(input: &Value) -> Vec<String> {
+    input["destinations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["streamName"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Advances a channel one describe along its transition.
+fn advance(ml: &mut State, id: &str) {
+    let Some(channel) = ml.channels.get_mut(id) else { return };
+    let Some((next, left)) = channel.next else { return };
+    if left > 1 {
+        channel.next = Some((next, left - 1));
+        return;
+    }
+    channel.state = next;
+    channel.next = None;
+    if next == "DELETED" {
+        let inputs = channel.inputs.clone();
+        let describes = ml.describes;
+        for input in inputs {
+            if let Some(input) = ml.inputs.get_mut(&input) {
+                input.detaching = describes;
+            }
+        }
+    }
+}
+
+fn channel_uses(ml: &State, input: &str) -> Vec<String> {
+    ml.channels
+        .iter()
+        .filter(|(_, c)| c.state != "DELETED" && c.inputs.iter().any(|i| i == input))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+fn input_state(ml: &State, id: &str) -> &'static str {
+    let Some(input) = ml.inputs.get(id) else {
+        return "DELETED";
+    };
+    match input.deleted {
+        Some(0) => "DELETED",
+        Some(_) => "DELETING",
+        None if input.creating > 0 => "CREATING",
+        None if !channel_uses(ml, id).is_empty() || input.detaching > 0 => "ATTACHED",
+        None => "DETACHED",
+    }
+}
+
+/// Lays the layer's view over moto's JSON of a channel or an input.
+fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
+    if kind == "channel" {
+        if let Some(channel) = ml.channels.get(id) {
+            json["state"] = json!(channel.state);
+        }
+        return;
+    }
+    let Some(input) = ml.inputs.get(id) else { return };
+    json["state"] = json!(input_state(ml, id));
+    json["securityGroups"] = json!(input.groups);
+    json["attachedChannels"] = json!(channel_uses(ml, id));
+    let (scheme, port) = match input.input_type.as_str() {
+        "RTMP_PUSH" => ("rtmp", 1935),
+        "RTP_PUSH" => ("rtp", 5000),
+        "UDP_PUSH" => ("udp", 5000),
+        _ => return,
+    };
+    // RTMP destinations are the requested streams; RTP and UDP get two.
+    let streams: Vec<Option<&String>> = match input.streams.as_slice() {
+        [] => vec![None, None],
+        streams => streams.iter().map(Some).collect(),
+    };
+    let destinations: Vec<Value> = streams
+        .iter()
+        .enumerate()
+        .map(|(n, stream)| {
+            let ip = format!("198.51.100.{}", 10 + n);
+            let path = stream.map(|s| format!("/{s}")).unwrap_or_default();
+            let mut destination =
+                json!({"ip": ip, "port": port.to_string(), "url": format!("{scheme}://{ip}:{port}{path}")});
+            if let Some(stream) = stream {
+                destination["streamName"] = json!(stream);
+            }
+            destination
+        })
+        .collect();
+    json["destinations"] = json!(destinations);
+}
+
+async fn channel(
+    request: &Recorded,
+    id: &str,
+    body: &Value,
+    state: &Mutex<super::State>,
+    upstream: &Upstream,
+) -> Reply {
+    {
+        let mut guard = state.lock().expect("state");
+        let ml = &mut guard.medialive;
+        let Some(channel) = ml.channels.get(id) else {
+            return not_found("channel", id);
+        };
+        let current = channel.state;
+        let describes = ml.describes;
+        match request.method {
+            Method::GET => advance(ml, id),
+            Method::PUT => {
+                if !matches!(current, "IDLE" | "CREATE_FAILED") {
+                    return conflict(&format!("Channel {id} must be idle to be updated; it is {current}"));
+                }
+                let inputs = input_ids(body);
+                if let Some(channel) = ml.channels.get_mut(id) {
+                    channel.state = "UPDATING";
+                    channel.next = Some(("IDLE", describes));
+                    if !inputs.is_empty() {
+                        channel.inputs = inputs;
+                    }
+                }
+            }
+            Method::DELETE => {
+                if !matches!(current, "IDLE" | "CREATE_FAILED") {
+                    return conflict("Cannot delete a channel that has not been stopped yet");
+                }
+                if let Some(channel) = ml.channels.get_mut(id) {
+                    channel.state = "DELETING";
+                    channel.next = Some(("DELETED", describes));
+                }
+            }
+            _ => {}
+        }
+    }
+    let answer = forward(request, upstream).await;
+    let ml = &state.lock().expect("state").medialive;
+    if request.method == Method::PUT {
+        return answer
+            .patch_json(|json| patch(&mut json["channel"], "channel", id, ml))
+            .into_reply();
+    }
+    answer.patch_json(|json| patch(json, "channel", id, ml)).into_reply()
+}
+
+async fn start_stop(
+    request: &Recorded,
+    id: &str,
+    action: &str,
+    state: &Mutex<super::State>,
+    upstream: &Upstream,
+) -> Reply {
+    {
+        let mut guard = state.lock().expect("state");
+        let ml = &mut guard.medialive;
+        let describes = ml.describes;
+        let Some(channel) = ml.channels.get_mut(id) else {
+            return not_found("channel", id);
+        };
+        let (allowed, transition, next): (&[&str], _, _) = match action {
+            "start" => (&["IDLE"], "STARTING", "RUNNING"),
+            _ => (&["RUNNING", "STARTING"], "STOPPING", "IDLE"),
+        };
+        if !allowed.contains(&channel.state) {
+            return conflict(&format!("Channel {id} cannot {action} while {}", channel.state));
+        }
+        channel.state = transition;
+        channel.next = Some((next, describes));
+    }
+    let answer = forward(request, upstream).await;
+    let ml = &state.lock().expect("state").medialive;
+    answer.patch_json(|json| patch(json, "channel", id, ml)).into_reply()
+}
+
+async fn input(request: &Recorded, id: &str, body: &Value, state: &Mutex<super::State>, upstream: &Upstream) -> Reply {
+    {
+        let mut guard = state.lock().expect("state");
+        let ml = &mut guard.medialive;
+        let current = input_state(ml, id);
+        let Some(input) = ml.inputs.get_mut(id) else {
+            return not_found("input", id);
+        };
+        match request.method {
+            Method::GET => {
+                input.creating = input.creating.saturating_sub(1);
+                match &mut input.deleted {
+                    Some(0) => return not_found("input", id),
+                    Some(left) => *left -= 1,
+                    None => {}
+                }
+                input.detaching = input.detaching.saturating_sub(1);
+            }
+            Method::PUT => {
+                if input.deleted.is_some() {
+                    return not_found("input", id);
+                }
+                if body.get("inputSecurityGroups").is_some() {
+                    input.groups = strings(&body["inputSecurityGroups"]);
+                }
+                if body.get("destinations").is_some() {
+                    input.streams = stream_names(body);
+                }
+            }
+            Method::DELETE => {
+                if input.deleted.is_some() {
+                    return not_found("input", id);
+                }
+                if current == "ATTACHED" {
+                    return conflict(&format!("Input {id} is attached to a channel and cannot be deleted"));
+                }
+                input.deleted = Some(ml.describes);
+            }
+            _ => {}
+        }
+    }
+    let answer = forward(request, upstream).await;
+    let ml = &state.lock().expect("state").medialive;
+    if request.method == Method::PUT {
+        return answer
+            .patch_json(|json| patch(&mut json["input"], "input", id, ml))
+            .into_reply();
+    }
+    answer.patch_json(|json| patch(json, "input", id, ml)).into_reply()
+}
+
+async fn list_inputs(request: &Recorded, state: &Mutex<super::State>, upstream: &Upstream) -> Reply {
+    let mut all = upstream.get("/prod/inputs", request).await.json();
+    let ml = &state.lock().expect("state").medialive;
+    let mut inputs = Vec::new();
+    for mut input in all["inputs"].take().as_array().cloned().unwrap_or_default() {
+        let id = input["id"].as_str().unwrap_or_default().to_owned();
+        if ml.inputs.get(&id).is_some_and(|i| i.deleted == Some(0)) {
+            continue;
+        }
+        patch(&mut input, "input", &id, ml);
+        inputs.push(input);
+    }
+    json_reply(200, &json!({ "inputs": inputs }))
+}
+
+fn group_exists(ml: &State, id: &str) -> bool {
+    id.parse()
+        .ok()
+        .and_then(|n: u64| ml.groups.get(&n))
+        .is_some_and(|g| !g.deleted)
+}
+
+/// Inputs holding a group: live ones, and deleted ones for a few more looks.
+fn group_users(ml: &State, id: &str) -> Vec<String> {
+    ml.inputs
+        .iter()
+        .filter(|(_, input)| input.deleted != Some(0) && input.groups.iter().any(|g| g == id))
+        .map(|(input, _)| input.clone())
+        .collect()
+}
+
+fn group_json(ml: &State, id: u64, group: &Group) -> Value {
+    let users = group_users(ml, &id.to_string());
+    json!({
+        "id": id.to_string(),
+        "arn": format!("{ARN_PREFIX}:inputSecurityGroup:{id}"),
+        "whitelistRules": group.rules.iter().map(|cidr| json!({"cidr": cidr})).collect::<Vec<_>>(),
+        "state": if users.is_empty() { "IDLE" } else { "IN_USE" },
+        "inputs": users,
+        "tags": group.tags,
+    })
+}
+
+fn security_groups(
+    method: &Method,
+    rest: &[&str],
+    body: &Value,
+    request: &Recorded,
+    state: &Mutex<super::State>,
+) -> Reply {
+    let mut guard = state.lock().expect("state");
+    let ml = &mut guard.medialive;
+    let rules = || -> Vec<String> {
+        body["whitelistRules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["cidr"].as_str().map(str::to_owned))
+            .collect()
+    };
+    match (method, rest) {
+        (&Method::POST, []) => {
+            let id = 4_100_000 + ml.groups.len() as u64;
+            let group = Group {
+                rules: rules(),
+                tags: if body["tags"].is_object() {
+                    body["tags"].clone()
+                } else {
+                    json!({})
+                },
+                deleted: false,
+            };
+            let json = group_json(ml, id, &group);
+            ml.groups.insert(id, group);
+            json_reply(200, &json!({ "securityGroup": json }))
+        }
+        (&Method::GET, []) => {
+            let query: HashMap<&str, &str> = request
+                .target
+                .split_once('?')
+                .map(|(_, q)| q.split('&').filter_map(|p| p.split_once('=')).collect())
+                .unwrap_or_default();
+            let live: Vec<Value> = ml
+                .groups
+                .iter()
+                .filter(|(_, g)| !g.deleted)
+                .map(|(id, g)| group_json(ml, *id, g))
+                .collect();
+            let start: usize = query.get("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
+            let end = (start + PAGE).min(live.len());
+            let mut page = json!({ "inputSecurityGroups": live.get(start..end).unwrap_or_default() });
+            if end < live.len() {
+                page["nextToken"] = json!(end.to_string());
+            }
+            json_reply(200, &page)
+        }
+        (_, [id]) => {
+            let Some(number) = id
+                .parse::<u64>()
+                .ok()
+                .filter(|n| ml.groups.get(n).is_some_and(|g| !g.deleted))
+            else {
+                return not_found("input security group", id);
+            };
+            match *method {
+                Method::GET => {
+                    let json = group_json(ml, number, &ml.groups[&number]);
+                    json_reply(200, &json)
+                }
+                Method::PUT => {
+                    let new_rules = rules();
+                    if let Some(group) = ml.groups.get_mut(&number) {
+                        group.rules = new_rules;
+                    }
+                    let json = group_json(ml, number, &ml.groups[&number]);
+                    json_reply(200, &json!({ "securityGroup": json }))
+                }
+                Method::DELETE => {
+                    let users = group_users(ml, id);
+                    if !users.is_empty() {
+                        // Each refused attempt is a look: a deleted input
+                        // lets go of the group a little later.
+                        for user in &users {
+                            if let Some(Some(left)) = ml.inputs.get_mut(user).map(|i| i.deleted.as_mut()) {
+                                *left = left.saturating_sub(1);
+                            }
+                        }
+                        return conflict(&format!("Input security group {id} is in use by {}", users.join(", ")));
+                    }
+                    if let Some(group) = ml.groups.get_mut(&number) {
+                        group.deleted = true;
+                    }
+                    json_reply(200, &Value::Object(Map::new()))
+                }
+                _ => error(405, "MethodNotAllowed", "unsupported"),
+            }
+        }
+        _ => error(404, "NotFoundException", "no such resource"),
+    }
+}

@@ -1,0 +1,557 @@
+//! MediaLive kinds against the emulator behind the faithful layer, which
+//! adds what moto lacks: security groups, not-found, conflicts, and state
+//! changes that take several describes.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_medialive::types::{ChannelState, InputSourceEndBehavior};
+use common::*;
+use serde_json::{Value, json};
+use testkit::events::{STACK_ID, event, unique};
+use testkit::faithful::Faithful;
+use tokio::time::Instant;
+
+const INPUT: &str = "MediaLiveInput";
+const CHANNEL: &str = "MediaLiveChannel";
+const START: &str = "MediaLiveChannelStart";
+const ROLE: &str = "arn:aws:iam::123456789012:role/MediaLiveAccess";
+
+async fn channel_state(session: &Session, id: &str) -> Option<ChannelState> {
+    let described = session.clients.medialive.describe_channel().channel_id(id).send().await;
+    match described {
+        Ok(channel) => channel.state().cloned(),
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => None,
+        Err(err) => panic!("describing channel {id}: {err:?}"),
+    }
+}
+
+/// Deleted: DELETING, DELETED, or no longer found.
+async fn input_gone(session: &Session, id: &str) -> bool {
+    let described = session.clients.medialive.describe_input().input_id(id).send().await;
+    match described {
+        Ok(input) => input
+            .state()
+            .is_some_and(|s| matches!(s.as_str(), "DELETING" | "DELETED")),
+        Err(err) => err.as_service_error().is_some_and(|e| e.is_not_found_exception()),
+    }
+}
+
+async fn group_exists(session: &Session, id: &str) -> bool {
+    let described = session
+        .clients
+        .medialive
+        .describe_input_security_group()
+        .input_security_group_id(id)
+        .send()
+        .await;
+    match described {
+        Ok(_) => true,
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found_exception()) => false,
+        Err(err) => panic!("describing group {id}: {err:?}"),
+    }
+}
+
+async fn parameter(session: &Session, name: &str) -> Option<(String, String)> {
+    let found = session
+        .clients
+        .ssm
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .ok()?;
+    let parameter = found.parameter()?;
+    Some((parameter.r#type()?.as_str().to_owned(), parameter.value()?.to_owned()))
+}
+
+/// Properties of a valid input of each type.
+fn input_props(input_type: &str) -> Value {
+    match input_type {
+        "RTP_PUSH" | "UDP_PUSH" => json!({"Type": input_type, "Cidr": "203.0.113.0/24, 198.51.100.7/32"}),
+        "RTMP_PUSH" => json!({"Type": input_type, "Cidr": "0.0.0.0/0", "StreamName": "show"}),
+        "RTMP_PULL" => {
+            json!({"Type": input_type, "PriUrl": "rtmp://origin-a.example.com/app/stream", "SecUrl": "rtmp://origin-b.example.com/app/stream",
+                              "PriUser": "encoder", "PriPass": "pri-pass-value-1", "SecUser": "encoder", "SecPass": "sec-pass-value-2"})
+        }
+        "URL_PULL" => {
+            json!({"Type": input_type, "PriUrl": "https://cdn.example.com/a/index.m3u8", "SecUrl": "https://cdn.example.com/b/index.m3u8"})
+        }
+        "MP4_FILE" => {
+            json!({"Type": input_type, "PriUrl": "s3ssl://media-bucket/loop.mp4", "SecUrl": "s3ssl://media-bucket/loop.mp4"})
+        }
+        "TS_FILE" => {
+            json!({"Type": input_type, "PriUrl": "https://files.example.com/a.ts", "SecUrl": "https://files.example.com/b.ts"})
+        }
+        "MEDIACONNECT" => json!({"Type": input_type, "RoleArn": ROLE,
+            "PriMediaConnectArn": "arn:aws:mediaconnect:us-east-1:123456789012:flow:1-AbCd:live-a",
+            "SecMediaConnectArn": "arn:aws:mediaconnect:us-east-1:123456789012:flow:1-EfGh:live-b"}),
+        _ => json!({"Type": input_type, "PriDeviceId": "hd-0123456789abcdef", "SecDeviceId": "hd-fedcba9876543210"}),
+    }
+}
+
+#[tokio::test]
+async fn every_input_type_through_create_update_delete() {
+    for input_type in [
+        "RTP_PUSH",
+        "RTMP_PUSH",
+        "UDP_PUSH",
+        "RTMP_PULL",
+        "URL_PULL",
+        "MP4_FILE",
+        "TS_FILE",
+        "MEDIACONNECT",
+        "INPUT_DEVICE",
+    ] {
+        let session = Session::emulated()
+            .await
+            .for_resource(&unique("Input").replace('-', ""));
+        let props = input_props(input_type);
+        let created = session.create(INPUT, props.clone()).await;
+        let id = succeeded(&created);
+        let data = &created["Data"];
+        assert_eq!(data["Id"], id.as_str(), "{input_type}");
+        assert!(data["Arn"].as_str().unwrap().contains(&id));
+        let stored = session
+            .clients
+            .medialive
+            .describe_input()
+            .input_id(&id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored.r#type().map(|t| t.as_str()), Some(input_type));
+        assert_eq!(
+            stored.name(),
+            Some(format!("live-test-{}", session.logical_id).as_str()),
+            "default name"
+        );
+        assert_eq!(stored.tags().unwrap()["livestream:stack-id"], STACK_ID);
+
+        let push = input_type.ends_with("_PUSH");
+        let group = data["SecurityGroupId"].as_str().unwrap().to_owned();
+        assert_eq!(
+            !group.is_empty(),
+            push,
+            "{input_type}: a security group exactly for push inputs"
+        );
+        if push {
+            assert_eq!(stored.security_groups(), [group.clone()]);
+            let described = session
+                .clients
+                .medialive
+                .describe_input_security_group()
+                .input_security_group_id(&group)
+                .send()
+                .await
+                .unwrap();
+            let cidrs: Vec<&str> = described.whitelist_rules().iter().filter_map(|r| r.cidr()).collect();
+            assert_eq!(cidrs.len(), props["Cidr"].as_str().unwrap().split(',').count());
+            assert!(data["EndPoint1"].as_str().unwrap().contains("://"), "{data}");
+            assert!(data["EndPoint2"].as_str().unwrap().contains("://"));
+        } else {
+            assert_eq!(
+                (data["EndPoint1"].as_str(), data["EndPoint2"].as_str()),
+                (Some(""), Some(""))
+            );
+        }
+        if input_type == "RTMP_PUSH" {
+            assert_eq!(data["EndPoint1"], "rtmp://198.51.100.10:1935/show/primary");
+            assert_eq!(data["EndPoint2"], "rtmp://198.51.100.11:1935/show/secondary");
+        }
+        let primary = format!("/live-test/{}/primary", session.logical_id);
+        let secondary = format!("/live-test/{}/secondary", session.logical_id);
+        match input_type {
+            "RTMP_PULL" => {
+                let sources = stored.sources();
+                assert_eq!(sources.len(), 2);
+                assert_eq!(sources[0].password_param(), Some(primary.as_str()));
+                assert_eq!(sources[1].password_param(), Some(secondary.as_str()));
+                assert_eq!(sources[0].username(), Some("encoder"));
+                assert_eq!(
+                    parameter(&session, &primary).await,
+                    Some(("SecureString".into(), "pri-pass-value-1".into()))
+                );
+                assert_eq!(
+                    parameter(&session, &secondary).await,
+                    Some(("SecureString".into(), "sec-pass-value-2".into()))
+                );
+            }
+            "URL_PULL" | "MP4_FILE" | "TS_FILE" => {
+                let urls: Vec<&str> = stored.sources().iter().filter_map(|s| s.url()).collect();
+                assert_eq!(
+                    urls,
+                    [props["PriUrl"].as_str().unwrap(), props["SecUrl"].as_str().unwrap()]
+                );
+            }
+            "MEDIACONNECT" => {
+                assert_eq!(stored.media_connect_flows().len(), 2);
+                assert_eq!(stored.role_arn(), Some(ROLE));
+            }
+            "INPUT_DEVICE" => assert_eq!(stored.input_devices().len(), 2),
+            _ => {}
+        }
+
+        // In place: the CIDRs of a push input, the URLs of a pull input.
+        let mut changed = props.clone();
+        if push {
+            changed["Cidr"] = json!("192.0.2.0/24");
+        } else if props.get("PriUrl").is_some() {
+            let url = props["PriUrl"].as_str().unwrap().replace("a", "c");
+            changed["PriUrl"] = json!(url);
+        }
+        let updated = session.update(INPUT, &id, props.clone(), changed.clone()).await;
+        assert_eq!(succeeded(&updated), id, "{input_type}: in place");
+        if push {
+            let described = session
+                .clients
+                .medialive
+                .describe_input_security_group()
+                .input_security_group_id(&group)
+                .send()
+                .await
+                .unwrap();
+            let cidrs: Vec<&str> = described.whitelist_rules().iter().filter_map(|r| r.cidr()).collect();
+            assert_eq!(cidrs, ["192.0.2.0/24"]);
+        } else if let Some(url) = changed.get("PriUrl") {
+            let stored = session
+                .clients
+                .medialive
+                .describe_input()
+                .input_id(&id)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(stored.sources()[0].url(), url.as_str());
+        }
+
+        succeeded(&session.delete(INPUT, &id, changed).await);
+        assert!(input_gone(&session, &id).await, "{input_type}: input deleted");
+        if push {
+            assert!(
+                !group_exists(&session, &group).await,
+                "{input_type}: its security group deleted"
+            );
+        }
+        assert_eq!(
+            parameter(&session, &primary).await,
+            None,
+            "{input_type}: parameters deleted"
+        );
+        assert_eq!(parameter(&session, &secondary).await, None);
+    }
+}
+
+#[tokio::test]
+async fn a_single_pipeline_input_has_one_source_and_a_type_change_replaces_it() {
+    let session = Session::emulated().await.for_resource("SingleInput");
+    let props =
+        json!({"Type": "URL_PULL", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "https://cdn.example.com/index.m3u8"});
+    let id = succeeded(&session.create(INPUT, props.clone()).await);
+    let stored = session
+        .clients
+        .medialive
+        .describe_input()
+        .input_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.sources().len(), 1);
+
+    let push = json!({"Type": "RTMP_PUSH", "ChannelClass": "SINGLE_PIPELINE", "Cidr": "0.0.0.0/0"});
+    let replaced = session.update(INPUT, &id, props.clone(), push.clone()).await;
+    let new_id = succeeded(&replaced);
+    assert_ne!(new_id, id, "a new Type is a new input");
+    assert_eq!(replaced["Data"]["EndPoint1"], "rtmp://198.51.100.10:1935/live/primary");
+    assert_eq!(replaced["Data"]["EndPoint2"], "", "one destination for SINGLE_PIPELINE");
+    succeeded(&session.delete(INPUT, &id, props).await);
+    succeeded(&session.delete(INPUT, &new_id, push).await);
+}
+
+async fn url_input(session: &Session) -> String {
+    let props = input_props("URL_PULL");
+    succeeded(&session.create(INPUT, props).await)
+}
+
+fn channel_props(input: &str, profile: &str) -> Value {
+    json!({"Name": unique("live-channel"), "InputId": input, "Role": ROLE, "EncodingProfile": profile,
+           "MediaPackageChannelId": "live-mp", "Type": "URL_PULL", "LogLevel": "WARNING"})
+}
+
+#[tokio::test]
+async fn a_channel_with_each_profile_through_create_update_delete() {
+    for (profile, rungs, resolution, bitrate) in [
+        ("HD-1080p", 6, "HD", "MAX_20_MBPS"),
+        ("HD-720p", 5, "HD", "MAX_10_MBPS"),
+        ("sd-540p", 4, "SD", "MAX_10_MBPS"),
+    ] {
+        let session = Session::emulated().await.for_resource("Channel");
+        let input = url_input(&session.for_resource("Input")).await;
+        let props = channel_props(&input, profile);
+        let created = session.create(CHANNEL, props.clone()).await;
+        let id = succeeded(&created);
+        assert_eq!(created["Data"]["ChannelId"], id.as_str());
+        assert!(created["Data"]["Arn"].as_str().unwrap().contains(&id));
+        assert_eq!(
+            channel_state(&session, &id).await,
+            Some(ChannelState::Idle),
+            "answered once IDLE"
+        );
+
+        let stored = session
+            .clients
+            .medialive
+            .describe_channel()
+            .channel_id(&id)
+            .send()
+            .await
+            .unwrap();
+        let settings = stored.encoder_settings().unwrap();
+        assert_eq!(settings.video_descriptions().len(), rungs, "{profile}");
+        assert_eq!(settings.output_groups()[0].outputs().len(), rungs);
+        let spec = stored.input_specification().unwrap();
+        assert_eq!(
+            (
+                spec.resolution().unwrap().as_str(),
+                spec.maximum_bitrate().unwrap().as_str()
+            ),
+            (resolution, bitrate)
+        );
+        assert_eq!(spec.codec().unwrap().as_str(), "AVC");
+        let attachment = &stored.input_attachments()[0];
+        assert_eq!(attachment.input_id(), Some(input.as_str()));
+        let settings = attachment.input_settings().unwrap();
+        assert_eq!(
+            settings.source_end_behavior(),
+            Some(&InputSourceEndBehavior::Loop),
+            "URL_PULL loops by default"
+        );
+        assert_eq!(settings.audio_selectors()[0].name(), Some("default"));
+        let destination = &stored.destinations()[0];
+        assert_eq!(destination.id(), Some("destination1"));
+        assert_eq!(destination.media_package_settings()[0].channel_id(), Some("live-mp"));
+        assert_eq!(stored.role_arn(), Some(ROLE));
+        assert_eq!(stored.tags().unwrap()["livestream:logical-id"], "Channel");
+
+        let mut smaller = props.clone();
+        smaller["EncodingProfile"] = json!("SD-540p");
+        let updated = session.update(CHANNEL, &id, props.clone(), smaller.clone()).await;
+        assert_eq!(succeeded(&updated), id, "in place");
+        let stored = session
+            .clients
+            .medialive
+            .describe_channel()
+            .channel_id(&id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stored.encoder_settings().unwrap().video_descriptions().len(), 4);
+        assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Idle));
+
+        succeeded(&session.delete(CHANNEL, &id, smaller).await);
+        assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Deleted));
+        // The input is still attached for a while; its Delete waits.
+        succeeded(
+            &session
+                .for_resource("Input")
+                .delete(INPUT, &input, input_props("URL_PULL"))
+                .await,
+        );
+        assert!(input_gone(&session, &input).await);
+        assert!(
+            session.aws.refusals().is_empty(),
+            "never a call in the wrong state: {:?}",
+            session.aws.refusals()
+        );
+    }
+}
+
+#[tokio::test]
+async fn start_update_while_running_and_delete_a_running_channel() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let props = channel_props(&input, "HD-720p");
+    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
+
+    let started = session
+        .for_resource("Start")
+        .create(START, json!({"ChannelId": id}))
+        .await;
+    assert_eq!(succeeded(&started), id);
+    assert_eq!(started["Data"]["State"], "RUNNING");
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+
+    let mut changed = props.clone();
+    changed["LogLevel"] = json!("DEBUG");
+    succeeded(&session.update(CHANNEL, &id, props, changed.clone()).await);
+    assert_eq!(
+        channel_state(&session, &id).await,
+        Some(ChannelState::Running),
+        "stopped, updated, started again"
+    );
+    assert_eq!(
+        session
+            .aws
+            .count("medialive", "POST", &format!("/prod/channels/{id}/stop")),
+        1
+    );
+    assert_eq!(
+        session
+            .aws
+            .count("medialive", "POST", &format!("/prod/channels/{id}/start")),
+        2
+    );
+
+    // Deleting the channel while it runs (its start resource still there).
+    succeeded(&session.delete(CHANNEL, &id, changed).await);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Deleted));
+    assert!(session.aws.refusals().is_empty(), "{:?}", session.aws.refusals());
+    assert_eq!(
+        session
+            .aws
+            .count("medialive", "DELETE", &format!("/prod/channels/{id}")),
+        1,
+        "deleted once, when idle"
+    );
+}
+
+#[tokio::test]
+async fn the_start_resource_stops_the_channel_on_delete() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let id = succeeded(&session.create(CHANNEL, channel_props(&input, "SD-540p")).await);
+    let start = session.for_resource("Start");
+    succeeded(&start.create(START, json!({"ChannelId": id})).await);
+    succeeded(&start.delete(START, &id, json!({"ChannelId": id})).await);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Idle));
+    let gone = start.delete(START, "1234567", json!({"ChannelId": "1234567"})).await;
+    assert_eq!(succeeded(&gone), "1234567", "a channel that is gone: nothing to stop");
+    let missing = failed(&start.create(START, json!({"ChannelId": "7654321"})).await);
+    assert_eq!(missing, "MediaLive channel 7654321 does not exist");
+    assert!(
+        session.aws.refusals().iter().all(|r| r.code == "NotFoundException"),
+        "{:?}",
+        session.aws.refusals()
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_create_leaves_one_input_and_one_channel() {
+    let session = Session::emulated().await.for_resource("Input");
+    let create_input = event("Create", INPUT, input_props("RTMP_PUSH"), &session.receiver.url());
+    let first = session.send(create_input.clone()).await;
+    let second = session.send(create_input).await;
+    assert_eq!(succeeded(&first), succeeded(&second));
+    assert_eq!(first["Data"], second["Data"], "the same input and security group");
+    assert_eq!(
+        session.aws.count("medialive", "POST", "/prod/inputSecurityGroups"),
+        1,
+        "one security group"
+    );
+    let input = first["PhysicalResourceId"].as_str().unwrap().to_owned();
+
+    let channel = session.for_resource("Channel");
+    let create_channel = event(
+        "Create",
+        CHANNEL,
+        channel_props(&input, "SD-540p"),
+        &channel.receiver.url(),
+    );
+    let first = channel.send(create_channel.clone()).await;
+    let second = channel.send(create_channel).await;
+    assert_eq!(succeeded(&first), succeeded(&second));
+    let listed = session.clients.medialive.list_channels().send().await.unwrap();
+    let named = listed
+        .channels()
+        .iter()
+        .filter(|c| c.id() == first["PhysicalResourceId"].as_str())
+        .count();
+    assert_eq!(named, 1);
+}
+
+#[tokio::test]
+async fn create_failed_answers_with_the_channel_id_and_the_rollback_removes_it() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let mut props = channel_props(&input, "SD-540p");
+    props["Name"] = json!("live-fail-create");
+    let response = session.create(CHANNEL, props.clone()).await;
+    let reason = failed(&response);
+    assert!(reason.contains("CREATE_FAILED"), "{reason}");
+    let id = response["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        channel_state(&session, &id).await,
+        Some(ChannelState::CreateFailed),
+        "the id is the channel's"
+    );
+    succeeded(&session.delete(CHANNEL, &id, props).await);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Deleted));
+}
+
+#[tokio::test]
+async fn a_wait_that_cannot_finish_ends_in_time_naming_the_state() {
+    let aws = Faithful::with_transitions(&testkit::moto::moto().endpoint, 1_000_000).await;
+    let session = Session::emulated_at(aws).await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let deadline = Instant::now() + Duration::from_secs(14);
+    let mut create = event(
+        "Create",
+        CHANNEL,
+        channel_props(&input, "SD-540p"),
+        &session.receiver.url(),
+    );
+    create["LogicalResourceId"] = json!("Channel");
+    session.app.handle(create, deadline).await.expect("delivered");
+    let arrived = Instant::now();
+    let response = session.receiver.wait_for(2, WAIT).await[1].json();
+    let reason = failed(&response);
+    assert!(
+        reason.ends_with("did not happen before the deadline (still CREATING)"),
+        "{reason}"
+    );
+    assert!(
+        arrived + Duration::from_secs(5) <= deadline,
+        "answered at least 5 s before the deadline"
+    );
+    let id = response["PhysicalResourceId"].as_str().unwrap();
+    assert!(
+        channel_state(&session, id).await.is_some(),
+        "the id is the channel's, for the rollback"
+    );
+}
+
+#[tokio::test]
+async fn a_create_cut_off_after_the_security_group_leaves_nothing_behind() {
+    let session = Session::emulated().await.for_resource("Input");
+    let mut props = input_props("RTP_PUSH");
+    props["Name"] = json!("hang-create");
+    let deadline = Instant::now() + Duration::from_secs(12);
+    let create = event("Create", INPUT, props.clone(), &session.receiver.url());
+    let mut create = create;
+    create["LogicalResourceId"] = json!("Input");
+    session.app.handle(create, deadline).await.expect("delivered");
+    let response = session.receiver.wait_for(1, WAIT).await[0].json();
+    failed(&response);
+    let id = response["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let group = id
+        .strip_prefix("input-security-group:")
+        .expect("the group's id, for the rollback")
+        .to_owned();
+    assert!(group_exists(&session, &group).await);
+    succeeded(&session.delete(INPUT, &id, props).await);
+    assert!(!group_exists(&session, &group).await, "the rollback removed the group");
+}
+
+#[tokio::test]
+async fn deleting_unknown_channels_and_inputs_succeeds() {
+    let session = Session::emulated().await;
+    succeeded(&session.delete(CHANNEL, "9999999", channel_props("1", "SD-540p")).await);
+    succeeded(&session.delete(INPUT, "8888888", input_props("URL_PULL")).await);
+    succeeded(
+        &session
+            .delete(INPUT, "input-security-group:77", input_props("RTP_PUSH"))
+            .await,
+    );
+}
