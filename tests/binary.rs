@@ -199,6 +199,61 @@ async fn the_cdn_secret_value_is_answered_with_no_echo_and_never_logged() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn pull_passwords_are_stored_as_secure_strings_and_never_logged() {
+    let rig = start(&moto().endpoint).await;
+    let (primary, secondary) = ("pri-pw-Zq8vX1", "sec-pw-Yt7uW2");
+    let props = json!({"Type": "RTMP_PULL", "PriUrl": "rtmp://a.example.com/app/s", "SecUrl": "rtmp://b.example.com/app/s",
+                       "PriUser": "enc", "PriPass": primary, "SecUser": "enc", "SecPass": secondary});
+    let mut create = event("Create", "MediaLiveInput", props.clone(), &rig.receiver.url());
+    create["LogicalResourceId"] = json!("PullInput");
+    rig.api.invoke(create.to_string(), Duration::from_secs(60)).await;
+    let response = rig.receiver.response(WAIT).await;
+    assert_eq!(response["Status"], "SUCCESS", "{response}");
+    assert!(!response.to_string().contains(primary), "no password in the response");
+    let ssm = aws_sdk_ssm::Client::new(&sdk_config(&moto().endpoint).await);
+    let stored = ssm
+        .get_parameter()
+        .name("/live-test/PullInput/primary")
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.parameter().unwrap().r#type().unwrap().as_str(), "SecureString");
+
+    let id = response["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let mut delete = with(
+        event("Delete", "MediaLiveInput", props, &rig.receiver.url()),
+        "PhysicalResourceId",
+        id,
+    );
+    delete["LogicalResourceId"] = json!("PullInput");
+    rig.api.invoke(delete.to_string(), Duration::from_secs(60)).await;
+    assert_eq!(rig.receiver.wait_for(2, WAIT).await[1].json()["Status"], "SUCCESS");
+    assert!(
+        ssm.get_parameter()
+            .name("/live-test/PullInput/primary")
+            .send()
+            .await
+            .is_err(),
+        "parameter deleted"
+    );
+
+    let lines = rig.lambda.stop().await;
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("stored pull password as SecureString")),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains(primary) && !line.contains(secondary),
+            "a password was logged: {line}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn unusable_events_fail_the_invocation_and_contact_nobody() {
     let rig = start(&moto().endpoint).await;
     let outcome = rig.api.invoke("this is not JSON", Duration::from_secs(60)).await;

@@ -153,10 +153,12 @@ async fn unknown_kind_fails_create_and_update_listing_the_known_ones() {
         let e = with(e, "OldResourceProperties", json!({}));
         let response = answer(&app, &receiver, e).await;
         assert_eq!(response["Status"], "FAILED");
+        let known = livestream_resources::kinds::KNOWN.join(", ");
         assert_eq!(
             reason(&response),
-            "unknown resource kind \"MediaLiveTeleporter\"; known kinds: MediaPackageChannel, MediaPackageEndPoint, MediaPackageEndPointUrl, MediaPackageCdnSecret"
+            format!("unknown resource kind \"MediaLiveTeleporter\"; known kinds: {known}")
         );
+        assert!(known.contains("MediaLiveInput") && known.contains("MediaPackageEndPointUrl"));
         if request_type == "Update" {
             assert_eq!(response["PhysicalResourceId"], "old-id", "a failed Update keeps the id");
         }

@@ -18,5 +18,5 @@ fn every_sample_event_is_valid() {
         kinds::check(kind, &invocation.properties).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         checked += 1;
     }
-    assert!(checked >= 10, "{checked} sample events");
+    assert!(checked >= 20, "{checked} sample events");
 }

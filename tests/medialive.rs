@@ -138,7 +138,7 @@ async fn every_input_type_through_create_update_delete() {
             "{input_type}: a security group exactly for push inputs"
         );
         if push {
-            assert_eq!(stored.security_groups(), [group.clone()]);
+            assert_eq!(stored.security_groups(), std::slice::from_ref(&group));
             let described = session
                 .clients
                 .medialive

@@ -35,8 +35,25 @@ fn endpoint(packaging: &str, extra: Value) -> Value {
     props
 }
 
+const ROLE_ML: &str = "arn:aws:iam::123456789012:role/MediaLiveAccess";
+
+/// A valid channel, changed by `overrides` (null removes a property).
+fn channel(overrides: Value) -> Value {
+    let mut props = json!({"Name": "live", "InputId": "1234567", "Role": ROLE_ML, "EncodingProfile": "HD-720p",
+                           "MediaPackageChannelId": "live-mp"});
+    for (key, value) in overrides.as_object().unwrap() {
+        if value.is_null() {
+            props.as_object_mut().unwrap().remove(key);
+        } else {
+            props[key] = value.clone();
+        }
+    }
+    props
+}
+
 fn cases() -> Vec<Case> {
     let e = "MediaPackageEndPoint";
+    let (i, c) = ("MediaLiveInput", "MediaLiveChannel");
     let mut cases = vec![
         // MediaPackageChannel
         case("MediaPackageChannel", json!({}), "property ChannelId is required"),
@@ -239,6 +256,162 @@ fn cases() -> Vec<Case> {
         ),
         // MediaPackageEndPointUrl
         case("MediaPackageEndPointUrl", json!({}), "property EndpointId is required"),
+        // MediaLiveInput
+        case(i, json!({}), "property Type is required"),
+        case(
+            i,
+            json!({"Type": "SRT_CALLER"}),
+            "property Type must be one of RTP_PUSH, RTMP_PUSH",
+        ),
+        case(i, json!({"Type": "RTP_PUSH"}), "property Cidr is required"),
+        case(
+            i,
+            json!({"Type": "RTP_PUSH", "Cidr": "10.0.0.0/33"}),
+            "property Cidr must be IPv4 CIDR blocks",
+        ),
+        case(
+            i,
+            json!({"Type": "RTP_PUSH", "Cidr": "10.0.0.0/8,not-a-cidr"}),
+            "property Cidr must be IPv4 CIDR blocks",
+        ),
+        case(
+            i,
+            json!({"Type": "RTMP_PUSH", "Cidr": "0.0.0.0/0", "StreamName": "a/b"}),
+            "property StreamName must be letters",
+        ),
+        case(
+            i,
+            json!({"Type": "RTP_PUSH", "Cidr": "0.0.0.0/0", "StreamName": "x"}),
+            "property StreamName does not apply to Type RTP_PUSH",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "Cidr": "0.0.0.0/0", "PriUrl": "https://a/x.m3u8", "SecUrl": "https://b/x.m3u8"}),
+            "property Cidr does not apply to Type URL_PULL",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "SecUrl": "https://b/x.m3u8"}),
+            "property PriUrl is required",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "PriUrl": "https://a/x.m3u8"}),
+            "property SecUrl is required for ChannelClass STANDARD",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "https://a/x.m3u8", "SecUrl": "https://b/x.m3u8"}),
+            "property SecUrl does not apply to ChannelClass SINGLE_PIPELINE",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "ChannelClass": "SINGLE", "PriUrl": "https://a/x.m3u8"}),
+            "property ChannelClass must be one of STANDARD, SINGLE_PIPELINE",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "PriUrl": "rtmp://a/x", "SecUrl": "https://b/x.m3u8"}),
+            "property PriUrl must be a http or https URL for URL_PULL",
+        ),
+        case(
+            i,
+            json!({"Type": "RTMP_PULL", "PriUrl": "https://a/x", "SecUrl": "rtmp://b/x"}),
+            "property PriUrl must be a rtmp or rtmps URL",
+        ),
+        case(
+            i,
+            json!({"Type": "RTMP_PULL", "PriUrl": "rtmp://a/x", "SecUrl": "rtmp://b/x", "PriPass": "s3cret"}),
+            "property PriUser is required with PriPass",
+        ),
+        case(
+            i,
+            json!({"Type": "MP4_FILE", "PriUrl": "s3://b/a.mp4", "SecUrl": "s3://b/a.mp4", "PriUser": "u"}),
+            "property PriUser does not apply to Type MP4_FILE",
+        ),
+        case(
+            i,
+            json!({"Type": "MEDIACONNECT", "PriMediaConnectArn": "arn:aws:mediaconnect:us-east-1:123456789012:flow:a:b", "SecMediaConnectArn": "arn:aws:mediaconnect:us-east-1:123456789012:flow:c:d"}),
+            "property RoleArn is required",
+        ),
+        case(
+            i,
+            json!({"Type": "MEDIACONNECT", "RoleArn": ROLE, "PriMediaConnectArn": "flow-1", "SecMediaConnectArn": "flow-2"}),
+            "property PriMediaConnectArn must be an ARN",
+        ),
+        case(
+            i,
+            json!({"Type": "INPUT_DEVICE", "PriDeviceId": "hd-1"}),
+            "property SecDeviceId is required for ChannelClass STANDARD",
+        ),
+        case(
+            i,
+            json!({"Type": "INPUT_DEVICE", "PriDeviceId": "hd-1", "SecDeviceId": "hd-2", "PriUrl": "https://x"}),
+            "property PriUrl does not apply to Type INPUT_DEVICE",
+        ),
+        case(
+            i,
+            json!({"Type": "URL_PULL", "PriUrl": "https://a/x.m3u8", "SecUrl": "https://b/x.m3u8", "PriPassword": "x"}),
+            "unknown property PriPassword (did you mean PriPass?)",
+        ),
+        // MediaLiveChannel
+        case(c, channel(json!({"Name": null})), "property Name is required"),
+        case(c, channel(json!({"InputId": ""})), "property InputId is required"),
+        case(c, channel(json!({"Role": null})), "property Role is required"),
+        case(
+            c,
+            channel(json!({"Role": "MediaLiveAccess"})),
+            "property Role must be an ARN",
+        ),
+        case(
+            c,
+            channel(json!({"EncodingProfile": null})),
+            "property EncodingProfile is required",
+        ),
+        case(
+            c,
+            channel(json!({"EncodingProfile": "UHD-2160p"})),
+            "property EncodingProfile must be one of HD-1080p, HD-720p, SD-540p",
+        ),
+        case(
+            c,
+            channel(json!({"MediaPackageChannelId": null})),
+            "property MediaPackageChannelId is required",
+        ),
+        case(
+            c,
+            channel(json!({"MediaPackageChannelId": "has space"})),
+            "property MediaPackageChannelId must be 1 to 256",
+        ),
+        case(
+            c,
+            channel(json!({"Codec": "VP9"})),
+            "property Codec must be one of AVC, HEVC, MPEG2",
+        ),
+        case(
+            c,
+            channel(json!({"ChannelClass": "DOUBLE"})),
+            "property ChannelClass must be one of",
+        ),
+        case(c, channel(json!({"Type": "WEBRTC"})), "property Type must be one of"),
+        case(
+            c,
+            channel(json!({"SourceEndBehavior": "REPEAT"})),
+            "property SourceEndBehavior must be one of LOOP, CONTINUE",
+        ),
+        case(
+            c,
+            channel(json!({"LogLevel": "VERBOSE"})),
+            "property LogLevel must be one of",
+        ),
+        case(c, channel(json!({"Profile": "HD-720p"})), "unknown property Profile"),
+        // MediaLiveChannelStart
+        case("MediaLiveChannelStart", json!({}), "property ChannelId is required"),
+        case(
+            "MediaLiveChannelStart",
+            json!({"ChannelId": "1", "State": "RUNNING"}),
+            "unknown property State",
+        ),
     ];
     // Each packaging-specific property, on a packaging it does not apply to.
     let not_applicable = [
@@ -293,5 +466,5 @@ async fn every_rule_fails_naming_the_property_before_any_aws_call() {
         }
     }
     assert!(fake_aws.requests().is_empty(), "no AWS call for any invalid request");
-    assert!(cases.len() >= 50, "{} rules covered", cases.len());
+    assert!(cases.len() >= 90, "{} rules covered", cases.len());
 }

@@ -314,7 +314,9 @@ impl Resource for Input {
                 if let Some(group) = &group {
                     delete_security_group(aws, req, group).await?;
                 }
-                delete_passwords(aws, req, None).await?;
+                if parameters.iter().any(Option::is_some) {
+                    delete_passwords(aws, req, None).await?;
+                }
                 req.clear_created();
                 return Err(err);
             }
@@ -379,13 +381,23 @@ impl Resource for Input {
         Ok(outcome(&input, group.as_deref()))
     }
 
-    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        // Properties that do not parse cannot tell; then look anyway.
+        let had_passwords = spec.is_none_or(|spec| spec.sources.iter().any(|s| s.password.is_some()));
         if let Some(group) = physical_id.strip_prefix(GROUP_ONLY) {
             delete_security_group(aws, req, group).await?;
-            return delete_passwords(aws, req, None).await;
+            return if had_passwords {
+                delete_passwords(aws, req, None).await
+            } else {
+                Ok(())
+            };
         }
         let Some(input) = describe(aws, physical_id).await? else {
-            return delete_passwords(aws, req, Some(physical_id)).await;
+            return if had_passwords {
+                delete_passwords(aws, req, Some(physical_id)).await
+            } else {
+                Ok(())
+            };
         };
         let groups = input.security_groups().to_vec();
         // The channel using it is deleted first; the input detaches a while later.
@@ -412,7 +424,10 @@ impl Resource for Input {
         for group in &groups {
             delete_security_group(aws, req, group).await?;
         }
-        delete_passwords(aws, req, Some(physical_id)).await
+        if had_passwords {
+            delete_passwords(aws, req, Some(physical_id)).await?;
+        }
+        Ok(())
     }
 }
 

@@ -159,7 +159,7 @@ async fn create(
         let ml = &state.lock().expect("state").medialive;
         if let Some(unknown) = inputs
             .iter()
-            .find(|i| !ml.inputs.get(*i).is_some_and(|i| i.deleted.is_none()))
+            .find(|i| ml.inputs.get(*i).is_none_or(|i| i.deleted.is_some()))
         {
             return error(400, "BadRequestException", &format!("input {unknown} does not exist"));
         }
