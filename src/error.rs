@@ -41,6 +41,23 @@ impl Error {
     }
 }
 
+/// Not-found as an answer rather than a failure: deleting or describing
+/// something already gone.
+pub trait Found<T> {
+    /// `Ok(Some(value))`, `Ok(None)` when not found, other errors as they are.
+    fn found(self) -> Result<Option<T>, Error>;
+}
+
+impl<T> Found<T> for Result<T, Error> {
+    fn found(self) -> Result<Option<T>, Error> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 /// An AWS SDK failure reduced to what a user needs: the operation, the
 /// service's error code and its message.
 #[derive(Debug, thiserror::Error)]

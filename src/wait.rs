@@ -11,6 +11,9 @@ use crate::error::Error;
 
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 const MAX_PAUSE: Duration = Duration::from_secs(5);
+/// Time kept for one more look (an API call) before the deadline, so the
+/// wait ends with its own message rather than being cut off mid-call.
+const LOOK_TIME: Duration = Duration::from_secs(2);
 
 /// What one look found.
 pub enum Look<T> {
@@ -31,7 +34,7 @@ where
             Look::Done(value) => return Ok(value),
             Look::NotYet(state) => state,
         };
-        if Instant::now() + pause >= until {
+        if Instant::now() + pause + LOOK_TIME >= until {
             return Err(Error::TimedOut(format!(
                 "{what} did not happen before the deadline (still {last})"
             )));

@@ -117,6 +117,20 @@ impl<'a> Props<'a> {
         Ok(())
     }
 
+    /// Refuses a property of `table` given while `field` is `chosen`, a
+    /// variant it does not apply to (a DASH setting on an HLS endpoint).
+    pub fn check_applicable(&self, table: &[(&str, &[&str])], field: &str, chosen: &str) -> Result<(), PropError> {
+        for (name, variants) in table {
+            if self.has(name) && !variants.contains(&chosen) {
+                return Err(PropError::not_applicable(
+                    name,
+                    format!("to {field} {chosen} (only to {})", variants.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the property is present with a non-empty value. CloudFormation
     /// passes an unset template parameter as "", which counts as absent.
     pub fn has(&self, name: &str) -> bool {
@@ -292,6 +306,16 @@ mod tests {
         let map = props(json!({"Colour": "red"}));
         let err = Props::new(&map).check_known(&["EndpointId"]).unwrap_err();
         assert_eq!(err.to_string(), "unknown property Colour");
+    }
+
+    #[test]
+    fn properties_of_other_variants_are_refused() {
+        let table: &[(&str, &[&str])] = &[("Window", &["A", "B"])];
+        let map = props(json!({"Window": "60"}));
+        let p = Props::new(&map);
+        assert_eq!(p.check_applicable(table, "Kind", "A"), Ok(()));
+        let err = p.check_applicable(table, "Kind", "C").unwrap_err().to_string();
+        assert_eq!(err, "property Window does not apply to Kind C (only to A, B)");
     }
 
     #[test]

@@ -8,11 +8,10 @@ use std::collections::BTreeMap;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
-use super::mediapackage_channel::ignore_not_found;
 use super::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, aws_error};
+use crate::error::{Error, Found, aws_error};
 
 pub struct CdnSecret;
 
@@ -119,15 +118,15 @@ impl Resource for CdnSecret {
     }
 
     async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        ignore_not_found(
-            aws.secretsmanager
-                .delete_secret()
-                .secret_id(physical_id)
-                .force_delete_without_recovery(true)
-                .send()
-                .await
-                .map_err(aws_error("DeleteSecret")),
-        )
+        aws.secretsmanager
+            .delete_secret()
+            .secret_id(physical_id)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+            .map_err(aws_error("DeleteSecret"))
+            .found()?;
+        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@ use super::validate;
 use super::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, aws_error};
+use crate::error::{Error, Found, aws_error};
 use crate::profiles::{self, Profile};
 use crate::wait::{self, Look};
 
@@ -178,17 +178,16 @@ impl Resource for Channel {
         if state == ChannelState::Running {
             stop(aws, req, physical_id).await?;
         }
-        match aws
+        let deleted = aws
             .medialive
             .delete_channel()
             .channel_id(physical_id)
             .send()
             .await
             .map_err(aws_error("DeleteChannel"))
-        {
-            Ok(_) => {}
-            Err(err) if err.is_not_found() => return Ok(()),
-            Err(err) => return Err(err),
+            .found()?;
+        if deleted.is_none() {
+            return Ok(());
         }
         wait_for(aws, req, physical_id, "DELETED", &[ChannelState::Deleted]).await?;
         tracing::info!(channel = %physical_id, "deleted MediaLive channel");
@@ -247,18 +246,17 @@ fn gone(id: &str) -> Error {
 
 /// The channel's state; `None` when it does not exist (or is deleted).
 pub async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Error> {
-    match aws
+    let channel = aws
         .medialive
         .describe_channel()
         .channel_id(id)
         .send()
         .await
         .map_err(aws_error("DescribeChannel"))
-    {
-        Ok(channel) => Ok(channel.state().cloned().filter(|s| *s != ChannelState::Deleted)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
+        .found()?;
+    Ok(channel
+        .and_then(|channel| channel.state().cloned())
+        .filter(|state| *state != ChannelState::Deleted))
 }
 
 /// Waits until the channel is in one of `targets` (or gone, when DELETED is

@@ -21,7 +21,7 @@ use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, aws_error};
+use crate::error::{Error, Found, aws_error};
 use crate::wait::{self, Look};
 
 pub struct Input;
@@ -179,14 +179,7 @@ impl Resource for Input {
         let input_type = props.one_of("Type", INPUT_TYPES)?.ok_or_else(|| PropError::Missing {
             name: "Type".to_owned(),
         })?;
-        for (name, types) in APPLIES_TO {
-            if props.has(name) && !types.contains(&input_type) {
-                return Err(PropError::not_applicable(
-                    name,
-                    format!("to Type {input_type} (only to {})", types.join(", ")),
-                ));
-            }
-        }
+        props.check_applicable(APPLIES_TO, "Type", input_type)?;
         let channel_class = props
             .one_of("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
             .unwrap_or("STANDARD");
@@ -409,17 +402,16 @@ impl Resource for Input {
             })
         })
         .await?;
-        match aws
+        let deleted = aws
             .medialive
             .delete_input()
             .input_id(physical_id)
             .send()
             .await
             .map_err(aws_error("DeleteInput"))
-        {
-            Ok(_) => tracing::info!(input = %physical_id, "deleted MediaLive input"),
-            Err(err) if err.is_not_found() => {}
-            Err(err) => return Err(err),
+            .found()?;
+        if deleted.is_some() {
+            tracing::info!(input = %physical_id, "deleted MediaLive input");
         }
         for group in &groups {
             delete_security_group(aws, req, group).await?;
@@ -455,19 +447,15 @@ fn outcome(input: &DescribeInputOutput, group: Option<&str>) -> Outcome {
 }
 
 async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeInputOutput>, Error> {
-    match aws
+    let input = aws
         .medialive
         .describe_input()
         .input_id(id)
         .send()
         .await
         .map_err(aws_error("DescribeInput"))
-    {
-        Ok(input) if input.state() == Some(&InputState::Deleted) => Ok(None),
-        Ok(input) => Ok(Some(input)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
+        .found()?;
+    Ok(input.filter(|input| input.state() != Some(&InputState::Deleted)))
 }
 
 /// Waits while the input is still being created.
@@ -597,17 +585,16 @@ async fn delete_passwords(aws: &Clients, req: &Request, deleting: Option<&str>) 
         .collect();
     let in_use = parameters_in_use(aws, deleting).await?;
     for name in names.iter().filter(|name| !in_use.contains(*name)) {
-        match aws
+        let deleted = aws
             .ssm
             .delete_parameter()
             .name(name)
             .send()
             .await
             .map_err(aws_error("DeleteParameter"))
-        {
-            Ok(_) => tracing::info!(parameter = %name, "deleted pull password parameter"),
-            Err(err) if err.is_not_found() => {}
-            Err(err) => return Err(err),
+            .found()?;
+        if deleted.is_some() {
+            tracing::info!(parameter = %name, "deleted pull password parameter");
         }
     }
     Ok(())

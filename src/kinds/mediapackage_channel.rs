@@ -9,7 +9,7 @@ use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, aws_error};
+use crate::error::{Error, Found, aws_error};
 
 pub struct Channel;
 
@@ -66,46 +66,43 @@ impl Resource for Channel {
     async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         // The service refuses to delete a channel that still has endpoints.
         for endpoint in endpoints_of(aws, physical_id).await? {
-            ignore_not_found(
-                aws.mediapackage
-                    .delete_origin_endpoint()
-                    .id(&endpoint)
-                    .send()
-                    .await
-                    .map_err(aws_error("DeleteOriginEndpoint")),
-            )?;
-            tracing::info!(endpoint = %endpoint, "deleted origin endpoint of the channel");
-        }
-        ignore_not_found(
             aws.mediapackage
-                .delete_channel()
-                .id(physical_id)
+                .delete_origin_endpoint()
+                .id(&endpoint)
                 .send()
                 .await
-                .map_err(aws_error("DeleteChannel")),
-        )
+                .map_err(aws_error("DeleteOriginEndpoint"))
+                .found()?;
+            tracing::info!(endpoint = %endpoint, "deleted origin endpoint of the channel");
+        }
+        aws.mediapackage
+            .delete_channel()
+            .id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DeleteChannel"))
+            .found()?;
+        Ok(())
     }
 }
 
 /// The channel of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    let what = || format!("MediaPackage channel {}", spec.channel_id);
-    match aws
+    let existing = aws
         .mediapackage
         .describe_channel()
         .id(&spec.channel_id)
         .send()
         .await
         .map_err(aws_error("DescribeChannel"))
-    {
-        Ok(existing) if req.owns(tag_pairs(existing.tags())) => {
-            tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
-            return Ok(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest()));
+        .found()?;
+    if let Some(existing) = existing {
+        if !req.owns(tag_pairs(existing.tags())) {
+            return Err(req.not_ours(&format!("MediaPackage channel {}", spec.channel_id)));
         }
-        Ok(_) => return Err(req.not_ours(&what())),
-        Err(err) if err.is_not_found() => {}
-        Err(err) => return Err(err),
+        tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
+        return Ok(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest()));
     }
     let created = aws
         .mediapackage
@@ -161,13 +158,4 @@ pub async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>
         );
     }
     Ok(ids)
-}
-
-/// Deleting what is already gone is success.
-pub fn ignore_not_found(result: Result<impl Sized, Error>) -> Result<(), Error> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(err) if err.is_not_found() => Ok(()),
-        Err(err) => Err(err),
-    }
 }

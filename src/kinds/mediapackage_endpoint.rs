@@ -18,7 +18,7 @@ use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, aws_error};
+use crate::error::{Error, Found, aws_error};
 
 pub struct Endpoint;
 
@@ -63,19 +63,19 @@ impl Packaging {
 }
 
 /// Properties that exist for some packagings only.
-const APPLIES_TO: &[(&str, &[Packaging])] = &[
-    ("PlaylistWindowSeconds", &[Hls, Cmaf]),
-    ("ManifestWindowSeconds", &[Dash, Mss]),
-    ("AdMarkers", &[Hls, Cmaf]),
-    ("ProgramDateTimeIntervalSeconds", &[Hls, Cmaf]),
-    ("IncludeIframeOnlyStream", &[Hls, Cmaf]),
-    ("UseAudioRenditionGroup", &[Hls]),
-    ("SegmentTemplateFormat", &[Dash]),
-    ("PeriodTriggers", &[Dash]),
-    ("Profile", &[Dash]),
-    ("MinBufferTimeSeconds", &[Dash]),
-    ("MinUpdatePeriodSeconds", &[Dash]),
-    ("SuggestedPresentationDelaySeconds", &[Dash]),
+const APPLIES_TO: &[(&str, &[&str])] = &[
+    ("PlaylistWindowSeconds", &["HLS", "CMAF"]),
+    ("ManifestWindowSeconds", &["DASH", "MSS"]),
+    ("AdMarkers", &["HLS", "CMAF"]),
+    ("ProgramDateTimeIntervalSeconds", &["HLS", "CMAF"]),
+    ("IncludeIframeOnlyStream", &["HLS", "CMAF"]),
+    ("UseAudioRenditionGroup", &["HLS"]),
+    ("SegmentTemplateFormat", &["DASH"]),
+    ("PeriodTriggers", &["DASH"]),
+    ("Profile", &["DASH"]),
+    ("MinBufferTimeSeconds", &["DASH"]),
+    ("MinUpdatePeriodSeconds", &["DASH"]),
+    ("SuggestedPresentationDelaySeconds", &["DASH"]),
 ];
 
 const DAY: i64 = 86_400;
@@ -159,15 +159,7 @@ impl Resource for Endpoint {
                         name: "EndPoint".to_owned(),
                     })?,
             );
-        for (name, packagings) in APPLIES_TO {
-            if props.has(name) && !packagings.contains(&packaging) {
-                let to: Vec<&str> = packagings.iter().map(|p| p.name()).collect();
-                return Err(PropError::not_applicable(
-                    name,
-                    format!("to EndPoint {} (only to {})", packaging.name(), to.join(", ")),
-                ));
-            }
-        }
+        props.check_applicable(APPLIES_TO, "EndPoint", packaging.name())?;
 
         let channel_id = props.required_string("ChannelId")?;
         validate::media_id("ChannelId", &channel_id)?;
@@ -352,37 +344,34 @@ impl Resource for Endpoint {
     }
 
     async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        super::mediapackage_channel::ignore_not_found(
-            aws.mediapackage
-                .delete_origin_endpoint()
-                .id(physical_id)
-                .send()
-                .await
-                .map_err(aws_error("DeleteOriginEndpoint")),
-        )
+        aws.mediapackage
+            .delete_origin_endpoint()
+            .id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DeleteOriginEndpoint"))
+            .found()?;
+        Ok(())
     }
 }
 
 /// The endpoint of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    match aws
+    let existing = aws
         .mediapackage
         .describe_origin_endpoint()
         .id(&spec.id)
         .send()
         .await
         .map_err(aws_error("DescribeOriginEndpoint"))
-    {
-        Ok(existing)
-            if req.owns(tag_pairs(existing.tags())) && existing.channel_id() == Some(spec.channel_id.as_str()) =>
-        {
-            tracing::info!(endpoint = %spec.id, "adopting the endpoint this resource created before");
-            return outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package());
+        .found()?;
+    if let Some(existing) = existing {
+        if !req.owns(tag_pairs(existing.tags())) || existing.channel_id() != Some(spec.channel_id.as_str()) {
+            return Err(req.not_ours(&format!("MediaPackage origin endpoint {}", spec.id)));
         }
-        Ok(_) => return Err(req.not_ours(&format!("MediaPackage origin endpoint {}", spec.id))),
-        Err(err) if err.is_not_found() => {}
-        Err(err) => return Err(err),
+        tracing::info!(endpoint = %spec.id, "adopting the endpoint this resource created before");
+        return outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package());
     }
     let packages = Packages::of(spec);
     let created = aws

@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use hyper::Method;
 use serde_json::{Map, Value, json};
 
-use super::{PAGE, Upstream, error, forward, json_reply};
+use super::{Upstream, error, forward, json_reply, page};
 use crate::http::{Recorded, Reply};
 
 /// Describes an input stays CREATING (channel transitions are set per layer).
@@ -524,24 +524,13 @@ fn security_groups(
             json_reply(200, &json!({ "securityGroup": json }))
         }
         (&Method::GET, []) => {
-            let query: HashMap<&str, &str> = request
-                .target
-                .split_once('?')
-                .map(|(_, q)| q.split('&').filter_map(|p| p.split_once('=')).collect())
-                .unwrap_or_default();
             let live: Vec<Value> = ml
                 .groups
                 .iter()
                 .filter(|(_, g)| !g.deleted)
                 .map(|(id, g)| group_json(ml, *id, g))
                 .collect();
-            let start: usize = query.get("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
-            let end = (start + PAGE).min(live.len());
-            let mut page = json!({ "inputSecurityGroups": live.get(start..end).unwrap_or_default() });
-            if end < live.len() {
-                page["nextToken"] = json!(end.to_string());
-            }
-            json_reply(200, &page)
+            page(request, "inputSecurityGroups", &live)
         }
         (_, [id]) => {
             let Some(number) = id

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use hyper::Method;
 use serde_json::{Value, json};
 
-use super::{PAGE, Upstream, error, forward, json_reply};
+use super::{Upstream, error, forward, page, query};
 use crate::http::{Recorded, Reply};
 
 #[derive(Default)]
@@ -98,17 +98,7 @@ pub(super) async fn route(
 /// ListOriginEndpoints as the service does it: filtered, in pages.
 /// ListOriginEndpoints as the service does it: filtered, in pages.
 async fn list_endpoints(request: &Recorded, upstream: &Upstream) -> Reply {
-    let query: HashMap<String, String> = request
-        .target
-        .split_once('?')
-        .map(|(_, query)| {
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let query = query(request);
     let all = upstream.get("/origin_endpoints", request).await.json()["originEndpoints"].clone();
     let matching: Vec<Value> = all
         .as_array()
@@ -117,11 +107,5 @@ async fn list_endpoints(request: &Recorded, upstream: &Upstream) -> Reply {
         .filter(|e| query.get("channelId").is_none_or(|id| e["channelId"] == json!(id)))
         .cloned()
         .collect();
-    let start: usize = query.get("nextToken").and_then(|t| t.parse().ok()).unwrap_or(0);
-    let end = (start + PAGE).min(matching.len());
-    let mut page = json!({ "originEndpoints": matching.get(start..end).unwrap_or_default() });
-    if end < matching.len() {
-        page["nextToken"] = json!(end.to_string());
-    }
-    json_reply(200, &page)
+    page(request, "originEndpoints", &matching)
 }

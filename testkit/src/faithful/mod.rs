@@ -20,6 +20,35 @@ use crate::http::{self, Recorded, Reply};
 /// List page size, small so that paging is exercised.
 const PAGE: usize = 2;
 
+/// A request's query string as a map.
+fn query(request: &Recorded) -> std::collections::HashMap<String, String> {
+    request
+        .target
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One page of `items` under `key`, from the request's `nextToken`.
+fn page(request: &Recorded, key: &str, items: &[Value]) -> Reply {
+    let start: usize = query(request)
+        .get("nextToken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let end = (start + PAGE).min(items.len());
+    let mut page = json!({ key: items.get(start..end).unwrap_or_default() });
+    if end < items.len() {
+        page["nextToken"] = json!(end.to_string());
+    }
+    json_reply(200, &page)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub service: String,
