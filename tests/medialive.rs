@@ -53,6 +53,22 @@ async fn group_exists(session: &Session, id: &str) -> bool {
     }
 }
 
+async fn group_cidrs(session: &Session, id: &str) -> Vec<String> {
+    let described = session
+        .clients
+        .medialive
+        .describe_input_security_group()
+        .input_security_group_id(id)
+        .send()
+        .await
+        .unwrap();
+    described
+        .whitelist_rules()
+        .iter()
+        .filter_map(|r| r.cidr().map(str::to_owned))
+        .collect()
+}
+
 async fn parameter(session: &Session, name: &str) -> Option<(String, String)> {
     let found = session
         .clients
@@ -139,15 +155,7 @@ async fn every_input_type_through_create_update_delete() {
         );
         if push {
             assert_eq!(stored.security_groups(), std::slice::from_ref(&group));
-            let described = session
-                .clients
-                .medialive
-                .describe_input_security_group()
-                .input_security_group_id(&group)
-                .send()
-                .await
-                .unwrap();
-            let cidrs: Vec<&str> = described.whitelist_rules().iter().filter_map(|r| r.cidr()).collect();
+            let cidrs = group_cidrs(&session, &group).await;
             assert_eq!(cidrs.len(), props["Cidr"].as_str().unwrap().split(',').count());
             assert!(data["EndPoint1"].as_str().unwrap().contains("://"), "{data}");
             assert!(data["EndPoint2"].as_str().unwrap().contains("://"));
@@ -205,15 +213,7 @@ async fn every_input_type_through_create_update_delete() {
         let updated = session.update(INPUT, &id, props.clone(), changed.clone()).await;
         assert_eq!(succeeded(&updated), id, "{input_type}: in place");
         if push {
-            let described = session
-                .clients
-                .medialive
-                .describe_input_security_group()
-                .input_security_group_id(&group)
-                .send()
-                .await
-                .unwrap();
-            let cidrs: Vec<&str> = described.whitelist_rules().iter().filter_map(|r| r.cidr()).collect();
+            let cidrs = group_cidrs(&session, &group).await;
             assert_eq!(cidrs, ["192.0.2.0/24"]);
         } else if let Some(url) = changed.get("PriUrl") {
             let stored = session
