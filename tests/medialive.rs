@@ -53,6 +53,20 @@ async fn group_exists(session: &Session, id: &str) -> bool {
     }
 }
 
+async fn stored_input(
+    session: &Session,
+    id: &str,
+) -> aws_sdk_medialive::operation::describe_input::DescribeInputOutput {
+    session
+        .clients
+        .medialive
+        .describe_input()
+        .input_id(id)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn group_cidrs(session: &Session, id: &str) -> Vec<String> {
     let described = session
         .clients
@@ -130,14 +144,7 @@ async fn every_input_type_through_create_update_delete() {
         let data = &created["Data"];
         assert_eq!(data["Id"], id.as_str(), "{input_type}");
         assert!(data["Arn"].as_str().unwrap().contains(&id));
-        let stored = session
-            .clients
-            .medialive
-            .describe_input()
-            .input_id(&id)
-            .send()
-            .await
-            .unwrap();
+        let stored = stored_input(&session, &id).await;
         assert_eq!(stored.r#type().map(|t| t.as_str()), Some(input_type));
         assert_eq!(
             stored.name(),
@@ -216,14 +223,7 @@ async fn every_input_type_through_create_update_delete() {
             let cidrs = group_cidrs(&session, &group).await;
             assert_eq!(cidrs, ["192.0.2.0/24"]);
         } else if let Some(url) = changed.get("PriUrl") {
-            let stored = session
-                .clients
-                .medialive
-                .describe_input()
-                .input_id(&id)
-                .send()
-                .await
-                .unwrap();
+            let stored = stored_input(&session, &id).await;
             assert_eq!(stored.sources()[0].url(), url.as_str());
         }
 
@@ -250,14 +250,7 @@ async fn a_single_pipeline_input_has_one_source_and_a_type_change_replaces_it() 
     let props =
         json!({"Type": "URL_PULL", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "https://cdn.example.com/index.m3u8"});
     let id = succeeded(&session.create(INPUT, props.clone()).await);
-    let stored = session
-        .clients
-        .medialive
-        .describe_input()
-        .input_id(&id)
-        .send()
-        .await
-        .unwrap();
+    let stored = stored_input(&session, &id).await;
     assert_eq!(stored.sources().len(), 1);
 
     let push = json!({"Type": "RTMP_PUSH", "ChannelClass": "SINGLE_PIPELINE", "Cidr": "0.0.0.0/0"});

@@ -21,7 +21,7 @@ use crate::cfn::event::{Invocation, RequestType};
 use crate::cfn::props::{PropError, Props};
 use crate::error::Error;
 
-pub use cdn_secret::{CdnSecret, SECRET_KEY};
+pub use cdn_secret::CdnSecret;
 pub use endpoint_url::{EndpointUrl, url_data};
 pub use medialive_channel::Channel as MediaLiveChannel;
 pub use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
