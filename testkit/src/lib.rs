@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod moto;
 pub mod receiver;
 pub mod runtime_api;
+pub mod stack;
 
 use std::path::PathBuf;
 

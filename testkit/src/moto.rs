@@ -44,6 +44,12 @@ pub fn moto() -> &'static Moto {
     MOTO.get_or_init(start)
 }
 
+/// An emulator of its own, for a test whose audit must see only what it
+/// made. It ends when dropped.
+pub fn dedicated() -> Moto {
+    start()
+}
+
 fn start() -> Moto {
     let python = python();
     assert!(

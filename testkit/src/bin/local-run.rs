@@ -1,72 +1,222 @@
-//! The local run: start the emulator, create a MediaPackage channel with a
-//! CMAF endpoint in it, play `events/endpoint-url-create.json` through the
-//! real Lambda binary, print the response it PUT. Exits non-zero unless the
-//! response is SUCCESS.
+//! The main job on this machine: plays `template.yaml` through the real
+//! handler binary against the AWS emulator, as CloudFormation would. Create
+//! the stack, print its outputs, update it (a new encoding profile, so the
+//! running channel is updated in place), delete it, and audit the emulator:
+//! nothing may be left. Exits non-zero naming the resource and the Reason
+//! when any step fails (after rolling back, as CloudFormation does).
 //!
-//! `LAMBDA_BINARY` overrides the binary (default: target/debug/livestream-resources).
+//! usage: local-run [--template FILE] [--stack-name NAME] [--no-update]
+//!                  [--update Key=Value]... [Key=Value]...
+//! `LAMBDA_BINARY` overrides the handler (default: target/debug/livestream-resources).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use serde_json::{Value, json};
-use testkit::lambda::LambdaProcess;
-use testkit::moto::{moto, sdk_config};
-use testkit::receiver::Receiver;
-use testkit::runtime_api::RuntimeApi;
+use testkit::stack::play::{no_echo, parse_overrides};
+use testkit::stack::{Failure, Rig, Stack, Template};
 
-const EVENT: &str = "events/endpoint-url-create.json";
+/// Values the local run needs that a real deployment gets elsewhere: the
+/// code location (build-s3-dist.sh) and a running channel to update.
+const LOCAL_DEFAULTS: &[(&str, &str)] = &[
+    ("ChannelStart", "Yes"),
+    ("CodeBucketPrefix", "local-code"),
+    ("CodeKey", "livestream-resources/local/livestream-resources.zip"),
+];
+
+struct Args {
+    template: PathBuf,
+    stack_name: String,
+    create: Vec<(String, String)>,
+    update: Option<Vec<(String, String)>>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let mut template = testkit::workspace_root().join("template.yaml");
+    let mut stack_name = "livestream-local".to_owned();
+    let mut create = Vec::new();
+    let mut update = Some(Vec::new());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--template" => template = args.next().ok_or("--template needs a file")?.into(),
+            "--stack-name" => stack_name = args.next().ok_or("--stack-name needs a name")?,
+            "--no-update" => update = None,
+            "--update" => {
+                let pair = args.next().ok_or("--update needs Key=Value")?;
+                update.get_or_insert_with(Vec::new).extend(parse_overrides(&[pair])?);
+            }
+            "-h" | "--help" => return Err(String::new()),
+            _ => create.extend(parse_overrides(&[arg])?),
+        }
+    }
+    Ok(Args {
+        template,
+        stack_name,
+        create,
+        update,
+    })
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let root = testkit::workspace_root();
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("local-run: {message}");
+            }
+            eprintln!(
+                "usage: local-run [--template FILE] [--stack-name NAME] [--no-update] [--update Key=Value]... [Key=Value]..."
+            );
+            return ExitCode::from(2);
+        }
+    };
     let binary = std::env::var_os("LAMBDA_BINARY")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/debug/livestream-resources"));
+        .unwrap_or_else(|| testkit::workspace_root().join("target/debug/livestream-resources"));
     if !binary.exists() {
-        eprintln!("{} is missing: run `cargo build` first", binary.display());
+        eprintln!(
+            "local-run: {} is missing: run `cargo build --workspace` first",
+            binary.display()
+        );
         return ExitCode::FAILURE;
     }
-
-    let emulator = moto();
-    eprintln!("emulator (moto server) listening at {}", emulator.endpoint);
-    let mediapackage = aws_sdk_mediapackage::Client::new(&sdk_config(&emulator.endpoint).await);
-    let endpoint = testkit::fixtures::cmaf_endpoint(&mediapackage, "live-demo").await;
-    eprintln!("created MediaPackage channel live-demo with CMAF endpoint {endpoint}");
-
-    let receiver = Receiver::start().await;
-    let api = RuntimeApi::start().await;
-    let lambda = LambdaProcess::spawn(
-        &binary,
-        &api.address(),
-        &[
-            ("AWS_ENDPOINT_URL", emulator.endpoint.clone()),
-            ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
-        ],
-    );
-
-    let mut event: Value = match std::fs::read_to_string(root.join(EVENT)).map(|text| serde_json::from_str(&text)) {
-        Ok(Ok(event)) => event,
-        _ => {
-            eprintln!("{EVENT} is missing or not JSON");
+    let template = match std::fs::read_to_string(&args.template)
+        .map_err(|err| err.to_string())
+        .and_then(|text| Template::parse(&text))
+    {
+        Ok(template) => template,
+        Err(err) => {
+            eprintln!("local-run: {}: {err}", args.template.display());
             return ExitCode::FAILURE;
         }
     };
-    event["ResponseURL"] = json!(receiver.url());
-    event["ResourceProperties"]["EndpointId"] = json!(endpoint);
-    eprintln!("invoking {} with {EVENT}", binary.display());
-    api.invoke(event.to_string(), Duration::from_secs(60)).await;
-    let response = receiver.response(Duration::from_secs(60)).await;
 
-    eprintln!("\nthe handler's log:");
-    for line in lambda.stop().await {
-        eprintln!("  {line}");
+    let mut create: Vec<(String, String)> = LOCAL_DEFAULTS
+        .iter()
+        .filter(|(name, _)| template.parameters.contains_key(*name))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    create.extend(args.create.iter().cloned());
+
+    let rig = Rig::start(&binary).await;
+    println!(
+        "{}: {} resources, played through {} against the AWS emulator (moto) behind the faithful layer at {}",
+        args.template.display(),
+        template.resources.len(),
+        binary.display(),
+        rig.aws.endpoint()
+    );
+    let mut player = rig.player(&args.stack_name).echo(true);
+    let secret = no_echo(&template);
+    let shown: Vec<String> = create
+        .iter()
+        .map(|(k, v)| {
+            if secret.contains(k) {
+                format!("{k}=****")
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    println!("parameters: {}", shown.join(" "));
+
+    let verdict = run(&mut player, template, &create, args.update).await;
+    let left = match rig.leftovers().await {
+        Ok(left) => left,
+        Err(err) => {
+            eprintln!("local-run: the audit failed: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters):"
+    );
+    if left.is_empty() {
+        println!("  nothing left");
     }
-    println!("\nresponse PUT to the ResponseURL:");
-    println!("{}", serde_json::to_string_pretty(&response).unwrap_or_default());
-    if response["Status"] == "SUCCESS" {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    for line in &left {
+        println!("  LEFT: {line}");
     }
+    match verdict {
+        Err(failure) => {
+            eprintln!("\nlocal-run: FAILED at {}: {}", failure.logical_id, failure.reason);
+            ExitCode::FAILURE
+        }
+        Ok(()) if !left.is_empty() => {
+            eprintln!(
+                "\nlocal-run: the stack was deleted but {} resource(s) are left",
+                left.len()
+            );
+            ExitCode::FAILURE
+        }
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+/// Create, show the outputs, update, delete.
+async fn run(
+    player: &mut testkit::stack::Player,
+    template: Template,
+    create: &[(String, String)],
+    update: Option<Vec<(String, String)>>,
+) -> Result<(), Failure> {
+    let stack = player.create(template.clone(), create).await?;
+    print_outputs(player, &stack)?;
+
+    let stack = match update {
+        None => stack,
+        Some(mut overrides) => {
+            if overrides.is_empty() {
+                overrides.extend(next_profile(&stack));
+            }
+            let shown: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            println!("\nupdating with {}", shown.join(" "));
+            let before = stack.clone();
+            match player.update(stack, template, &overrides).await {
+                Ok(updated) => {
+                    for resource in updated.resources.iter().filter(|r| r.is_custom()) {
+                        if let Some(old) = before.physical_id(&resource.logical_id)
+                            && old == resource.exposed.physical_id
+                            && before.resource(&resource.logical_id).map(|b| &b.properties)
+                                != Some(&resource.properties)
+                        {
+                            println!("  {} updated in place: same id {old}", resource.logical_id);
+                        }
+                    }
+                    updated
+                }
+                Err((old, failure)) => {
+                    player.delete(old).await;
+                    return Err(failure);
+                }
+            }
+        }
+    };
+    println!();
+    let failures = player.delete(stack).await;
+    match failures.into_iter().next() {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {
+    println!("\noutputs:");
+    for (name, value) in player.outputs(stack)? {
+        println!("  {name:<16} {value}");
+    }
+    Ok(())
+}
+
+/// The encoding profile after the current one, among the allowed values.
+fn next_profile(stack: &Stack) -> Option<(String, String)> {
+    let current = stack.parameters.get("EncodingProfile")?;
+    let allowed: Vec<&str> = stack.template.parameters["EncodingProfile"]["AllowedValues"]
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let at = allowed.iter().position(|v| v == current)?;
+    Some(("EncodingProfile".into(), allowed[(at + 1) % allowed.len()].to_owned()))
 }

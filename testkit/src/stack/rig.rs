@@ -1,0 +1,63 @@
+//! Everything a stack run needs on this machine: an emulator of its own,
+//! the faithful layer over it, the ResponseURL receiver, a Lambda Runtime
+//! API and the real handler binary polling it.
+
+use std::path::Path;
+
+use aws_config::SdkConfig;
+
+use super::play::Player;
+use crate::faithful::Faithful;
+use crate::lambda::LambdaProcess;
+use crate::moto::{self, Moto};
+use crate::receiver::Receiver;
+use crate::runtime_api::RuntimeApi;
+
+pub struct Rig {
+    pub aws: Faithful,
+    pub receiver: Receiver,
+    pub api: RuntimeApi,
+    pub lambda: LambdaProcess,
+    // Dropped last: ends the emulator.
+    _moto: Moto,
+}
+
+impl Rig {
+    /// Starts it all; `binary` is the handler (livestream-resources).
+    pub async fn start(binary: &Path) -> Self {
+        let moto = moto::dedicated();
+        let aws = Faithful::start(&moto.endpoint).await;
+        let receiver = Receiver::start().await;
+        let api = RuntimeApi::start().await;
+        let lambda = LambdaProcess::spawn(
+            binary,
+            &api.address(),
+            &[
+                ("AWS_ENDPOINT_URL", aws.endpoint()),
+                ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
+            ],
+        );
+        Rig {
+            aws,
+            receiver,
+            api,
+            lambda,
+            _moto: moto,
+        }
+    }
+
+    /// A player for a stack called `stack_name`.
+    pub fn player(&self, stack_name: &str) -> Player {
+        Player::new(self.api.clone(), self.receiver.clone(), stack_name)
+    }
+
+    /// SDK configuration for what the handler sees (the faithful layer).
+    pub async fn sdk_config(&self) -> SdkConfig {
+        moto::sdk_config(&self.aws.endpoint()).await
+    }
+
+    /// What is left in the emulator, one line each.
+    pub async fn leftovers(&self) -> Result<Vec<String>, String> {
+        super::audit::leftovers(&self.sdk_config().await).await
+    }
+}
