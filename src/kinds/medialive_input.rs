@@ -332,16 +332,29 @@ impl Resource for Input {
         old: Option<&Spec>,
         new: &Spec,
     ) -> Result<Outcome, Error> {
-        let replace = old.is_none_or(|old| old.input_type != new.input_type || old.channel_class != new.channel_class);
+        let mut current = None;
+        let replace = match old {
+            Some(old) => old.input_type != new.input_type || old.channel_class != new.channel_class,
+            // The old properties do not validate (CloudFormation rolling
+            // back a refused update sends them as old): decide from the
+            // input as it exists, never replace a live input on a guess.
+            None => {
+                current = describe(aws, physical_id).await?;
+                current.as_ref().is_none_or(|input| !same_type_and_class(input, new))
+            }
+        };
         if replace {
             // A new input; CloudFormation deletes the old one afterwards.
             return Self::create(aws, req, new).await;
         }
-        let current = describe(aws, physical_id)
-            .await?
-            .ok_or_else(|| Error::BadState(format!("MediaLive input {physical_id} no longer exists")))?;
+        let current = match current {
+            Some(input) => input,
+            None => describe(aws, physical_id)
+                .await?
+                .ok_or_else(|| Error::BadState(format!("MediaLive input {physical_id} no longer exists")))?,
+        };
         let group = current.security_groups().first().cloned();
-        if let (Some(group), true) = (&group, old.is_some_and(|old| old.cidrs != new.cidrs)) {
+        if let (Some(group), true) = (&group, old.is_none_or(|old| old.cidrs != new.cidrs)) {
             aws.medialive
                 .update_input_security_group()
                 .input_security_group_id(group)
@@ -364,7 +377,7 @@ impl Resource for Input {
             .send()
             .await
             .map_err(aws_error("UpdateInput"))?;
-        if old.is_some_and(|old| old.sources.iter().any(|s| s.password.is_some()))
+        if old.is_none_or(|old| old.sources.iter().any(|s| s.password.is_some()))
             && new.sources.iter().all(|s| s.password.is_none())
         {
             delete_passwords(aws, req, Some(physical_id)).await?;
@@ -444,6 +457,23 @@ fn outcome(input: &DescribeInputOutput, group: Option<&str>) -> Outcome {
         ("EndPoint2".to_owned(), url(1)),
         ("SecurityGroupId".to_owned(), group),
     ]))
+}
+
+/// Whether an existing input has `spec`'s type and class. MediaLive
+/// derives the class from the number of pipelines: two sources,
+/// destinations, flows or devices make a STANDARD input.
+fn same_type_and_class(input: &DescribeInputOutput, spec: &Spec) -> bool {
+    let pipelines = [
+        input.destinations().len(),
+        input.sources().len(),
+        input.media_connect_flows().len(),
+        input.input_devices().len(),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or_default();
+    let class = if pipelines >= 2 { "STANDARD" } else { "SINGLE_PIPELINE" };
+    input.r#type().map(|t| t.as_str()) == Some(spec.input_type) && class == spec.channel_class
 }
 
 async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeInputOutput>, Error> {

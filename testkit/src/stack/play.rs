@@ -224,7 +224,8 @@ impl Player {
                         done.push((before, answered));
                     }
                     self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
-                    self.roll_back_update(&old, done).await;
+                    let mut old = old;
+                    self.roll_back_update(&mut old, done).await;
                     return Err((old, failed));
                 }
             }
@@ -437,7 +438,11 @@ impl Player {
 
     /// UPDATE_ROLLBACK: newly made resources (and replacements) are
     /// deleted, in-place updates are updated back to their old properties.
-    async fn roll_back_update(&mut self, old: &Stack, done: Vec<(Option<Deployed>, Deployed)>) {
+    /// A rollback Update that answers with a new id is a replacement, as
+    /// CloudFormation reads it: the stack keeps the new resource and the
+    /// one it had is deleted in cleanup.
+    async fn roll_back_update(&mut self, old: &mut Stack, done: Vec<(Option<Deployed>, Deployed)>) {
+        let mut replaced = Vec::new();
         for (before, after) in done.into_iter().rev() {
             let started = Instant::now();
             if !after.is_custom() {
@@ -450,7 +455,19 @@ impl Player {
                         ..before
                     };
                     let answer = self.send(old, "Update", &restoring, Some(&after)).await;
-                    let _ = self.conclude("ROLLBACK", restoring, answer, started);
+                    let Ok(restored) = self.conclude("ROLLBACK", restoring, answer, started) else {
+                        continue;
+                    };
+                    if restored.exposed.physical_id != after.exposed.physical_id {
+                        self.say(format!(
+                            "          {} replaced during rollback: {} -> {}",
+                            restored.logical_id, after.exposed.physical_id, restored.exposed.physical_id
+                        ));
+                        if let Some(slot) = old.resources.iter_mut().find(|r| r.logical_id == restored.logical_id) {
+                            *slot = restored;
+                        }
+                        replaced.push(after);
+                    }
                 }
                 _ => {
                     let answer = self.send(old, "Delete", &after, None).await;
@@ -462,6 +479,13 @@ impl Player {
                     self.report("ROLLBACK", &after, "DELETE", started.elapsed(), &status);
                 }
             }
+        }
+        if !replaced.is_empty() {
+            let mut cleanup = Stack {
+                resources: replaced,
+                ..old.clone()
+            };
+            self.delete_all(&mut cleanup, "CLEANUP").await;
         }
     }
 
