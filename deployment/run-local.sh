@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: the local AWS emulator. Builds the
-# handler, starts moto, creates a MediaPackage CMAF endpoint there, plays the
-# lookup event through the real binary and prints its response.
+# The main job on the embedded default, the local AWS emulator: plays
+# template.yaml through the real handler binary as CloudFormation would
+# (create, update the encoding profile of the running channel, delete) and
+# audits that nothing is left. Arguments go to the player:
+#   ./deployment/run-local.sh InputType=RTMP_PUSH ChannelClass=SINGLE_PIPELINE
+#   ./deployment/run-local.sh --no-update --update EncodingProfile=HD-1080p ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./deployment/bootstrap.sh
-cargo build --quiet --bin livestream-resources
-cargo run --quiet -p testkit --bin local-run
+# One invocation for both binaries, with the same features as the tests:
+# the AWS SDK is compiled once for everything (see Cargo.toml).
+echo "run-local: building the handler and the template player (the first build compiles the AWS SDK: about 4 minutes on 2 cores)"
+cargo build --workspace --bins
+exec ./target/debug/local-run "$@"

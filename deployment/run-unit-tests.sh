@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every check and test: formatting, clippy (warnings are errors), then the
-# whole workspace's tests. The tests start the AWS emulator from .venv,
-# which bootstrap.sh creates (pinned) on first use.
+# Every check and test: formatting, clippy (warnings are errors), the
+# template's linters (cfn-lint, checkov), then the whole workspace's tests.
+# The tests start the AWS emulator from .venv, which bootstrap.sh creates
+# (pinned) on first use; the packaging test needs cargo-lambda and zig from
+# `bootstrap.sh --build-tools`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./deployment/bootstrap.sh
+./deployment/bootstrap.sh --build-tools
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+./deployment/lint-template.sh template.yaml
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

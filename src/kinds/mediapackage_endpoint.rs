@@ -53,7 +53,7 @@ impl Packaging {
         }
     }
 
-    /// REFERENCE defaults: 6 s segments for HLS and CMAF, 2 s for DASH, MSS.
+    /// The MediaPackage console's defaults: 6 s segments for HLS and CMAF, 2 s for DASH, MSS.
     fn default_segment_seconds(self) -> i64 {
         match self {
             Hls | Cmaf => 6,

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Packages the stack the way AWS solutions are published:
+#   deployment/regional-s3-assets/livestream-resources.zip   the arm64 handler
+#   deployment/global-s3-assets/<SOLUTION_NAME>.template      template.yaml whose
+#       code location defaults to bucket <BUCKET>-<region>, key
+#       <SOLUTION_NAME>/<VERSION>/livestream-resources.zip
+# then prints the commands that upload and deploy them.
+#
+# usage: deployment/build-s3-dist.sh BUCKET SOLUTION_NAME VERSION
+#   BUCKET         bucket name prefix; the code goes to BUCKET-<region>
+#   SOLUTION_NAME  e.g. livestream-on-aws
+#   VERSION        e.g. v1.0.0
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: $0 BUCKET SOLUTION_NAME VERSION" >&2
+  echo "  e.g. $0 my-media-code livestream-on-aws v1.0.0  (the zip then goes to s3://my-media-code-<region>/livestream-on-aws/v1.0.0/)" >&2
+  exit 2
+}
+[ $# -eq 3 ] || usage
+bucket=$1 solution=$2 version=$3
+[[ $bucket =~ ^[a-z0-9][a-z0-9.-]{1,45}[a-z0-9]$ ]] || {
+  echo "build-s3-dist: BUCKET '$bucket' is not a bucket name prefix (lowercase letters, digits, dots, hyphens; the region is appended)" >&2
+  exit 2
+}
+[[ $solution =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "build-s3-dist: SOLUTION_NAME '$solution' may hold only letters, digits, '.', '_', '-'" >&2; exit 2; }
+[[ $version =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "build-s3-dist: VERSION '$version' may hold only letters, digits, '.', '_', '-'" >&2; exit 2; }
+
+# The build tools live in the project's venv (bootstrap.sh --build-tools).
+export PATH=$PWD/.venv/bin:$PATH
+missing=()
+command -v cargo >/dev/null || missing+=("cargo (install Rust with rustup: https://rustup.rs)")
+command -v cargo-lambda >/dev/null || missing+=("cargo-lambda")
+python -c 'import ziglang' 2>/dev/null || command -v zig >/dev/null || missing+=("zig")
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  missing+=("Rust's aarch64-unknown-linux-gnu target")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  printf 'build-s3-dist: missing: %s\n' "${missing[@]}" >&2
+  echo "build-s3-dist: run ./deployment/bootstrap.sh --build-tools (installs cargo-lambda and zig into .venv and adds the target)" >&2
+  exit 1
+fi
+
+zip_name=livestream-resources.zip
+key=$solution/$version/$zip_name
+regional=deployment/regional-s3-assets
+global=deployment/global-s3-assets
+rm -rf "$regional" "$global"
+mkdir -p "$regional" "$global"
+
+echo "build-s3-dist: building the arm64 handler (release; about 8 minutes from cold on 2 cores)"
+cargo lambda build --release --arm64 --output-format zip --bin livestream-resources
+cp target/lambda/livestream-resources/bootstrap.zip "$regional/$zip_name"
+
+# The template, with the code location as the defaults of its two code
+# parameters (they have none in template.yaml, so nothing else changes).
+awk -v bucket="$bucket" -v key="$key" '
+  { print }
+  /^  CodeBucketPrefix:$/ { print "    Default: \x27" bucket "\x27" }
+  /^  CodeKey:$/          { print "    Default: \x27" key "\x27" }
+' template.yaml > "$global/$solution.template"
+grep -q "Default: '$bucket'" "$global/$solution.template" && grep -q "Default: '$key'" "$global/$solution.template" || {
+  echo "build-s3-dist: template.yaml no longer has the CodeBucketPrefix / CodeKey parameters this script fills in" >&2
+  exit 1
+}
+
+region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
+size=$(du -h "$regional/$zip_name" | cut -f1)
+cat <<EOF
+
+build-s3-dist: done
+  $regional/$zip_name   ($size)
+  $global/$solution.template
+
+Next, in the region you deploy to ($region here, from AWS_REGION; set it to change):
+
+  aws s3 mb s3://$bucket-$region --region $region        # once, if the bucket does not exist
+  aws s3 sync $regional/ s3://$bucket-$region/$solution/$version/ --region $region
+  aws cloudformation deploy --region $region \\
+    --template-file $global/$solution.template \\
+    --stack-name livestream \\
+    --capabilities CAPABILITY_IAM \\
+    --parameter-overrides InputType=URL_PULL EncodingProfile=HD-720p ChannelStart=No
+
+  aws cloudformation describe-stacks --region $region --stack-name livestream --query 'Stacks[0].Outputs'
+EOF
