@@ -82,6 +82,10 @@ fn failure(logical_id: &str, reason: impl Into<String>) -> Failure {
     }
 }
 
+/// A resource that failed, and what it answered with (its id), which a
+/// rollback must delete.
+type Refused = (Failure, Option<Box<Deployed>>);
+
 /// A custom resource's response, as read from the ResponseURL.
 struct Response {
     success: bool,
@@ -168,7 +172,7 @@ impl Player {
             match self.create_one(&stack, &resource).await {
                 Ok(deployed) => stack.resources.push(deployed),
                 Err((failed, answered)) => {
-                    stack.resources.extend(answered);
+                    stack.resources.extend(answered.map(|deployed| *deployed));
                     self.say(format!("ROLLBACK stack {}: {failed}", self.stack_name));
                     self.delete_all(&mut stack, "ROLLBACK").await;
                     return Err(failed);
@@ -221,7 +225,7 @@ impl Player {
                 Ok(None) => stack.resources.extend(before),
                 Err((failed, answered)) => {
                     if let Some(answered) = answered {
-                        done.push((before, answered));
+                        done.push((before, *answered));
                     }
                     self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
                     let mut old = old;
@@ -309,11 +313,7 @@ impl Player {
 
     /// Creates one resource. On failure, also returns what the failed
     /// resource answered with (its id), which the rollback must delete.
-    async fn create_one(
-        &mut self,
-        stack: &Stack,
-        resource: &Resource,
-    ) -> Result<Deployed, (Failure, Option<Deployed>)> {
+    async fn create_one(&mut self, stack: &Stack, resource: &Resource) -> Result<Deployed, Refused> {
         let started = Instant::now();
         let properties = self.evaluate(stack, resource).map_err(|f| (f, None))?;
         let mut deployed = Deployed {
@@ -344,7 +344,7 @@ impl Player {
         stack: &Stack,
         resource: &Resource,
         before: &Deployed,
-    ) -> Result<Option<Deployed>, (Failure, Option<Deployed>)> {
+    ) -> Result<Option<Deployed>, Refused> {
         let started = Instant::now();
         let properties = self.evaluate(stack, resource).map_err(|f| (f, None))?;
         if properties == before.properties {
@@ -381,7 +381,7 @@ impl Player {
         mut deployed: Deployed,
         answer: Result<Response, String>,
         started: Instant,
-    ) -> Result<Deployed, (Failure, Option<Deployed>)> {
+    ) -> Result<Deployed, Refused> {
         let took = started.elapsed();
         match answer {
             Ok(response) if response.success => {
@@ -399,7 +399,7 @@ impl Player {
                     physical_id: response.physical_id,
                     attributes: BTreeMap::new(),
                 };
-                Err((failed, Some(deployed)))
+                Err((failed, Some(Box::new(deployed))))
             }
             Err(reason) => {
                 self.report(action, &deployed, "NO ANSWER", took, &reason);
