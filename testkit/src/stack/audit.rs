@@ -9,99 +9,88 @@ pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
     let mediapackage = aws_sdk_mediapackage::Client::new(config);
     let secrets = aws_sdk_secretsmanager::Client::new(config);
     let ssm = aws_sdk_ssm::Client::new(config);
-    let failed = |what: &'static str| move |err: String| format!("listing {what}: {err}");
     let mut left = Vec::new();
 
-    let inputs = medialive
-        .list_inputs()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    for input in inputs {
-        let input = input.map_err(|e| failed("MediaLive inputs")(e.to_string()))?;
-        let state = input.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        if !finishing(&state) {
-            left.push(format!("MediaLive input {} ({state})", input.id().unwrap_or_default()));
-        }
-    }
+    let inputs = medialive.list_inputs().into_paginator().items().send().collect().await;
+    note("MediaLive inputs", inputs, &mut left, |input| {
+        let state = input.state().map(|s| s.as_str()).unwrap_or_default();
+        (!finishing(state)).then(|| format!("MediaLive input {} ({state})", input.id().unwrap_or_default()))
+    })?;
     let groups = medialive
         .list_input_security_groups()
         .into_paginator()
         .items()
         .send()
-        .collect::<Vec<_>>()
+        .collect()
         .await;
-    for group in groups {
-        let group = group.map_err(|e| failed("MediaLive input security groups")(e.to_string()))?;
-        left.push(format!(
+    note("MediaLive input security groups", groups, &mut left, |group| {
+        Some(format!(
             "MediaLive input security group {}",
             group.id().unwrap_or_default()
-        ));
-    }
+        ))
+    })?;
     let channels = medialive
         .list_channels()
         .into_paginator()
         .items()
         .send()
-        .collect::<Vec<_>>()
+        .collect()
         .await;
-    for channel in channels {
-        let channel = channel.map_err(|e| failed("MediaLive channels")(e.to_string()))?;
-        let state = channel.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        if !finishing(&state) {
-            left.push(format!(
-                "MediaLive channel {} ({state})",
-                channel.id().unwrap_or_default()
-            ));
-        }
-    }
+    note("MediaLive channels", channels, &mut left, |channel| {
+        let state = channel.state().map(|s| s.as_str()).unwrap_or_default();
+        (!finishing(state)).then(|| format!("MediaLive channel {} ({state})", channel.id().unwrap_or_default()))
+    })?;
     let channels = mediapackage
         .list_channels()
         .into_paginator()
         .items()
         .send()
-        .collect::<Vec<_>>()
+        .collect()
         .await;
-    for channel in channels {
-        let channel = channel.map_err(|e| failed("MediaPackage channels")(e.to_string()))?;
-        left.push(format!("MediaPackage channel {}", channel.id().unwrap_or_default()));
-    }
+    note("MediaPackage channels", channels, &mut left, |channel| {
+        Some(format!("MediaPackage channel {}", channel.id().unwrap_or_default()))
+    })?;
     let endpoints = mediapackage
         .list_origin_endpoints()
         .into_paginator()
         .items()
         .send()
-        .collect::<Vec<_>>()
+        .collect()
         .await;
-    for endpoint in endpoints {
-        let endpoint = endpoint.map_err(|e| failed("MediaPackage origin endpoints")(e.to_string()))?;
-        left.push(format!(
+    note("MediaPackage origin endpoints", endpoints, &mut left, |endpoint| {
+        Some(format!(
             "MediaPackage origin endpoint {}",
             endpoint.id().unwrap_or_default()
-        ));
-    }
-    let pages = secrets.list_secrets().into_paginator().send().collect::<Vec<_>>().await;
-    for page in pages {
-        let page = page.map_err(|e| failed("secrets")(e.to_string()))?;
-        for secret in page.secret_list() {
-            left.push(format!("secret {}", secret.name().unwrap_or_default()));
-        }
-    }
-    let pages = ssm
-        .describe_parameters()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    for page in pages {
-        let page = page.map_err(|e| failed("SSM parameters")(e.to_string()))?;
-        for parameter in page.parameters() {
-            left.push(format!("SSM parameter {}", parameter.name().unwrap_or_default()));
-        }
-    }
+        ))
+    })?;
+    // These two paginate by page only.
+    let pages = secrets.list_secrets().into_paginator().send().collect().await;
+    let secret_names = |page: &aws_sdk_secretsmanager::operation::list_secrets::ListSecretsOutput| {
+        let names: Vec<&str> = page.secret_list().iter().filter_map(|s| s.name()).collect();
+        (!names.is_empty()).then(|| format!("secrets {}", names.join(", ")))
+    };
+    note("secrets", pages, &mut left, secret_names)?;
+    let pages = ssm.describe_parameters().into_paginator().send().collect().await;
+    let parameter_names = |page: &aws_sdk_ssm::operation::describe_parameters::DescribeParametersOutput| {
+        let names: Vec<&str> = page.parameters().iter().filter_map(|p| p.name()).collect();
+        (!names.is_empty()).then(|| format!("SSM parameters {}", names.join(", ")))
+    };
+    note("SSM parameters", pages, &mut left, parameter_names)?;
     Ok(left)
+}
+
+/// Adds a line to `left` for each listed item that `line` reports.
+fn note<T, E: std::fmt::Display>(
+    what: &str,
+    listed: Vec<Result<T, E>>,
+    left: &mut Vec<String>,
+    line: impl Fn(&T) -> Option<String>,
+) -> Result<(), String> {
+    for item in listed {
+        let item = item.map_err(|err| format!("listing {what}: {err}"))?;
+        left.extend(line(&item));
+    }
+    Ok(())
 }
 
 /// MediaLive finishes a delete it accepted on its own (and lists the
