@@ -410,6 +410,78 @@ async fn start_update_while_running_and_delete_a_running_channel() {
     );
 }
 
+/// Calls that stop, start or change the channel `id`.
+fn disruptive_calls(session: &Session, id: &str) -> usize {
+    let path = format!("/prod/channels/{id}");
+    session.aws.count("medialive", "POST", &format!("{path}/stop"))
+        + session.aws.count("medialive", "POST", &format!("{path}/start"))
+        + session.aws.count("medialive", "PUT", &path)
+}
+
+#[tokio::test]
+async fn an_update_that_changes_nothing_the_channel_holds_leaves_it_running() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let props = channel_props(&input, "HD-720p");
+    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
+    succeeded(
+        &session
+            .for_resource("Start")
+            .create(START, json!({"ChannelId": id}))
+            .await,
+    );
+    let before = disruptive_calls(&session, &id);
+    let calls_before = session.aws.calls().len();
+
+    // CloudFormation sends an Update when any property changes, also one
+    // the channel does not hold, such as ServiceTimeout.
+    let mut same = props.clone();
+    same["ServiceTimeout"] = json!("600");
+    let updated = session.update(CHANNEL, &id, props, same).await;
+    assert_eq!(succeeded(&updated), id);
+    assert_eq!(updated["Data"]["ChannelId"], id.as_str());
+    assert!(
+        updated["Data"]["Arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":channel:{id}")),
+        "{}",
+        updated["Data"]
+    );
+    assert_eq!(session.aws.calls().len(), calls_before, "no AWS call at all");
+    assert_eq!(disruptive_calls(&session, &id), before);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+}
+
+#[tokio::test]
+async fn the_rollback_of_a_refused_update_leaves_a_running_channel_alone() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let props = channel_props(&input, "HD-720p");
+    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
+    succeeded(
+        &session
+            .for_resource("Start")
+            .create(START, json!({"ChannelId": id}))
+            .await,
+    );
+
+    // The update to an unknown profile was refused before any call; the
+    // rollback then sends those refused properties as the old ones.
+    let mut refused = props.clone();
+    refused["EncodingProfile"] = json!("UHD-2160p");
+    failed(&session.update(CHANNEL, &id, props.clone(), refused.clone()).await);
+    let before = disruptive_calls(&session, &id);
+    let rolled_back = session.update(CHANNEL, &id, refused, props).await;
+    assert_eq!(succeeded(&rolled_back), id);
+    assert_eq!(
+        disruptive_calls(&session, &id),
+        before,
+        "not stopped, restarted or updated"
+    );
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+}
+
 #[tokio::test]
 async fn the_start_resource_stops_the_channel_on_delete() {
     let session = Session::emulated().await.for_resource("Channel");

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_medialive::types::{
     AudioSelector, ChannelClass, ChannelState, EncoderSettings, InputAttachment, InputCodec, InputSettings,
     InputSourceEndBehavior, InputSpecification, LogLevel, MediaPackageOutputDestinationSettings, OutputDestination,
@@ -143,9 +144,35 @@ impl Resource for Channel {
             .into());
         }
         let settings = encoder_settings(new.profile).await?;
+        // Nothing the channel holds changes: no call, so a live channel is
+        // never interrupted for nothing.
+        if old.is_some_and(|old| old.holds_same(new)) {
+            tracing::info!(channel = %physical_id, "no property the channel holds changed; nothing to do");
+            return Ok(outcome(
+                physical_id,
+                &req.arn("medialive", &format!("channel:{physical_id}")),
+            ));
+        }
+        if old.is_none() {
+            // The old properties do not validate (CloudFormation rolling
+            // back a refused update sends them as old): compare with the
+            // channel as it is.
+            let current = aws
+                .medialive
+                .describe_channel()
+                .channel_id(physical_id)
+                .send()
+                .await
+                .map_err(aws_error("DescribeChannel"))?;
+            if holds(&current, new, &settings) {
+                tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
+                return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
+            }
+        }
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
         let was_running = state == ChannelState::Running;
         if was_running {
+            tracing::info!(channel = %physical_id, "MediaLive updates only idle channels: stopping it for the update, starting it again after");
             stop(aws, req, physical_id).await?;
         }
         let updated = aws
@@ -238,6 +265,57 @@ fn outcome(id: &str, arn: &str) -> Outcome {
         ("ChannelId".to_owned(), id.to_owned()),
         ("Arn".to_owned(), arn.to_owned()),
     ]))
+}
+
+impl Spec {
+    /// Whether `other` would make the same channel.
+    fn holds_same(&self, other: &Spec) -> bool {
+        self.name == other.name
+            && self.input_id == other.input_id
+            && self.role_arn == other.role_arn
+            && self.profile.name == other.profile.name
+            && self.mediapackage_channel_id == other.mediapackage_channel_id
+            && self.codec == other.codec
+            && self.channel_class == other.channel_class
+            && self.source_end_behavior == other.source_end_behavior
+            && self.log_level == other.log_level
+    }
+}
+
+/// Whether an existing channel already holds what `spec` and its profile's
+/// `settings` would set. The renditions are compared by name and size,
+/// which the service never rewrites (it may fill in defaults elsewhere).
+fn holds(channel: &DescribeChannelOutput, spec: &Spec, settings: &EncoderSettings) -> bool {
+    let renditions = |settings: Option<&EncoderSettings>| -> Vec<(String, Option<i32>, Option<i32>)> {
+        settings
+            .map(|s| s.video_descriptions())
+            .unwrap_or_default()
+            .iter()
+            .map(|v| (v.name().unwrap_or_default().to_owned(), v.width(), v.height()))
+            .collect()
+    };
+    let attachment = channel.input_attachments().first();
+    let input_settings = attachment.and_then(|a| a.input_settings());
+    let specification = channel.input_specification();
+    let mediapackage = channel
+        .destinations()
+        .iter()
+        .find(|d| d.id() == Some(DESTINATION))
+        .and_then(|d| d.media_package_settings().first())
+        .and_then(|m| m.channel_id());
+    channel.name() == Some(spec.name.as_str())
+        && channel.role_arn() == Some(spec.role_arn.as_str())
+        && channel.channel_class().map(|c| c.as_str()) == Some(spec.channel_class)
+        && spec
+            .log_level
+            .is_none_or(|level| channel.log_level().map(|l| l.as_str()) == Some(level))
+        && attachment.and_then(|a| a.input_id()) == Some(spec.input_id.as_str())
+        && input_settings.and_then(|i| i.source_end_behavior()).map(|b| b.as_str()) == spec.source_end_behavior
+        && specification.and_then(|i| i.codec()).map(|c| c.as_str()) == Some(spec.codec)
+        && specification.and_then(|i| i.resolution()) == Some(&(spec.profile.resolution)())
+        && specification.and_then(|i| i.maximum_bitrate()) == Some(&(spec.profile.maximum_bitrate)())
+        && mediapackage == Some(spec.mediapackage_channel_id.as_str())
+        && renditions(channel.encoder_settings()) == renditions(Some(settings))
 }
 
 fn gone(id: &str) -> Error {

@@ -115,6 +115,16 @@ impl Request {
         stack && logical
     }
 
+    /// The ARN of `resource` of `service` in the stack's partition, region
+    /// and account (read from the StackId, itself an ARN).
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        let mut parts = self.stack_id.split(':').skip(1);
+        let partition = parts.next().unwrap_or("aws");
+        let region = parts.nth(1).unwrap_or_default();
+        let account = parts.next().unwrap_or_default();
+        format!("arn:{partition}:{service}:{region}:{account}:{resource}")
+    }
+
     /// The error for a resource that exists but is not this stack resource's.
     pub fn not_ours(&self, what: &str) -> Error {
         Error::Conflict(format!(
@@ -259,6 +269,23 @@ async fn run<R: Resource>(aws: &Clients, req: &Request, invocation: &Invocation)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arns_are_made_in_the_stacks_partition_region_and_account() {
+        let req = Request {
+            request_type: RequestType::Update,
+            stack_id: "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/live/abc".into(),
+            stack_name: "live".into(),
+            request_id: "r".into(),
+            logical_id: "Channel".into(),
+            work_until: Instant::now(),
+            created: Arc::default(),
+        };
+        assert_eq!(
+            req.arn("medialive", "channel:42"),
+            "arn:aws-cn:medialive:cn-north-1:123456789012:channel:42"
+        );
+    }
 
     #[test]
     fn every_known_kind_is_dispatched() {
