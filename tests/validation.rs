@@ -468,3 +468,44 @@ async fn every_rule_fails_naming_the_property_before_any_aws_call() {
     assert!(fake_aws.requests().is_empty(), "no AWS call for any invalid request");
     assert!(cases.len() >= 90, "{} rules covered", cases.len());
 }
+
+#[tokio::test]
+async fn a_secret_pasted_into_a_property_never_appears_in_the_reason() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let pasted = "Zq8w1PastedCdnIdentifierValue42";
+    let cases = [
+        // The CDN identifier itself where the secret's ARN belongs.
+        (
+            "MediaPackageEndPoint",
+            endpoint("HLS", json!({"CdnIdentifierSecret": pasted, "SecretsRoleArn": ROLE})),
+            "CdnIdentifierSecret",
+        ),
+        // Credentials inside a source URL of the wrong scheme.
+        (
+            "MediaLiveInput",
+            json!({"Type": "URL_PULL", "ChannelClass": "SINGLE_PIPELINE",
+                   "PriUrl": format!("ftp://alice:{pasted}@example.com/live.m3u8")}),
+            "PriUrl",
+        ),
+    ];
+    for (n, (kind, props, property)) in cases.into_iter().enumerate() {
+        let before = receiver.requests().len();
+        app.handle(event("Create", kind, props, &receiver.url()), deadline_in(LAMBDA_TIME))
+            .await
+            .expect("delivered");
+        let response = receiver.wait_for(before + 1, WAIT).await[before].json();
+        assert_eq!(response["Status"], "FAILED", "case {n}: {response}");
+        let reason = reason(&response);
+        assert!(
+            reason.starts_with(&format!("property {property} ")),
+            "case {n}: {reason}"
+        );
+        assert!(
+            !reason.contains(pasted),
+            "case {n}: the Reason shows the secret: {reason}"
+        );
+    }
+    assert!(fake_aws.requests().is_empty(), "no AWS call");
+}

@@ -61,18 +61,37 @@ const QUOTE_LIMIT: usize = 64;
 
 /// A property value as it may appear in a Reason.
 fn quote(name: &str, value: &Value) -> String {
+    match value {
+        Value::String(s) => shown(name, s),
+        other => shown(name, &other.to_string()),
+    }
+}
+
+/// `text`, the value of property `name`, as it may appear in a Reason or
+/// a log line: never for a secret-bearing property, never with the
+/// credentials of a `scheme://user:password@host` URL, and bounded.
+pub fn shown(name: &str, text: &str) -> String {
     if is_secret_name(name) {
         return "(value hidden)".to_owned();
     }
-    let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
+    let text = without_credentials(text);
     let mut shown: String = text.chars().take(QUOTE_LIMIT).collect();
     if shown.len() < text.len() {
         shown.push('…');
     }
     format!("{shown:?}")
+}
+
+/// `scheme://user:password@host/…` as `scheme://…@host/…`.
+fn without_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.into();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…{}", &rest[at..]).into(),
+        None => text.into(),
+    }
 }
 
 /// The closest of `known` to `name`, when it is close enough to be a typo.
@@ -331,6 +350,16 @@ mod tests {
         assert_eq!(p.one_of("P", &["HD-1080p", "HD-720p"]), Ok(Some("HD-720p")));
         let err = p.one_of("Q", &["HD-1080p", "HD-720p"]).unwrap_err().to_string();
         assert_eq!(err, r#"property Q must be one of HD-1080p, HD-720p, got "4K""#);
+    }
+
+    #[test]
+    fn credentials_in_urls_and_secret_properties_are_never_shown() {
+        assert_eq!(
+            shown("PriUrl", "rtmp://alice:hunter2@host:1935/live"),
+            "\"rtmp://…@host:1935/live\""
+        );
+        assert_eq!(shown("PriUrl", "https://host/a@b"), "\"https://host/a@b\"");
+        assert_eq!(shown("CdnIdentifierSecret", "pasted-secret"), "(value hidden)");
     }
 
     #[test]

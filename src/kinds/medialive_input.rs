@@ -20,7 +20,7 @@ use aws_sdk_ssm::types::ParameterType;
 use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
-use crate::cfn::props::{PropError, Props};
+use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
 use crate::wait::{self, Look};
 
@@ -133,7 +133,10 @@ fn check_cidr(cidr: &str) -> Result<(), PropError> {
     } else {
         Err(PropError::invalid(
             "Cidr",
-            format!("must be IPv4 CIDR blocks like 203.0.113.0/24, got {cidr:?}"),
+            format!(
+                "must be IPv4 CIDR blocks like 203.0.113.0/24, got {}",
+                shown("Cidr", cidr)
+            ),
         ))
     }
 }
@@ -148,7 +151,11 @@ fn check_url(name: &str, url: &str, input_type: &str) -> Result<(), PropError> {
         Ok(parsed) if schemes.contains(&parsed.scheme()) && parsed.host_str().is_some() => Ok(()),
         _ => Err(PropError::invalid(
             name,
-            format!("must be a {} URL for {input_type}, got {url:?}", schemes.join(" or ")),
+            format!(
+                "must be a {} URL for {input_type}, got {}",
+                schemes.join(" or "),
+                shown(name, url)
+            ),
         )),
     }
 }

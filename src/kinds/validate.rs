@@ -1,6 +1,6 @@
 //! Checks several kinds share: service ids, names and ARNs.
 
-use crate::cfn::props::PropError;
+use crate::cfn::props::{PropError, shown};
 
 /// MediaPackage ids and manifest names: letters, digits, `-`, `_`.
 pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
@@ -11,7 +11,10 @@ pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
     } else {
         Err(PropError::invalid(
             name,
-            format!("must be 1 to 256 letters, digits, '-' or '_', got {value:?}"),
+            format!(
+                "must be 1 to 256 letters, digits, '-' or '_', got {}",
+                shown(name, value)
+            ),
         ))
     }
 }
@@ -51,7 +54,10 @@ pub fn arn(name: &str, value: &str, service: &str, resource_prefix: &str) -> Res
         let region = if service == "iam" { "" } else { "<region>" };
         Err(PropError::invalid(
             name,
-            format!("must be an ARN like arn:aws:{service}:{region}:<account>:{resource_prefix}<name>, got {value:?}"),
+            format!(
+                "must be an ARN like arn:aws:{service}:{region}:<account>:{resource_prefix}<name>, got {}",
+                shown(name, value)
+            ),
         ))
     }
 }
