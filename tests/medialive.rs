@@ -263,6 +263,74 @@ async fn a_single_pipeline_input_has_one_source_and_a_type_change_replaces_it() 
     succeeded(&session.delete(INPUT, &new_id, push).await);
 }
 
+#[tokio::test]
+async fn a_failed_second_password_leaves_no_parameter_behind() {
+    let session = Session::emulated().await.for_resource("HalfStoredPasswords");
+    // The first PutParameter goes through, the second is refused.
+    session
+        .aws
+        .fail("ssm", "PutParameter", 1, 400, "ParameterLimitExceeded");
+    let created = session.create(INPUT, input_props("RTMP_PULL")).await;
+    assert!(failed(&created).contains("ParameterLimitExceeded"), "{created}");
+    // CloudFormation's rollback: a Delete of whatever id the Create answered.
+    let id = created["PhysicalResourceId"].as_str().unwrap().to_owned();
+    succeeded(&session.delete(INPUT, &id, input_props("RTMP_PULL")).await);
+    for pipeline in ["primary", "secondary"] {
+        let name = format!("/live-test/HalfStoredPasswords/{pipeline}");
+        assert_eq!(parameter(&session, &name).await, None, "{name} was left behind");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_replacement_deletes_the_input_it_made() {
+    let session = Session::emulated().await.for_resource("FailedReplacement");
+    let props = input_props("URL_PULL");
+    let id = succeeded(&session.create(INPUT, props.clone()).await);
+    let listed = |session: &Session| {
+        let session = session.clone();
+        async move {
+            let inputs = session
+                .clients
+                .medialive
+                .list_inputs()
+                .send()
+                .await
+                .expect("listing inputs");
+            inputs
+                .inputs()
+                .iter()
+                .filter(|i| !matches!(i.state().map(|s| s.as_str()), Some("DELETING" | "DELETED")))
+                .filter_map(|i| i.id().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = listed(&session).await;
+
+    // A new Type needs a new input; it is made, then the first look at it
+    // fails, so the Update fails after the new input exists.
+    session
+        .aws
+        .fail("medialive", "GET /prod/inputs/", 0, 400, "BadRequestException");
+    let file = input_props("MP4_FILE");
+    let updated = session.update(INPUT, &id, props.clone(), file).await;
+    assert!(failed(&updated).contains("BadRequestException"), "{updated}");
+    assert_eq!(
+        updated["PhysicalResourceId"],
+        id.as_str(),
+        "a failed Update keeps the old id"
+    );
+    let mut after = listed(&session).await;
+    after.retain(|input| !before.contains(input));
+    assert!(after.is_empty(), "the replacement was left behind: {after:?}");
+    assert_eq!(
+        session.aws.count("medialive", "DELETE", "/prod/inputs/"),
+        1,
+        "the new input, not the old one, was deleted"
+    );
+    assert!(!input_gone(&session, &id).await, "the old input is untouched");
+    succeeded(&session.delete(INPUT, &id, props).await);
+}
+
 async fn url_input(session: &Session) -> String {
     let props = input_props("URL_PULL");
     succeeded(&session.create(INPUT, props).await)

@@ -352,7 +352,17 @@ impl Resource for Input {
         };
         if replace {
             // A new input; CloudFormation deletes the old one afterwards.
-            return Self::create(aws, req, new).await;
+            let replacement = Self::create(aws, req, new).await;
+            // A failed Update keeps the old id, so nothing would ever
+            // delete what this one made: remove it before answering.
+            if let (Err(_), Some(made)) = (&replacement, req.created()) {
+                tracing::warn!(input = %made, "the replacement failed; deleting what it made");
+                if let Err(cleanup) = Self::delete(aws, req, &made, Some(new)).await {
+                    tracing::warn!(cause = %cleanup, input = %made, "could not delete the failed replacement");
+                }
+                req.clear_created();
+            }
+            return replacement;
         }
         let current = match current {
             Some(input) => input,
@@ -595,7 +605,8 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<
             continue;
         };
         let name = parameter_name(req, pipeline);
-        aws.ssm
+        let stored = aws
+            .ssm
             .put_parameter()
             .name(&name)
             .value(password)
@@ -607,7 +618,15 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<
             ))
             .send()
             .await
-            .map_err(aws_error("PutParameter"))?;
+            .map_err(aws_error("PutParameter"));
+        if let Err(err) = stored {
+            // Nothing records the parameters written so far: remove them
+            // now (those a live input reads are kept).
+            if let Err(cleanup) = delete_passwords(aws, req, None).await {
+                tracing::warn!(cause = %cleanup, "could not remove the pull passwords written before the failure");
+            }
+            return Err(err);
+        }
         tracing::info!(parameter = %name, "stored pull password as SecureString");
         names.push(Some(name));
     }

@@ -64,10 +64,34 @@ pub struct Refusal {
     pub code: String,
 }
 
+/// A failure a test plants: the matching call, after `skip` others have
+/// gone through, is answered with an error instead of reaching the emulator.
+#[derive(Debug, Clone)]
+struct Fault {
+    service: String,
+    /// An operation name for JSON-protocol services (`PutParameter`, read
+    /// from `X-Amz-Target`), or `METHOD /path-prefix` for REST ones.
+    call: String,
+    skip: usize,
+    status: u16,
+    code: String,
+}
+
+impl Fault {
+    fn matches(&self, service: &str, request: &Recorded, path: &str) -> bool {
+        if self.service != service {
+            return false;
+        }
+        let target = request.header("x-amz-target").and_then(|t| t.rsplit('.').next());
+        target == Some(self.call.as_str()) || format!("{} {path}", request.method).starts_with(&self.call)
+    }
+}
+
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
     refusals: Vec<Refusal>,
+    faults: Vec<Fault>,
     mediapackage: mediapackage::State,
     medialive: medialive::State,
 }
@@ -123,6 +147,19 @@ impl Faithful {
         self.state.lock().expect("faithful state").refusals.clone()
     }
 
+    /// Answers one future call with `status` and error `code`: the call
+    /// to `service` named `call` (`PutParameter`, or `GET /prod/inputs/`
+    /// for a path prefix) that comes after `skip` matching others.
+    pub fn fail(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
+        self.state.lock().expect("faithful state").faults.push(Fault {
+            service: service.to_owned(),
+            call: call.to_owned(),
+            skip,
+            status,
+            code: code.to_owned(),
+        });
+    }
+
     /// How many calls went to `service` with `method` on paths starting with `prefix`.
     pub fn count(&self, service: &str, method: &str, prefix: &str) -> usize {
         self.calls()
@@ -145,11 +182,18 @@ fn service_of(request: &Recorded) -> String {
 async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> Reply {
     let service = service_of(&request);
     let path = request.target.split('?').next().unwrap_or_default().to_owned();
-    state.lock().expect("faithful state").calls.push(Call {
-        service: service.clone(),
-        method: request.method.to_string(),
-        path: path.clone(),
-    });
+    let planted = {
+        let mut state = state.lock().expect("faithful state");
+        state.calls.push(Call {
+            service: service.clone(),
+            method: request.method.to_string(),
+            path: path.clone(),
+        });
+        planted_fault(&mut state.faults, &service, &request, &path)
+    };
+    if let Some(fault) = planted {
+        return error(fault.status, &fault.code, "injected by the test");
+    }
     let own = match service.as_str() {
         "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
         "medialive" => medialive::route(&request, &path, state, upstream).await,
@@ -166,6 +210,16 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         });
     }
     reply
+}
+
+/// Takes the planted fault this call triggers, if any.
+fn planted_fault(faults: &mut Vec<Fault>, service: &str, request: &Recorded, path: &str) -> Option<Fault> {
+    let index = faults.iter().position(|f| f.matches(service, request, path))?;
+    if faults[index].skip > 0 {
+        faults[index].skip -= 1;
+        return None;
+    }
+    Some(faults.remove(index))
 }
 
 pub(crate) struct Answer {
@@ -255,9 +309,10 @@ pub(crate) fn json_reply(status: u16, body: &Value) -> Reply {
     reply
 }
 
-/// An AWS JSON error as restJson services send it.
+/// An AWS JSON error as restJson services send it (with `__type` for the
+/// awsJson ones).
 pub fn error(status: u16, code: &str, message: &str) -> Reply {
-    let mut reply = json_reply(status, &json!({ "message": message }));
+    let mut reply = json_reply(status, &json!({ "message": message, "__type": code }));
     if let Ok(value) = code.parse() {
         reply.headers_mut().insert("x-amzn-errortype", value);
     }
