@@ -458,3 +458,65 @@ async fn cdn_secret_name_defaults_to_the_stack_name() {
     assert_eq!(created["Data"]["Name"], "MediaPackage/live-test");
     succeeded(&session.delete(SECRET, &arn, json!({})).await);
 }
+
+#[tokio::test]
+async fn a_delete_naming_something_this_stack_did_not_make_leaves_it_alone() {
+    let session = Session::emulated().await.for_resource("NotOurs");
+    // Made by someone else: no ownership tags.
+    let channel = unique("someone-elses");
+    let endpoint = testkit::fixtures::cmaf_endpoint(&session.clients.mediapackage, &channel).await;
+    let secret = session
+        .clients
+        .secretsmanager
+        .create_secret()
+        .name(unique("someone-elses-secret"))
+        .secret_string("{\"MediaPackageCDNIdentifier\":\"theirs\"}")
+        .send()
+        .await
+        .expect("creating a foreign secret")
+        .arn
+        .expect("an ARN");
+
+    succeeded(
+        &session
+            .delete(
+                "MediaPackageEndPoint",
+                &endpoint,
+                json!({"EndPoint": "CMAF", "ChannelId": channel}),
+            )
+            .await,
+    );
+    succeeded(
+        &session
+            .delete("MediaPackageChannel", &channel, json!({"ChannelId": channel}))
+            .await,
+    );
+    succeeded(&session.delete("MediaPackageCdnSecret", &secret, json!({})).await);
+
+    let mediapackage = &session.clients.mediapackage;
+    assert!(
+        mediapackage.describe_channel().id(&channel).send().await.is_ok(),
+        "the channel stays"
+    );
+    assert!(
+        mediapackage
+            .describe_origin_endpoint()
+            .id(&endpoint)
+            .send()
+            .await
+            .is_ok(),
+        "the endpoint stays"
+    );
+    let kept = session
+        .clients
+        .secretsmanager
+        .get_secret_value()
+        .secret_id(&secret)
+        .send()
+        .await;
+    assert_eq!(
+        kept.expect("the secret stays").secret_string(),
+        Some("{\"MediaPackageCDNIdentifier\":\"theirs\"}")
+    );
+    assert_eq!(session.aws.count("mediapackage", "DELETE", "/"), 0, "no delete call");
+}

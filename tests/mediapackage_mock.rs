@@ -6,12 +6,14 @@ mod common;
 use aws_sdk_mediapackage::operation::create_channel::CreateChannelOutput;
 use aws_sdk_mediapackage::operation::delete_channel::{DeleteChannelError, DeleteChannelOutput};
 use aws_sdk_mediapackage::operation::delete_origin_endpoint::{DeleteOriginEndpointError, DeleteOriginEndpointOutput};
-use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelError;
+use aws_sdk_mediapackage::operation::describe_channel::{DescribeChannelError, DescribeChannelOutput};
+use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 use aws_sdk_mediapackage::operation::list_origin_endpoints::ListOriginEndpointsOutput;
 use aws_sdk_mediapackage::operation::update_origin_endpoint::UpdateOriginEndpointError;
 use aws_sdk_mediapackage::types::OriginEndpoint;
 use aws_sdk_mediapackage::types::error::{NotFoundException, TooManyRequestsException, UnprocessableEntityException};
 use aws_sdk_secretsmanager::operation::delete_secret::DeleteSecretError;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::error::ResourceNotFoundException;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
@@ -45,6 +47,29 @@ async fn app_with(
     app(clients, receiver)
 }
 
+/// The tags this handler puts on what the test events' resource makes.
+fn our_tags() -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([
+        (
+            livestream_resources::kinds::STACK_ID_TAG.to_owned(),
+            testkit::events::STACK_ID.to_owned(),
+        ),
+        (
+            livestream_resources::kinds::LOGICAL_ID_TAG.to_owned(),
+            "Resource".to_owned(),
+        ),
+    ])
+}
+
+fn our_channel() -> Rule {
+    mock!(aws_sdk_mediapackage::Client::describe_channel).then_output(|| {
+        DescribeChannelOutput::builder()
+            .id("live")
+            .set_tags(Some(our_tags()))
+            .build()
+    })
+}
+
 fn delete_event(kind: &str, id: &str, props: serde_json::Value, receiver: &Receiver) -> serde_json::Value {
     with(event("Delete", kind, props, &receiver.url()), "PhysicalResourceId", id)
 }
@@ -74,11 +99,29 @@ async fn not_found_on_delete_is_success_for_every_kind() {
                 .build(),
         )
     });
+    // Each was ours a moment ago (the Delete checks its tags first) and is
+    // gone by the time the delete call lands.
+    let channel = our_channel();
+    let endpoint = mock!(aws_sdk_mediapackage::Client::describe_origin_endpoint).then_output(|| {
+        DescribeOriginEndpointOutput::builder()
+            .id("live-hls")
+            .set_tags(Some(our_tags()))
+            .build()
+    });
+    let secret = mock!(aws_sdk_secretsmanager::Client::describe_secret).then_output(|| {
+        let tags = our_tags().into_iter().map(|(key, value)| {
+            aws_sdk_secretsmanager::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+        });
+        DescribeSecretOutput::builder().set_tags(Some(tags.collect())).build()
+    });
     let receiver = Receiver::start().await;
-    let secrets = mock_client!(aws_sdk_secretsmanager, [&secret_gone]);
+    let secrets = mock_client!(aws_sdk_secretsmanager, [&secret, &secret_gone]);
     let app = app_with(
         &receiver,
-        mediapackage(&[&empty, &channel_gone, &endpoint_gone]),
+        mediapackage(&[&empty, &channel, &endpoint, &channel_gone, &endpoint_gone]),
         Some(secrets),
     )
     .await;
@@ -229,8 +272,10 @@ async fn channel_delete_follows_every_page_and_checks_each_endpoints_channel() {
     let delete_channel = mock!(aws_sdk_mediapackage::Client::delete_channel)
         .match_requests(|request| request.id() == Some("live"))
         .then_output(|| DeleteChannelOutput::builder().build());
+    let channel = our_channel();
     let receiver = Receiver::start().await;
     let rules = [
+        &channel,
         &first_page,
         &second_page,
         &delete_ours,

@@ -117,7 +117,25 @@ impl Resource for CdnSecret {
         Ok(outcome(physical_id, &name, value))
     }
 
-    async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(existing) = aws
+            .secretsmanager
+            .describe_secret()
+            .secret_id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeSecret"))
+            .found()?
+        else {
+            return Ok(());
+        };
+        let tags = existing
+            .tags()
+            .iter()
+            .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()));
+        if !req.may_delete(&format!("secret {physical_id}"), tags) {
+            return Ok(());
+        }
         aws.secretsmanager
             .delete_secret()
             .secret_id(physical_id)

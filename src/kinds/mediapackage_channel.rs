@@ -63,7 +63,24 @@ impl Resource for Channel {
         Ok(outcome(physical_id, updated.arn(), updated.hls_ingest()))
     }
 
-    async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(existing) = aws
+            .mediapackage
+            .describe_channel()
+            .id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeChannel"))
+            .found()?
+        else {
+            return Ok(());
+        };
+        if !req.may_delete(
+            &format!("MediaPackage channel {physical_id}"),
+            tag_pairs(existing.tags()),
+        ) {
+            return Ok(());
+        }
         // The service refuses to delete a channel that still has endpoints.
         for endpoint in endpoints_of(aws, physical_id).await? {
             aws.mediapackage

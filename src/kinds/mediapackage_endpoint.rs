@@ -343,7 +343,24 @@ impl Resource for Endpoint {
         outcome(physical_id, updated.arn(), updated.url(), updated.cmaf_package())
     }
 
-    async fn delete(aws: &Clients, _req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(existing) = aws
+            .mediapackage
+            .describe_origin_endpoint()
+            .id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeOriginEndpoint"))
+            .found()?
+        else {
+            return Ok(());
+        };
+        if !req.may_delete(
+            &format!("MediaPackage origin endpoint {physical_id}"),
+            tag_pairs(existing.tags()),
+        ) {
+            return Ok(());
+        }
         aws.mediapackage
             .delete_origin_endpoint()
             .id(physical_id)

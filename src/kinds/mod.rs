@@ -125,6 +125,20 @@ impl Request {
         format!("arn:{partition}:{service}:{region}:{account}:{resource}")
     }
 
+    /// Whether a Delete may remove a resource with `tags`; logs why not.
+    /// A Delete naming something this stack resource did not make (an
+    /// invented or mistaken id) must never remove someone else's resource.
+    pub fn may_delete<'t>(&self, what: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+        let ours = self.owns(tags);
+        if !ours {
+            tracing::warn!(
+                resource = %what,
+                "not made by this stack resource (its ownership tags differ); left in place"
+            );
+        }
+        ours
+    }
+
     /// The error for a resource that exists but is not this stack resource's.
     pub fn not_ours(&self, what: &str) -> Error {
         Error::Conflict(format!(
