@@ -39,6 +39,10 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::Aws(e) if e.is_not_found())
     }
+
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Aws(e) if e.is_transient())
+    }
 }
 
 /// Not-found as an answer rather than a failure: deleting or describing
@@ -106,6 +110,17 @@ impl AwsError {
                 self.code.as_deref(),
                 Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
             )
+    }
+
+    /// A failure that says nothing about the request: no answer (a dropped
+    /// connection, a timeout), throttling, or a server error. The service
+    /// may have acted on the request all the same.
+    pub fn is_transient(&self) -> bool {
+        self.http_status.is_none_or(|status| status >= 500 || status == 429)
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|code| code.starts_with("Throttl") || code == "TooManyRequestsException")
     }
 
     /// The service refused because of the resource's current state.

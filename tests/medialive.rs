@@ -264,6 +264,35 @@ async fn a_single_pipeline_input_has_one_source_and_a_type_change_replaces_it() 
 }
 
 #[tokio::test]
+async fn a_security_group_whose_answer_was_lost_is_made_once() {
+    let session = Session::emulated().await.for_resource("LostGroupAnswer");
+    // MediaLive makes the group, the answer is lost; CreateInputSecurityGroup
+    // has no idempotency token, so a blind retry would make a second one.
+    session.aws.lose_answer(
+        "medialive",
+        "POST /prod/inputSecurityGroups",
+        0,
+        503,
+        "ServiceUnavailableException",
+    );
+    let props = input_props("RTMP_PUSH");
+    let created = session.create(INPUT, props.clone()).await;
+    let id = succeeded(&created);
+    let group = created["Data"]["SecurityGroupId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        session.aws.count("medialive", "POST", "/prod/inputSecurityGroups"),
+        1,
+        "not created a second time"
+    );
+    assert!(group_exists(&session, &group).await);
+    succeeded(&session.delete(INPUT, &id, props).await);
+    assert!(
+        !group_exists(&session, &group).await,
+        "the one group goes with the input"
+    );
+}
+
+#[tokio::test]
 async fn a_failed_second_password_leaves_no_parameter_behind() {
     let session = Session::emulated().await.for_resource("HalfStoredPasswords");
     // The first PutParameter goes through, the second is refused.

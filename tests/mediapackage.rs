@@ -520,3 +520,51 @@ async fn a_delete_naming_something_this_stack_did_not_make_leaves_it_alone() {
     );
     assert_eq!(session.aws.count("mediapackage", "DELETE", "/"), 0, "no delete call");
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_adopts_what_it_made() {
+    let session = Session::emulated().await.for_resource("LostAnswers");
+    // MediaPackage makes the channel, the answer never arrives, and the
+    // SDK's retry is told the channel already exists.
+    session
+        .aws
+        .lose_answer("mediapackage", "POST /channels", 0, 503, "ServiceUnavailableException");
+    let channel = unique("lost-answer");
+    let created = session.create(CHANNEL, json!({"ChannelId": channel})).await;
+    assert_eq!(succeeded(&created), channel);
+    assert!(
+        created["Data"]["Arn"].as_str().is_some_and(|arn| !arn.is_empty()),
+        "{created}"
+    );
+    assert_eq!(
+        session.aws.count("mediapackage", "POST", "/channels"),
+        2,
+        "the SDK retried once"
+    );
+
+    session.aws.lose_answer(
+        "mediapackage",
+        "POST /origin_endpoints",
+        0,
+        503,
+        "ServiceUnavailableException",
+    );
+    let endpoint = session
+        .for_resource("LostEndpoint")
+        .create(ENDPOINT, json!({"EndPoint": "HLS", "ChannelId": channel}))
+        .await;
+    let endpoint_id = succeeded(&endpoint);
+    assert!(
+        endpoint["Data"]["Url"].as_str().is_some_and(|url| !url.is_empty()),
+        "{endpoint}"
+    );
+
+    succeeded(
+        &session
+            .for_resource("LostEndpoint")
+            .delete(ENDPOINT, &endpoint_id, json!({"EndPoint": "HLS", "ChannelId": channel}))
+            .await,
+    );
+    succeeded(&session.delete(CHANNEL, &channel, json!({"ChannelId": channel})).await);
+    assert!(!channel_exists(&session, &channel).await);
+}

@@ -9,13 +9,16 @@
 //! parameters are removed at once.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
+use aws_sdk_medialive::config::retry::RetryConfig;
 use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use aws_sdk_medialive::types::{
     InputDestinationRequest, InputDeviceRequest, InputDeviceSettings, InputSecurityGroupState, InputSourceRequest,
     InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
 };
 use aws_sdk_ssm::types::ParameterType;
+use tokio::time::Instant;
 
 use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
@@ -680,38 +683,73 @@ async fn parameters_in_use(aws: &Clients, except: Option<&str>) -> Result<Vec<St
 /// The push input's security group: the one a previous delivery of this
 /// same request made, or a new one.
 async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result<String, Error> {
+    if let Some(id) = group_of_this_request(aws, req).await? {
+        tracing::info!(group = %id, "adopting the security group this request made before");
+        return Ok(id);
+    }
+    let mut tags: HashMap<String, String> = req.ownership_tags();
+    tags.insert(REQUEST_TAG.to_owned(), req.request_id.clone());
+    let mut pause = Duration::from_millis(250);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let created = aws
+            .medialive
+            .create_input_security_group()
+            .set_whitelist_rules(Some(whitelist(&spec.cidrs)))
+            .set_tags(Some(tags.clone()))
+            .customize()
+            // The API has no idempotency token: the SDK's own retry of an
+            // attempt whose answer was lost would make a second group.
+            // Retry here instead, after looking for what that attempt made.
+            .config_override(aws_sdk_medialive::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(aws_error("CreateInputSecurityGroup"));
+        match created {
+            Ok(created) => {
+                let id = created
+                    .security_group()
+                    .and_then(|group| group.id())
+                    .ok_or_else(|| Error::Unexpected("CreateInputSecurityGroup returned no id".to_owned()))?
+                    .to_owned();
+                tracing::info!(group = %id, "created input security group");
+                return Ok(id);
+            }
+            Err(err) if err.is_transient() && attempt < GROUP_ATTEMPTS && Instant::now() + pause < req.work_until => {
+                if let Some(id) = group_of_this_request(aws, req).await? {
+                    tracing::info!(group = %id, "the lost attempt made the security group; using it");
+                    return Ok(id);
+                }
+                tracing::warn!(attempt, cause = %err, "CreateInputSecurityGroup failed; trying again");
+                // Backoff after a failed attempt (the first one went at once).
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// How often CreateInputSecurityGroup is tried when it fails transiently.
+const GROUP_ATTEMPTS: u32 = 5;
+
+/// The security group this very request made, if any (found by its tags).
+async fn group_of_this_request(aws: &Clients, req: &Request) -> Result<Option<String>, Error> {
     let mut pages = aws.medialive.list_input_security_groups().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(aws_error("ListInputSecurityGroups"))?;
         for group in page.input_security_groups() {
-            let tags = tag_pairs(group.tags());
             let same_request = group.tags().and_then(|t| t.get(REQUEST_TAG)) == Some(&req.request_id);
             if same_request
-                && req.owns(tags)
+                && req.owns(tag_pairs(group.tags()))
                 && let Some(id) = group.id()
             {
-                tracing::info!(group = %id, "adopting the security group this request made before");
-                return Ok(id.to_owned());
+                return Ok(Some(id.to_owned()));
             }
         }
     }
-    let mut tags: HashMap<String, String> = req.ownership_tags();
-    tags.insert(REQUEST_TAG.to_owned(), req.request_id.clone());
-    let created = aws
-        .medialive
-        .create_input_security_group()
-        .set_whitelist_rules(Some(whitelist(&spec.cidrs)))
-        .set_tags(Some(tags))
-        .send()
-        .await
-        .map_err(aws_error("CreateInputSecurityGroup"))?;
-    let id = created
-        .security_group()
-        .and_then(|group| group.id())
-        .ok_or_else(|| Error::Unexpected("CreateInputSecurityGroup returned no id".to_owned()))?
-        .to_owned();
-    tracing::info!(group = %id, "created input security group");
-    Ok(id)
+    Ok(None)
 }
 
 /// Deletes a security group, retrying while an input being deleted still

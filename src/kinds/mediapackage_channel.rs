@@ -106,20 +106,8 @@ impl Resource for Channel {
 /// The channel of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    let existing = aws
-        .mediapackage
-        .describe_channel()
-        .id(&spec.channel_id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeChannel"))
-        .found()?;
-    if let Some(existing) = existing {
-        if !req.owns(tag_pairs(existing.tags())) {
-            return Err(req.not_ours(&format!("MediaPackage channel {}", spec.channel_id)));
-        }
-        tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
-        return Ok(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest()));
+    if let Some(adopted) = adopt(aws, req, spec).await? {
+        return Ok(adopted);
     }
     let created = aws
         .mediapackage
@@ -129,10 +117,37 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
         .set_tags(Some(req.ownership_tags()))
         .send()
         .await
-        .map_err(aws_error("CreateChannel"))?;
+        .map_err(aws_error("CreateChannel"));
+    let created = match created {
+        Ok(created) => created,
+        // CreateChannel has no idempotency token: when the first attempt's
+        // answer was lost, the SDK's retry finds the channel it made.
+        Err(err) => return adopt(aws, req, spec).await?.ok_or(err),
+    };
     req.record_created(&spec.channel_id);
     tracing::info!(channel = %spec.channel_id, "created MediaPackage channel");
     Ok(outcome(&spec.channel_id, created.arn(), created.hls_ingest()))
+}
+
+/// The existing channel of `spec` if this stack resource made it; an error
+/// if someone else did; `None` if there is none.
+async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
+    let existing = aws
+        .mediapackage
+        .describe_channel()
+        .id(&spec.channel_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeChannel"))
+        .found()?;
+    let Some(existing) = existing else {
+        return Ok(None);
+    };
+    if !req.owns(tag_pairs(existing.tags())) {
+        return Err(req.not_ours(&format!("MediaPackage channel {}", spec.channel_id)));
+    }
+    tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
+    Ok(Some(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest())))
 }
 
 fn outcome(channel_id: &str, arn: Option<&str>, ingest: Option<&HlsIngest>) -> Outcome {

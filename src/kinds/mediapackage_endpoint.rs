@@ -375,20 +375,8 @@ impl Resource for Endpoint {
 /// The endpoint of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    let existing = aws
-        .mediapackage
-        .describe_origin_endpoint()
-        .id(&spec.id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeOriginEndpoint"))
-        .found()?;
-    if let Some(existing) = existing {
-        if !req.owns(tag_pairs(existing.tags())) || existing.channel_id() != Some(spec.channel_id.as_str()) {
-            return Err(req.not_ours(&format!("MediaPackage origin endpoint {}", spec.id)));
-        }
-        tracing::info!(endpoint = %spec.id, "adopting the endpoint this resource created before");
-        return outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package());
+    if let Some(adopted) = adopt(aws, req, spec).await? {
+        return Ok(adopted);
     }
     let packages = Packages::of(spec);
     let created = aws
@@ -408,10 +396,37 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
         .set_tags(Some(req.ownership_tags()))
         .send()
         .await
-        .map_err(aws_error("CreateOriginEndpoint"))?;
+        .map_err(aws_error("CreateOriginEndpoint"));
+    let created = match created {
+        Ok(created) => created,
+        // CreateOriginEndpoint has no idempotency token: when the first
+        // attempt's answer was lost, the SDK's retry finds what it made.
+        Err(err) => return adopt(aws, req, spec).await?.ok_or(err),
+    };
     req.record_created(&spec.id);
     tracing::info!(endpoint = %spec.id, packaging = spec.packaging.name(), "created origin endpoint");
     outcome(&spec.id, created.arn(), created.url(), created.cmaf_package())
+}
+
+/// The existing endpoint of `spec` if this stack resource made it (on the
+/// same channel); an error if someone else did; `None` if there is none.
+async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
+    let existing = aws
+        .mediapackage
+        .describe_origin_endpoint()
+        .id(&spec.id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeOriginEndpoint"))
+        .found()?;
+    let Some(existing) = existing else {
+        return Ok(None);
+    };
+    if !req.owns(tag_pairs(existing.tags())) || existing.channel_id() != Some(spec.channel_id.as_str()) {
+        return Err(req.not_ours(&format!("MediaPackage origin endpoint {}", spec.id)));
+    }
+    tracing::info!(endpoint = %spec.id, "adopting the endpoint this resource created before");
+    outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package()).map(Some)
 }
 
 fn outcome(id: &str, arn: Option<&str>, url: Option<&str>, cmaf: Option<&CmafPackage>) -> Result<Outcome, Error> {

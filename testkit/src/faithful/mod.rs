@@ -75,6 +75,8 @@ struct Fault {
     skip: usize,
     status: u16,
     code: String,
+    /// The call reaches the service first: AWS acted, the answer is lost.
+    after_acting: bool,
 }
 
 impl Fault {
@@ -151,12 +153,24 @@ impl Faithful {
     /// to `service` named `call` (`PutParameter`, or `GET /prod/inputs/`
     /// for a path prefix) that comes after `skip` matching others.
     pub fn fail(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
+        self.plant(service, call, skip, status, code, false);
+    }
+
+    /// As `fail`, but the call reaches the service first, which acts on it;
+    /// only its answer is replaced: a lost answer, as after a connection
+    /// reset or a reply slower than the SDK's attempt timeout.
+    pub fn lose_answer(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
+        self.plant(service, call, skip, status, code, true);
+    }
+
+    fn plant(&self, service: &str, call: &str, skip: usize, status: u16, code: &str, after_acting: bool) {
         self.state.lock().expect("faithful state").faults.push(Fault {
             service: service.to_owned(),
             call: call.to_owned(),
             skip,
             status,
             code: code.to_owned(),
+            after_acting,
         });
     }
 
@@ -191,10 +205,18 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         });
         planted_fault(&mut state.faults, &service, &request, &path)
     };
-    if let Some(fault) = planted {
-        return error(fault.status, &fault.code, "injected by the test");
+    match planted {
+        Some(fault) if !fault.after_acting => error(fault.status, &fault.code, "injected by the test"),
+        Some(fault) => {
+            dispatch(request, &service, path, state, upstream).await;
+            error(fault.status, &fault.code, "the answer was lost (injected by the test)")
+        }
+        None => dispatch(request, &service, path, state, upstream).await,
     }
-    let own = match service.as_str() {
+}
+
+async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<State>, upstream: &Upstream) -> Reply {
+    let own = match service {
         "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
         "medialive" => medialive::route(&request, &path, state, upstream).await,
         _ => None,
