@@ -515,8 +515,8 @@ fn disruptive_calls(session: &Session, id: &str) -> usize {
         + session.aws.count("medialive", "PUT", &path)
 }
 
-#[tokio::test]
-async fn an_update_that_changes_nothing_the_channel_holds_leaves_it_running() {
+/// A running HD-720p channel: its session, properties and id.
+async fn running_channel() -> (Session, Value, String) {
     let session = Session::emulated().await.for_resource("Channel");
     let input = url_input(&session.for_resource("Input")).await;
     let props = channel_props(&input, "HD-720p");
@@ -527,6 +527,12 @@ async fn an_update_that_changes_nothing_the_channel_holds_leaves_it_running() {
             .create(START, json!({"ChannelId": id}))
             .await,
     );
+    (session, props, id)
+}
+
+#[tokio::test]
+async fn an_update_that_changes_nothing_the_channel_holds_leaves_it_running() {
+    let (session, props, id) = running_channel().await;
     let before = disruptive_calls(&session, &id);
     let calls_before = session.aws.calls().len();
 
@@ -552,16 +558,7 @@ async fn an_update_that_changes_nothing_the_channel_holds_leaves_it_running() {
 
 #[tokio::test]
 async fn the_rollback_of_a_refused_update_leaves_a_running_channel_alone() {
-    let session = Session::emulated().await.for_resource("Channel");
-    let input = url_input(&session.for_resource("Input")).await;
-    let props = channel_props(&input, "HD-720p");
-    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
-    succeeded(
-        &session
-            .for_resource("Start")
-            .create(START, json!({"ChannelId": id}))
-            .await,
-    );
+    let (session, props, id) = running_channel().await;
 
     // The update to an unknown profile was refused before any call; the
     // rollback then sends those refused properties as the old ones.

@@ -9,7 +9,7 @@
 //! parameters are removed at once.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_medialive::config::retry::RetryConfig;
 use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
@@ -18,7 +18,6 @@ use aws_sdk_medialive::types::{
     InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
 };
 use aws_sdk_ssm::types::ParameterType;
-use tokio::time::Instant;
 
 use super::validate;
 use super::{Outcome, Request, Resource, tag_pairs};
@@ -689,10 +688,15 @@ async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result
     }
     let mut tags: HashMap<String, String> = req.ownership_tags();
     tags.insert(REQUEST_TAG.to_owned(), req.request_id.clone());
-    let mut pause = Duration::from_millis(250);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    let (tags, attempts) = (&tags, &AtomicU32::new(0));
+    wait::until("input security group being created", req.work_until, || async move {
+        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        if attempt > 1
+            && let Some(id) = group_of_this_request(aws, req).await?
+        {
+            tracing::info!(group = %id, "the lost attempt made the security group; using it");
+            return Ok(Look::Done(id));
+        }
         let created = aws
             .medialive
             .create_input_security_group()
@@ -714,21 +718,16 @@ async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result
                     .ok_or_else(|| Error::Unexpected("CreateInputSecurityGroup returned no id".to_owned()))?
                     .to_owned();
                 tracing::info!(group = %id, "created input security group");
-                return Ok(id);
+                Ok(Look::Done(id))
             }
-            Err(err) if err.is_transient() && attempt < GROUP_ATTEMPTS && Instant::now() + pause < req.work_until => {
-                if let Some(id) = group_of_this_request(aws, req).await? {
-                    tracing::info!(group = %id, "the lost attempt made the security group; using it");
-                    return Ok(id);
-                }
+            Err(err) if err.is_transient() && attempt < GROUP_ATTEMPTS => {
                 tracing::warn!(attempt, cause = %err, "CreateInputSecurityGroup failed; trying again");
-                // Backoff after a failed attempt (the first one went at once).
-                tokio::time::sleep(pause).await;
-                pause *= 2;
+                Ok(Look::NotYet(format!("failing: {err}")))
             }
-            Err(err) => return Err(err),
+            Err(err) => Err(err),
         }
-    }
+    })
+    .await
 }
 
 /// How often CreateInputSecurityGroup is tried when it fails transiently.
