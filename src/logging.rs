@@ -59,7 +59,10 @@ where
                     continue;
                 };
                 if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(fields) {
-                    line.extend(map);
+                    line.extend(map.into_iter().map(|(key, value)| match value {
+                        Value::String(text) => (key, bounded(text)),
+                        other => (key, other),
+                    }));
                 }
             }
         }
@@ -69,11 +72,23 @@ where
     }
 }
 
+/// The most characters of one field a log line shows: an AWS error's raw
+/// answer or an event's id can be megabytes.
+const MAX_FIELD_CHARS: usize = 2048;
+
+/// `text`, cut to [`MAX_FIELD_CHARS`] with a note of its full size.
+fn bounded(text: String) -> Value {
+    match text.char_indices().nth(MAX_FIELD_CHARS) {
+        None => text.into(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()).into(),
+    }
+}
+
 struct FieldVisitor<'a>(&'a mut Map<String, Value>);
 
 impl Visit for FieldVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
+        self.0.insert(field.name().into(), bounded(value.to_owned()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.0.insert(field.name().into(), value.into());
@@ -85,6 +100,6 @@ impl Visit for FieldVisitor<'_> {
         self.0.insert(field.name().into(), value.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.0.insert(field.name().into(), bounded(format!("{value:?}")));
     }
 }

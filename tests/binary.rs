@@ -284,3 +284,35 @@ async fn unusable_events_fail_the_invocation_and_contact_nobody() {
     log_lines(&lines);
     assert!(lines.iter().any(|l| l.contains("ResponseURL refused")), "{lines:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_aws_error_stays_bounded_in_the_response_and_the_log() {
+    // An AWS answer of about a megabyte, full of characters JSON escapes.
+    let message = "\"quoted\\ \u{1}".repeat(100_000);
+    let body: std::sync::Arc<str> = json!({"__type": "BadRequestException", "message": message})
+        .to_string()
+        .into();
+    let fake_aws = Receiver::start().await;
+    fake_aws.script(std::iter::repeat_n(testkit::receiver::Answer::Json(400, body), 10));
+    let rig = start(&format!("http://{}", fake_aws.host())).await;
+
+    let create = event("Create", LOOKUP, json!({"EndpointId": "x"}), &rig.receiver.url());
+    rig.api.invoke(create.to_string(), Duration::from_secs(60)).await;
+    let puts = rig.receiver.wait_for(1, WAIT).await;
+    assert!(puts[0].body.len() <= 4096, "{} bytes", puts[0].body.len());
+    let response = puts[0].json();
+    assert_eq!(response["Status"], "FAILED");
+    let reason = response["Reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("DescribeOriginEndpoint: BadRequestException: \"quoted") && reason.len() > 1000,
+        "the Reason keeps what fits: {reason}"
+    );
+
+    let lines = rig.lambda.stop().await;
+    let longest = lines.iter().map(String::len).max().unwrap_or_default();
+    assert!(longest <= 16 * 1024, "a log line of {longest} bytes");
+    assert!(
+        lines.iter().any(|line| line.contains("bytes in all")),
+        "cut lines say so"
+    );
+}

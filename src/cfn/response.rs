@@ -98,33 +98,81 @@ impl ResponseBody {
         if body.len() <= MAX_BODY_BYTES {
             return body;
         }
-        let excess = body.len() - MAX_BODY_BYTES;
-        // Serialized Reason bytes can exceed its raw bytes (escapes), so
-        // shorten by the excess and re-check.
-        let mut keep = self.reason.len().saturating_sub(excess + 3);
-        while !self.reason.is_empty() {
+        // The longest prefix of the Reason that fits, found by bisection:
+        // escapes make the serialized size differ from the raw one.
+        let with_reason = |keep: usize| {
             let mut shorter = self.reason.clone();
             truncate_to(&mut shorter, keep);
             shorter.push('…');
-            let attempt = ResponseBody {
+            serialize(&ResponseBody {
                 reason: shorter,
                 ..self.clone()
-            };
-            let body = serialize(&attempt);
+            })
+        };
+        let (mut fitting, mut too_long) = (0, self.reason.len());
+        while too_long - fitting > 1 {
+            let middle = fitting + (too_long - fitting) / 2;
+            if with_reason(middle).len() <= MAX_BODY_BYTES {
+                fitting = middle;
+            } else {
+                too_long = middle;
+            }
+        }
+        let body = with_reason(fitting);
+        // Some of the Reason must survive; with less room, the ids or Data
+        // are what is too large.
+        if body.len() <= MAX_BODY_BYTES && fitting > 0 {
+            return body;
+        }
+        if !self.data.is_empty() {
+            let data_bytes: usize = self.data.iter().map(|(k, v)| k.len() + v.len()).sum();
+            self.status = Status::Failed;
+            self.reason =
+                format!("response Data of {data_bytes} bytes exceeds the {MAX_BODY_BYTES}-byte response limit");
+            self.data.clear();
+            self.no_echo = false;
+            let body = serialize(&self);
             if body.len() <= MAX_BODY_BYTES {
                 return body;
             }
-            if keep == 0 {
-                break;
-            }
-            keep = keep.saturating_sub(64);
         }
-        let data_bytes: usize = self.data.iter().map(|(k, v)| k.len() + v.len()).sum();
-        self.status = Status::Failed;
-        self.reason = format!("response Data of {data_bytes} bytes exceeds the {MAX_BODY_BYTES}-byte response limit");
-        self.data.clear();
-        self.no_echo = false;
-        serialize(&self)
+        self.fit_ids()
+    }
+
+    /// The last resort, for an event whose ids cannot be echoed within the
+    /// limit (escape-heavy or huge): cut them, physical id first, so the
+    /// body stays deliverable. CloudFormation never sends such ids.
+    fn fit_ids(mut self) -> Vec<u8> {
+        self.reason = "response ids exceed the 4096-byte response limit".to_owned();
+        tracing::warn!("the response's ids do not fit the 4096-byte limit; cutting them");
+        let mut fields = [
+            std::mem::take(&mut self.physical_resource_id),
+            std::mem::take(&mut self.logical_resource_id),
+            std::mem::take(&mut self.request_id),
+            std::mem::take(&mut self.stack_id),
+        ];
+        let fits = |fields: &[String; 4], body: &ResponseBody| {
+            let [physical, logical, request, stack] = fields.clone();
+            let body = ResponseBody {
+                physical_resource_id: physical,
+                logical_resource_id: logical,
+                request_id: request,
+                stack_id: stack,
+                ..body.clone()
+            };
+            let bytes = serialize(&body);
+            (bytes.len() <= MAX_BODY_BYTES).then_some(bytes)
+        };
+        for index in 0..fields.len() {
+            while !fields[index].is_empty() {
+                if let Some(bytes) = fits(&fields, &self) {
+                    return bytes;
+                }
+                let keep = fields[index].len().saturating_sub(64);
+                truncate_to(&mut fields[index], keep);
+            }
+        }
+        fits(&fields, &self).unwrap_or_default()
     }
 }
 
@@ -232,6 +280,33 @@ mod tests {
         assert_eq!(body["PhysicalResourceId"], "made-1");
         assert!(body["Reason"].as_str().unwrap().contains("exceeds the 4096-byte"));
         assert_eq!(body["Data"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn escape_heavy_ids_never_push_the_body_over_the_limit() {
+        let hostile = ReplyIds {
+            stack_id: "\u{1}".repeat(900),
+            request_id: "\"".repeat(900),
+            logical_resource_id: "\\".repeat(255),
+        };
+        let id = "\u{2}".repeat(1000);
+        for body in [
+            ResponseBody::success(&hostile, id.clone(), BTreeMap::new(), false),
+            ResponseBody::failed(&hostile, id.clone(), &"\"".repeat(5000)),
+        ] {
+            let bytes = body.encode();
+            assert!(bytes.len() <= MAX_BODY_BYTES, "{} bytes", bytes.len());
+            assert!(decode(&bytes)["Reason"].as_str().is_some_and(|r| r.len() > 3));
+        }
+        // Ids that fit leave the Reason room: it is cut, never collapsed.
+        let ids = ReplyIds {
+            stack_id: "\"".repeat(600),
+            ..ids()
+        };
+        let bytes = ResponseBody::failed(&ids, "\u{3}".repeat(200), &"x\"".repeat(3000)).encode();
+        assert!(bytes.len() <= MAX_BODY_BYTES, "{} bytes", bytes.len());
+        let reason = decode(&bytes)["Reason"].as_str().unwrap().to_owned();
+        assert!(reason.len() > 500, "the Reason keeps what fits: {reason:?}");
     }
 
     #[test]

@@ -13,9 +13,11 @@ use crate::http::{self, Recorded};
 /// A signature-like query string the handler must never log.
 pub const SIGNATURE: &str = "X-Amz-Signature=RESPONSE-URL-SIGNATURE-MUST-NOT-BE-LOGGED";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Status(u16),
+    /// A status with a JSON body (as an AWS API stand-in).
+    Json(u16, std::sync::Arc<str>),
     Hang,
 }
 
@@ -47,6 +49,7 @@ impl Receiver {
             Box::pin(async move {
                 match answer {
                     Answer::Status(status) => http::reply(status, ""),
+                    Answer::Json(status, body) => crate::faithful::json_body(status, &body),
                     Answer::Hang => std::future::pending().await,
                 }
             })

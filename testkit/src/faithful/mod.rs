@@ -323,7 +323,12 @@ pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
 }
 
 pub(crate) fn json_reply(status: u16, body: &Value) -> Reply {
-    let mut reply: Response<Full<Bytes>> = http::reply(status, body.to_string());
+    json_body(status, &body.to_string())
+}
+
+/// `body`, already JSON, as an answer of `status`.
+pub(crate) fn json_body(status: u16, body: &str) -> Reply {
+    let mut reply: Response<Full<Bytes>> = http::reply(status, body.to_owned());
     reply.headers_mut().insert(
         "content-type",
         hyper::header::HeaderValue::from_static("application/json"),
