@@ -54,6 +54,24 @@ async fn channel_state(rig: &Rig, channel_id: &str) -> ChannelState {
     channel.state().cloned().expect("a channel state")
 }
 
+/// The CIDRs an input security group allows, sorted.
+async fn group_rules(rig: &Rig, group_id: &str) -> Vec<String> {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let group = medialive
+        .describe_input_security_group()
+        .input_security_group_id(group_id)
+        .send()
+        .await
+        .expect("the input's security group exists");
+    let mut cidrs: Vec<String> = group
+        .whitelist_rules()
+        .iter()
+        .filter_map(|rule| rule.cidr().map(str::to_owned))
+        .collect();
+    cidrs.sort();
+    cidrs
+}
+
 async fn assert_nothing_left(rig: &Rig) {
     let left = rig.leftovers().await.expect("auditing the emulator");
     assert!(left.is_empty(), "left behind: {left:#?}");
@@ -169,25 +187,11 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
     );
     let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
     assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Idle);
-    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
     let group_id = attribute(&stack, "MediaLiveInput", "SecurityGroupId");
-    let rules =
-        |group: aws_sdk_medialive::operation::describe_input_security_group::DescribeInputSecurityGroupOutput| {
-            let mut cidrs: Vec<String> = group
-                .whitelist_rules()
-                .iter()
-                .filter_map(|rule| rule.cidr().map(str::to_owned))
-                .collect();
-            cidrs.sort();
-            cidrs
-        };
-    let group = medialive
-        .describe_input_security_group()
-        .input_security_group_id(&group_id)
-        .send()
-        .await
-        .expect("the input's security group exists");
-    assert_eq!(rules(group), ["198.51.100.7/32", "203.0.113.0/24"]);
+    assert_eq!(
+        group_rules(&rig, &group_id).await,
+        ["198.51.100.7/32", "203.0.113.0/24"]
+    );
 
     let outputs = player.outputs(&stack).expect("outputs evaluate");
     let ingest = output(&outputs, "IngestEndpoints");
@@ -211,13 +215,11 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
         Some(input_id.as_str()),
         "same input"
     );
-    let group = medialive
-        .describe_input_security_group()
-        .input_security_group_id(&group_id)
-        .send()
-        .await
-        .expect("the same security group");
-    assert_eq!(rules(group), ["192.0.2.0/24"]);
+    assert_eq!(
+        group_rules(&rig, &group_id).await,
+        ["192.0.2.0/24"],
+        "the same group, new rules"
+    );
 
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");

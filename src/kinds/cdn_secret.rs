@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
@@ -118,22 +119,10 @@ impl Resource for CdnSecret {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = aws
-            .secretsmanager
-            .describe_secret()
-            .secret_id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DescribeSecret"))
-            .found()?
-        else {
+        let Some(existing) = describe(aws, physical_id).await.found()? else {
             return Ok(());
         };
-        let tags = existing
-            .tags()
-            .iter()
-            .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()));
-        if !req.may_delete(&format!("secret {physical_id}"), tags) {
+        if !req.may_delete(&format!("secret {physical_id}"), tag_pairs(&existing)) {
             return Ok(());
         }
         aws.secretsmanager
@@ -150,24 +139,31 @@ impl Resource for CdnSecret {
 
 /// A repeated Create finds the secret its first delivery made.
 async fn adopt(aws: &Clients, req: &Request, name: &str) -> Result<Outcome, Error> {
-    let existing = aws
-        .secretsmanager
-        .describe_secret()
-        .secret_id(name)
-        .send()
-        .await
-        .map_err(aws_error("DescribeSecret"))?;
-    let tags = existing
-        .tags()
-        .iter()
-        .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()));
-    if !req.owns(tags) {
+    let existing = describe(aws, name).await?;
+    if !req.owns(tag_pairs(&existing)) {
         return Err(req.not_ours(&format!("secret {name}")));
     }
     let arn = existing.arn().unwrap_or(name).to_owned();
     tracing::info!(secret = %name, "adopting the secret this resource created before");
     let value = current_value(aws, &arn).await?;
     Ok(outcome(&arn, name, value))
+}
+
+async fn describe(aws: &Clients, secret_id: &str) -> Result<DescribeSecretOutput, Error> {
+    aws.secretsmanager
+        .describe_secret()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeSecret"))
+}
+
+/// The secret's tags, for `Request::owns`.
+fn tag_pairs(secret: &DescribeSecretOutput) -> impl Iterator<Item = (&str, &str)> {
+    secret
+        .tags()
+        .iter()
+        .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
 }
 
 async fn current_value(aws: &Clients, secret_id: &str) -> Result<String, Error> {

@@ -143,7 +143,6 @@ impl Resource for Channel {
             )
             .into());
         }
-        let settings = encoder_settings(new.profile).await?;
         // Nothing the channel holds changes: no call, so a live channel is
         // never interrupted for nothing.
         if old.is_some_and(|old| old.holds_same(new)) {
@@ -164,11 +163,12 @@ impl Resource for Channel {
                 .send()
                 .await
                 .map_err(aws_error("DescribeChannel"))?;
-            if holds(&current, new, &settings) {
+            if holds(&current, new, &encoder_settings(new.profile).await?) {
                 tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
                 return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
             }
         }
+        let settings = encoder_settings(new.profile).await?;
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
         let was_running = state == ChannelState::Running;
         if was_running {

@@ -10,6 +10,7 @@ use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
+use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelOutput;
 
 pub struct Channel;
 
@@ -64,15 +65,7 @@ impl Resource for Channel {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = aws
-            .mediapackage
-            .describe_channel()
-            .id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DescribeChannel"))
-            .found()?
-        else {
+        let Some(existing) = describe(aws, physical_id).await? else {
             return Ok(());
         };
         if !req.may_delete(
@@ -132,14 +125,7 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
 /// The existing channel of `spec` if this stack resource made it; an error
 /// if someone else did; `None` if there is none.
 async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
-    let existing = aws
-        .mediapackage
-        .describe_channel()
-        .id(&spec.channel_id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeChannel"))
-        .found()?;
+    let existing = describe(aws, &spec.channel_id).await?;
     let Some(existing) = existing else {
         return Ok(None);
     };
@@ -190,4 +176,15 @@ pub async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>
         );
     }
     Ok(ids)
+}
+
+/// The channel `id`; `None` when there is none.
+async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeChannelOutput>, Error> {
+    aws.mediapackage
+        .describe_channel()
+        .id(id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeChannel"))
+        .found()
 }

@@ -19,6 +19,7 @@ use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
+use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 
 pub struct Endpoint;
 
@@ -344,15 +345,7 @@ impl Resource for Endpoint {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = aws
-            .mediapackage
-            .describe_origin_endpoint()
-            .id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DescribeOriginEndpoint"))
-            .found()?
-        else {
+        let Some(existing) = describe(aws, physical_id).await? else {
             return Ok(());
         };
         if !req.may_delete(
@@ -411,14 +404,7 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
 /// The existing endpoint of `spec` if this stack resource made it (on the
 /// same channel); an error if someone else did; `None` if there is none.
 async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
-    let existing = aws
-        .mediapackage
-        .describe_origin_endpoint()
-        .id(&spec.id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeOriginEndpoint"))
-        .found()?;
+    let existing = describe(aws, &spec.id).await?;
     let Some(existing) = existing else {
         return Ok(None);
     };
@@ -532,6 +518,17 @@ impl Packages {
         }
         packages
     }
+}
+
+/// The origin endpoint `id`; `None` when there is none.
+async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeOriginEndpointOutput>, Error> {
+    aws.mediapackage
+        .describe_origin_endpoint()
+        .id(id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeOriginEndpoint"))
+        .found()
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ impl Player {
             }
         }
         // Cleanup: what was replaced or is no longer in the stack.
-        let mut leftovers: Vec<Deployed> = old
+        let leftovers: Vec<Deployed> = old
             .resources
             .iter()
             .filter(|before| {
@@ -248,7 +248,7 @@ impl Player {
         if !leftovers.is_empty() {
             self.say(format!("UPDATE_COMPLETE_CLEANUP stack {}", self.stack_name));
             let mut cleanup = Stack {
-                resources: std::mem::take(&mut leftovers),
+                resources: leftovers,
                 ..old
             };
             self.delete_all(&mut cleanup, "CLEANUP").await;
@@ -291,7 +291,7 @@ impl Player {
         Ok(outputs)
     }
 
-    fn prepare(&mut self, template: Template, parameters: BTreeMap<String, String>) -> Result<Stack, Failure> {
+    fn prepare(&self, template: Template, parameters: BTreeMap<String, String>) -> Result<Stack, Failure> {
         let pseudo = self.pseudo();
         let conditions =
             resolve_conditions(&template, &parameters, &pseudo).map_err(|reason| failure("Conditions", reason))?;
@@ -832,13 +832,17 @@ fn service_of(kind: &str) -> String {
 
 /// A stable hex string of `len` digits from `seed`.
 fn hex(seed: &str, len: usize) -> String {
+    // FNV-1a over the seed, then once more per further 16 digits.
     let mut state: u64 = 0xcbf2_9ce4_8422_2325;
     let mut out = String::new();
-    while out.len() < len {
-        for byte in seed.bytes().chain(out.clone().bytes()) {
+    for round in 0u8.. {
+        for byte in seed.bytes().chain([round]) {
             state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
         out.push_str(&format!("{state:016x}"));
+        if out.len() >= len {
+            break;
+        }
     }
     out.truncate(len);
     out
