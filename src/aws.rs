@@ -6,12 +6,46 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::budget::DeadlineGuard;
+
+/// Sets how long one attempt of an AWS call may take, in seconds.
+pub const ATTEMPT_TIMEOUT_ENV: &str = "LIVESTREAM_ATTEMPT_TIMEOUT_SECS";
+/// A call that hangs is abandoned and retried after this long instead of
+/// eating the invocation's time. It is also the time a call that makes or
+/// changes something needs left before it is started.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Media APIs throttle at a few calls a second; retry harder than the
 /// default three attempts. The deadline bounds it all.
 pub fn retry_config() -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(6)
         .with_max_backoff(Duration::from_secs(8))
+}
+
+/// Connect and attempt timeouts for every client.
+pub fn timeout_config(attempt: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(attempt)
+        .build()
+}
+
+/// The attempt timeout from [`ATTEMPT_TIMEOUT_ENV`], else the default.
+fn attempt_timeout_from_env() -> Duration {
+    let configured = std::env::var(ATTEMPT_TIMEOUT_ENV).ok();
+    match configured.as_deref().map(str::parse::<u64>) {
+        None => DEFAULT_ATTEMPT_TIMEOUT,
+        Some(Ok(secs)) if secs > 0 => Duration::from_secs(secs),
+        Some(_) => {
+            tracing::warn!(
+                variable = ATTEMPT_TIMEOUT_ENV,
+                value = configured.as_deref().unwrap_or_default(),
+                "not a whole number of seconds above 0; using the default"
+            );
+            DEFAULT_ATTEMPT_TIMEOUT
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -23,12 +57,29 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// Clients from `config`, each carrying the [`DeadlineGuard`].
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
-            mediapackage: aws_sdk_mediapackage::Client::new(config),
-            medialive: aws_sdk_medialive::Client::new(config),
-            secretsmanager: aws_sdk_secretsmanager::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
+            mediapackage: aws_sdk_mediapackage::Client::from_conf(
+                aws_sdk_mediapackage::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
+            medialive: aws_sdk_medialive::Client::from_conf(
+                aws_sdk_medialive::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
+            secretsmanager: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
         }
     }
 
@@ -36,21 +87,8 @@ impl Clients {
     /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`.
     pub async fn from_env() -> Self {
         let config = aws_config::defaults(BehaviorVersion::latest())
-            // Media APIs throttle at a few calls a second; retry harder than
-            // the default three attempts. The deadline bounds it all.
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(6)
-                    .with_max_backoff(Duration::from_secs(8)),
-            )
-            // A call that hangs is abandoned and retried instead of eating
-            // the invocation's time.
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(30))
-                    .build(),
-            )
+            .retry_config(retry_config())
+            .timeout_config(timeout_config(attempt_timeout_from_env()))
             .load()
             .await;
         Self::new(&config)

@@ -161,7 +161,11 @@ pub fn aws_error<E, R>(
 ) -> impl FnOnce(aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + HttpStatus,
+    R: std::fmt::Debug + HttpStatus + 'static,
 {
-    move |err| Error::Aws(AwsError::new(operation, err))
+    move |err| match crate::budget::no_time_left(&err) {
+        // Refused before sending: nothing reached AWS.
+        Some(no_time) => Error::TimedOut(format!("timed out: {no_time}")),
+        None => Error::Aws(AwsError::new(operation, err)),
+    }
 }

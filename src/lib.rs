@@ -6,6 +6,7 @@
 //! holds one module per resource kind; [`handler::App`] joins them.
 
 pub mod aws;
+pub mod budget;
 pub mod cfn;
 pub mod error;
 pub mod handler;
