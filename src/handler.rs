@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::aws::Clients;
 use crate::cfn::deadline::{self, Deadline};
 use crate::cfn::event::{Invocation, ReplyIds, RequestType};
-use crate::cfn::response::{ResponseBody, Status, is_sentinel};
+use crate::cfn::response::{ResponseBody, Status, is_sentinel, unconfirmed_id};
 use crate::cfn::sender::{Allowlist, DeliveryError, Sender, UrlRejected};
 use crate::kinds::{self, Request};
 
@@ -167,10 +167,21 @@ impl App {
             Err(interrupted) => interrupted.to_string(),
         };
         // A failed Create answers with whatever it already made (so the
-        // rollback deletes it) or the sentinel; Update and Delete keep the
+        // rollback deletes it); when a call that makes something may have
+        // acted unseen, with an id that has the rollback look for it by
+        // tags; otherwise with the sentinel. Update and Delete keep the
         // existing id so CloudFormation's view does not change.
         let physical_id = match request_type {
-            RequestType::Create => request.created().unwrap_or_default(),
+            RequestType::Create => request.created().unwrap_or_else(|| {
+                if request.budget().may_have_made_something() {
+                    tracing::warn!(
+                        "a call that makes something was sent and not refused; the Delete will look for what it made"
+                    );
+                    unconfirmed_id(&ids.request_id)
+                } else {
+                    String::new()
+                }
+            }),
             RequestType::Update | RequestType::Delete => existing_id,
         };
         ResponseBody::failed(&ids, physical_id, &failure)

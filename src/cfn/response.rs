@@ -29,6 +29,23 @@ pub fn is_sentinel(physical_id: &str) -> bool {
     physical_id.starts_with(SENTINEL_PREFIX)
 }
 
+/// The physical id of a Create that failed after sending a call that may
+/// have made something (its answer was lost, or time ran out before the
+/// id was known). The Delete that follows looks for what that request
+/// made, by the request tag every resource gets at birth.
+const UNCONFIRMED_PREFIX: &str = "create-unconfirmed:";
+
+pub fn unconfirmed_id(request_id: &str) -> String {
+    let mut id = format!("{UNCONFIRMED_PREFIX}{request_id}");
+    truncate_to(&mut id, MAX_PHYSICAL_ID_BYTES);
+    id
+}
+
+/// The RequestId of the Create an unconfirmed id stands for.
+pub fn unconfirmed_request(physical_id: &str) -> Option<&str> {
+    physical_id.strip_prefix(UNCONFIRMED_PREFIX)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {

@@ -68,6 +68,9 @@ impl Resource for CdnSecret {
             .name(&name)
             .set_description(spec.description.clone())
             .secret_string(json!({ SECRET_KEY: value }).to_string())
+            // The SDK's retry of an attempt whose answer was lost gets the
+            // same secret back instead of "already exists".
+            .set_client_request_token(idempotency_token(&req.request_id))
             .set_tags(Some(
                 req.ownership_tags()
                     .into_iter()
@@ -135,6 +138,30 @@ impl Resource for CdnSecret {
             .found()?;
         Ok(())
     }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(spec) = spec else {
+            tracing::warn!("the properties do not parse; the secret's name is unknown and nothing is looked for");
+            return Ok(());
+        };
+        let name = spec.name(req);
+        let Some(existing) = describe(aws, &name).await.found()? else {
+            return Ok(());
+        };
+        if !req.made_in(request_id, tag_pairs(&existing)) {
+            tracing::info!(secret = %name, "exists but was not made by the failed Create; left in place");
+            return Ok(());
+        }
+        let arn = existing.arn().unwrap_or(&name).to_owned();
+        tracing::info!(secret = %name, "deleting the secret a cut-off Create made");
+        Self::delete(aws, req, &arn, Some(spec)).await
+    }
+}
+
+/// The RequestId as a ClientRequestToken when it fits the API's 32 to 64
+/// characters (CloudFormation's are UUIDs); otherwise the SDK makes one.
+fn idempotency_token(request_id: &str) -> Option<String> {
+    (32..=64).contains(&request_id.len()).then(|| request_id.to_owned())
 }
 
 /// A repeated Create finds the secret its first delivery made.

@@ -53,6 +53,15 @@ impl Resource for EndpointUrl {
         Self::create(aws, req, new).await
     }
 
+    async fn delete_made_in(
+        _aws: &Clients,
+        _req: &Request,
+        _request_id: &str,
+        _spec: Option<&Spec>,
+    ) -> Result<(), Error> {
+        Ok(()) // a lookup makes nothing
+    }
+
     async fn delete(_aws: &Clients, _req: &Request, _physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         Ok(())
     }

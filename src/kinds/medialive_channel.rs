@@ -15,7 +15,7 @@ use aws_sdk_medialive::types::{
 
 use super::medialive_input::INPUT_TYPES;
 use super::validate;
-use super::{Outcome, Request, Resource};
+use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
@@ -212,12 +212,35 @@ impl Resource for Channel {
             .send()
             .await
             .map_err(aws_error("DeleteChannel"))
-            .found()?;
-        if deleted.is_none() {
-            return Ok(());
+            .found();
+        match deleted {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(()),
+            Err(err) => under_way(aws, physical_id, err, &[ChannelState::Deleting]).await?,
         }
         wait_for(aws, req, physical_id, "DELETED", &[ChannelState::Deleted]).await?;
         tracing::info!(channel = %physical_id, "deleted MediaLive channel");
+        Ok(())
+    }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        let mut pages = aws.medialive.list_channels().into_paginator().send();
+        let mut made = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(aws_error("ListChannels"))?;
+            for channel in page.channels() {
+                if channel.state() != Some(&ChannelState::Deleted)
+                    && req.made_in(request_id, tag_pairs(channel.tags()))
+                    && let Some(id) = channel.id()
+                {
+                    made.push(id.to_owned());
+                }
+            }
+        }
+        for id in &made {
+            tracing::info!(channel = %id, "deleting the channel a cut-off Create made");
+            Self::delete(aws, req, id, spec).await?;
+        }
         Ok(())
     }
 }
@@ -337,6 +360,24 @@ pub async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Erro
         .filter(|state| *state != ChannelState::Deleted))
 }
 
+/// Whether a refused state change is one already under way: when an
+/// attempt's answer is lost, the SDK's retry finds the channel changing and
+/// gets ConflictException. `Ok` when the channel is in one of `states` (or
+/// gone); the refusal otherwise.
+async fn under_way(aws: &Clients, id: &str, refusal: Error, states: &[ChannelState]) -> Result<(), Error> {
+    if !matches!(&refusal, Error::Aws(err) if err.is_conflict()) {
+        return Err(refusal);
+    }
+    match state(aws, id).await? {
+        Some(now) if !states.contains(&now) => Err(refusal),
+        now => {
+            let now = now.as_ref().map_or("gone", ChannelState::as_str);
+            tracing::info!(channel = %id, state = now, "already under way (an earlier attempt's answer was lost)");
+            Ok(())
+        }
+    }
+}
+
 /// Waits until the channel is in one of `targets` (or gone, when DELETED is
 /// a target). CREATE_FAILED ends the wait with an error.
 pub async fn wait_for(
@@ -388,24 +429,32 @@ pub async fn settle(aws: &Clients, req: &Request, id: &str) -> Result<Option<Cha
 
 /// Stops a running channel and waits until it is IDLE.
 pub async fn stop(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
-    aws.medialive
+    let stopped = aws
+        .medialive
         .stop_channel()
         .channel_id(id)
         .send()
         .await
-        .map_err(aws_error("StopChannel"))?;
+        .map_err(aws_error("StopChannel"));
+    if let Err(err) = stopped {
+        under_way(aws, id, err, &[ChannelState::Stopping, ChannelState::Idle]).await?;
+    }
     tracing::info!(channel = %id, "stopping MediaLive channel; waiting for IDLE");
     wait_for(aws, req, id, "IDLE after stopping", &[ChannelState::Idle]).await
 }
 
 /// Starts an idle channel and waits until it is RUNNING.
 pub async fn start(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
-    aws.medialive
+    let started = aws
+        .medialive
         .start_channel()
         .channel_id(id)
         .send()
         .await
-        .map_err(aws_error("StartChannel"))?;
+        .map_err(aws_error("StartChannel"));
+    if let Err(err) = started {
+        under_way(aws, id, err, &[ChannelState::Starting, ChannelState::Running]).await?;
+    }
     tracing::info!(channel = %id, "starting MediaLive channel; waiting for RUNNING");
     wait_for(aws, req, id, "RUNNING", &[ChannelState::Running]).await
 }

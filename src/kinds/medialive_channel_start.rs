@@ -39,7 +39,12 @@ impl Resource for ChannelStart {
                     "MediaLive channel {id} failed to create; it cannot start"
                 )));
             }
-            Some(_) => start(aws, req, id).await?,
+            Some(_) => {
+                // A failure from here on answers with the channel's id, so
+                // the rollback's Delete stops what this may have started.
+                req.record_created(id);
+                start(aws, req, id).await?
+            }
         }
         Ok(Outcome::new(id).with_data(BTreeMap::from([("State".to_owned(), "RUNNING".to_owned())])))
     }
@@ -59,6 +64,17 @@ impl Resource for ChannelStart {
     /// Acts on the id this resource answered with (the channel's), never on
     /// the properties: a Delete with an id CloudFormation invented touches
     /// nothing.
+    /// Starting makes nothing; a Create that reached StartChannel answers
+    /// with the channel's id, so there is nothing to look for.
+    async fn delete_made_in(
+        _aws: &Clients,
+        _req: &Request,
+        _request_id: &str,
+        _spec: Option<&Spec>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         match settle(aws, req, physical_id).await? {
             Some(ChannelState::Running) => stop(aws, req, physical_id).await,

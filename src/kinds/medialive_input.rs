@@ -8,7 +8,7 @@
 //! removes the group. If CreateInput itself fails, the group and the
 //! parameters are removed at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_medialive::config::retry::RetryConfig;
@@ -20,7 +20,7 @@ use aws_sdk_medialive::types::{
 use aws_sdk_ssm::types::ParameterType;
 
 use super::validate;
-use super::{Outcome, Request, Resource, tag_pairs};
+use super::{Outcome, REQUEST_ID_TAG, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
@@ -62,9 +62,6 @@ const APPLIES_TO: &[(&str, &[&str])] = &[
 
 /// Marks a physical id that is a security group whose input never came to be.
 const GROUP_ONLY: &str = "input-security-group:";
-/// Tags a security group with the request that made it, so a repeated
-/// delivery of that request finds it again and a replacement does not.
-const REQUEST_TAG: &str = "livestream:request-id";
 const PIPELINES: [&str; 2] = ["primary", "secondary"];
 
 /// One pull source. Not `Debug`: it holds a password.
@@ -311,8 +308,15 @@ impl Resource for Input {
             .map_err(aws_error("CreateInput"));
         let created = match created {
             Ok(created) => created,
+            // Unanswered or cut short, the call may have made the input,
+            // which would hold the group: the rollback's Delete of the
+            // recorded group finds such an input and removes it first.
+            Err(err) if err.is_transient() || matches!(err, Error::TimedOut(_)) => {
+                tracing::warn!("CreateInput may have acted; what it made is left for the rollback's Delete");
+                return Err(err);
+            }
             Err(err) => {
-                tracing::warn!("CreateInput failed; removing what was made for it");
+                tracing::warn!("CreateInput was refused; removing what was made for it");
                 if let Some(group) = &group {
                     delete_security_group(aws, req, group).await?;
                 }
@@ -407,50 +411,85 @@ impl Resource for Input {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        // Properties that do not parse cannot tell; then look anyway.
-        let had_passwords = spec.is_none_or(|spec| spec.sources.iter().any(|s| s.password.is_some()));
         if let Some(group) = physical_id.strip_prefix(GROUP_ONLY) {
+            // The Create stopped after the group; an input it made without
+            // learning its id would hold the group. Such inputs go first.
+            let holding = our_inputs(aws, req, |input| input.security_groups().iter().any(|g| g == group)).await?;
+            for input in &holding {
+                tracing::info!(input = %input, group = %group, "deleting the input a cut-off Create made");
+                delete_input(aws, req, input).await?;
+            }
             delete_security_group(aws, req, group).await?;
-            return if had_passwords {
-                delete_passwords(aws, req, None).await
-            } else {
-                Ok(())
-            };
+            return delete_passwords_if(aws, req, spec, None).await;
         }
-        let Some(input) = describe(aws, physical_id).await? else {
-            return if had_passwords {
-                delete_passwords(aws, req, Some(physical_id)).await
-            } else {
-                Ok(())
-            };
+        let Some(groups) = delete_input(aws, req, physical_id).await? else {
+            return delete_passwords_if(aws, req, spec, Some(physical_id)).await;
         };
-        let groups = input.security_groups().to_vec();
-        // The channel using it is deleted first; the input detaches a while later.
-        let what = format!("MediaLive input {physical_id} detaching");
-        wait::until(&what, req.work_until, || async {
-            Ok(match describe(aws, physical_id).await? {
-                Some(input) if input.state() == Some(&InputState::Attached) => Look::NotYet("ATTACHED".to_owned()),
-                _ => Look::Done(()),
-            })
-        })
-        .await?;
-        let deleted = aws
-            .medialive
-            .delete_input()
-            .input_id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DeleteInput"))
-            .found()?;
-        if deleted.is_some() {
-            tracing::info!(input = %physical_id, "deleted MediaLive input");
-        }
         for group in &groups {
             delete_security_group(aws, req, group).await?;
         }
-        if had_passwords {
-            delete_passwords(aws, req, Some(physical_id)).await?;
+        delete_passwords_if(aws, req, spec, Some(physical_id)).await
+    }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        let inputs = our_inputs(aws, req, |input| {
+            tag_pairs(input.tags()).any(|tag| tag == (REQUEST_ID_TAG, request_id))
+        })
+        .await?;
+        for input in &inputs {
+            tracing::info!(input = %input, "deleting the input a cut-off Create made");
+            delete_input(aws, req, input).await?;
         }
+        for group in groups_made_in(aws, req, request_id).await? {
+            tracing::info!(group = %group, "deleting the security group a cut-off Create made");
+            delete_security_group(aws, req, &group).await?;
+        }
+        delete_passwords_if(aws, req, spec, None).await
+    }
+}
+
+/// Deletes the input once no channel holds it; returns the security groups
+/// it used, or `None` when it did not exist.
+async fn delete_input(aws: &Clients, req: &Request, id: &str) -> Result<Option<Vec<String>>, Error> {
+    let Some(input) = describe(aws, id).await? else {
+        return Ok(None);
+    };
+    let groups = input.security_groups().to_vec();
+    // The channel using it is deleted first; the input detaches a while later.
+    let what = format!("MediaLive input {id} detaching");
+    wait::until(&what, req.work_until, || async {
+        Ok(match describe(aws, id).await? {
+            Some(input) if input.state() == Some(&InputState::Attached) => Look::NotYet("ATTACHED".to_owned()),
+            _ => Look::Done(()),
+        })
+    })
+    .await?;
+    let deleted = aws
+        .medialive
+        .delete_input()
+        .input_id(id)
+        .send()
+        .await
+        .map_err(aws_error("DeleteInput"))
+        .found()?;
+    if deleted.is_some() {
+        tracing::info!(input = %id, "deleted MediaLive input");
+    }
+    Ok(Some(groups))
+}
+
+/// Deletes the pull passwords unless the properties show there were none
+/// (properties that do not parse cannot tell; then look anyway).
+async fn delete_passwords_if(
+    aws: &Clients,
+    req: &Request,
+    spec: Option<&Spec>,
+    deleting: Option<&str>,
+) -> Result<(), Error> {
+    let had_passwords = spec.is_none_or(|spec| spec.sources.iter().any(|s| s.password.is_some()));
+    if had_passwords {
+        delete_passwords(aws, req, deleting).await
+    } else {
         Ok(())
     }
 }
@@ -622,6 +661,10 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<
             .await
             .map_err(aws_error("PutParameter"));
         if let Err(err) = stored {
+            let nothing_written = names.iter().all(Option::is_none) && !err.is_transient();
+            if nothing_written {
+                return Err(err);
+            }
             // Nothing records the parameters written so far: remove them
             // now (those a live input reads are kept).
             if let Err(cleanup) = delete_passwords(aws, req, None).await {
@@ -686,8 +729,9 @@ async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result
         tracing::info!(group = %id, "adopting the security group this request made before");
         return Ok(id);
     }
-    let mut tags: HashMap<String, String> = req.ownership_tags();
-    tags.insert(REQUEST_TAG.to_owned(), req.request_id.clone());
+    // The request's tag lets a repeated delivery find this group again,
+    // and keeps a replacement from taking the old input's.
+    let tags = req.ownership_tags();
     let (tags, attempts) = (&tags, &AtomicU32::new(0));
     wait::until("input security group being created", req.work_until, || async move {
         let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
@@ -735,20 +779,48 @@ const GROUP_ATTEMPTS: u32 = 5;
 
 /// The security group this very request made, if any (found by its tags).
 async fn group_of_this_request(aws: &Clients, req: &Request) -> Result<Option<String>, Error> {
+    Ok(groups_made_in(aws, req, &req.request_id).await?.into_iter().next())
+}
+
+/// The security groups the request `request_id` made for this stack resource.
+async fn groups_made_in(aws: &Clients, req: &Request, request_id: &str) -> Result<Vec<String>, Error> {
     let mut pages = aws.medialive.list_input_security_groups().into_paginator().send();
+    let mut found = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(aws_error("ListInputSecurityGroups"))?;
         for group in page.input_security_groups() {
-            let same_request = group.tags().and_then(|t| t.get(REQUEST_TAG)) == Some(&req.request_id);
-            if same_request
-                && req.owns(tag_pairs(group.tags()))
+            if group.state() != Some(&InputSecurityGroupState::Deleted)
+                && req.made_in(request_id, tag_pairs(group.tags()))
                 && let Some(id) = group.id()
             {
-                return Ok(Some(id.to_owned()));
+                found.push(id.to_owned());
             }
         }
     }
-    Ok(None)
+    Ok(found)
+}
+
+/// This stack resource's inputs that `matches` picks.
+async fn our_inputs(
+    aws: &Clients,
+    req: &Request,
+    matches: impl Fn(&aws_sdk_medialive::types::Input) -> bool,
+) -> Result<Vec<String>, Error> {
+    let mut pages = aws.medialive.list_inputs().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws_error("ListInputs"))?;
+        for input in page.inputs() {
+            if input.state() != Some(&InputState::Deleted)
+                && req.owns(tag_pairs(input.tags()))
+                && matches(input)
+                && let Some(id) = input.id()
+            {
+                found.push(id.to_owned());
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Deletes a security group, retrying while an input being deleted still

@@ -94,6 +94,22 @@ impl Resource for Channel {
             .found()?;
         Ok(())
     }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(spec) = spec else {
+            tracing::warn!("the properties do not parse; the channel's id is unknown and nothing is looked for");
+            return Ok(());
+        };
+        let Some(existing) = describe(aws, &spec.channel_id).await? else {
+            return Ok(());
+        };
+        if !req.made_in(request_id, tag_pairs(existing.tags())) {
+            tracing::info!(channel = %spec.channel_id, "exists but was not made by the failed Create; left in place");
+            return Ok(());
+        }
+        tracing::info!(channel = %spec.channel_id, "deleting the channel a cut-off Create made");
+        Self::delete(aws, req, &spec.channel_id, Some(spec)).await
+    }
 }
 
 /// The channel of `spec`: adopted when this stack resource made it already

@@ -363,6 +363,22 @@ impl Resource for Endpoint {
             .found()?;
         Ok(())
     }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(spec) = spec else {
+            tracing::warn!("the properties do not parse; the endpoint's id is unknown and nothing is looked for");
+            return Ok(());
+        };
+        let Some(existing) = describe(aws, &spec.id).await? else {
+            return Ok(());
+        };
+        if !req.made_in(request_id, tag_pairs(existing.tags())) {
+            tracing::info!(endpoint = %spec.id, "exists but was not made by the failed Create; left in place");
+            return Ok(());
+        }
+        tracing::info!(endpoint = %spec.id, "deleting the endpoint a cut-off Create made");
+        Self::delete(aws, req, &spec.id, Some(spec)).await
+    }
 }
 
 /// The endpoint of `spec`: adopted when this stack resource made it already

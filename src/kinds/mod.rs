@@ -17,8 +17,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::time::Instant;
 
 use crate::aws::Clients;
+use crate::budget::Budget;
 use crate::cfn::event::{Invocation, RequestType};
 use crate::cfn::props::{PropError, Props};
+use crate::cfn::response::unconfirmed_request;
 use crate::error::Error;
 
 pub use cdn_secret::CdnSecret;
@@ -64,6 +66,7 @@ pub struct Request {
     /// The kind's waits end here, leaving time to answer.
     pub work_until: Instant,
     created: Arc<Mutex<Option<String>>>,
+    budget: Budget,
 }
 
 impl Request {
@@ -76,7 +79,13 @@ impl Request {
             logical_id: invocation.ids.logical_resource_id.clone(),
             work_until,
             created: Arc::default(),
+            budget: Budget::new(work_until),
         }
+    }
+
+    /// The budget every AWS call of this request is held to.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Records that a resource now exists under `physical_id`. If the Create
@@ -95,14 +104,24 @@ impl Request {
         self.created.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Tags that mark a resource as made by this stack resource. A Create
-    /// delivered twice (Lambda retries) finds its own resource by them and
-    /// adopts it; a resource without them belongs to someone else.
+    /// Tags that mark a resource as made by this stack resource, and by
+    /// this request. A Create delivered twice (Lambda retries) finds its own
+    /// resource by them and adopts it; a resource without them belongs to
+    /// someone else; the Delete after a Create that never learnt the id of
+    /// what it made finds it by the request's tag.
     pub fn ownership_tags(&self) -> HashMap<String, String> {
         HashMap::from([
             (STACK_ID_TAG.to_owned(), self.stack_id.clone()),
             (LOGICAL_ID_TAG.to_owned(), self.logical_id.clone()),
+            (REQUEST_ID_TAG.to_owned(), self.request_id.clone()),
         ])
+    }
+
+    /// Whether `tags` mark a resource made by this stack resource in the
+    /// request `request_id`.
+    pub fn made_in<'t>(&self, request_id: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+        let tags: Vec<_> = tags.into_iter().collect();
+        tags.contains(&(REQUEST_ID_TAG, request_id)) && self.owns(tags)
     }
 
     /// Whether `tags` carry this stack resource's ownership tags.
@@ -150,6 +169,8 @@ impl Request {
 
 pub const STACK_ID_TAG: &str = "livestream:stack-id";
 pub const LOGICAL_ID_TAG: &str = "livestream:logical-id";
+/// The RequestId of the Create (or replacing Update) that made a resource.
+pub const REQUEST_ID_TAG: &str = "livestream:request-id";
 
 /// `owns` input from a service's tag map.
 pub fn tag_pairs(tags: Option<&HashMap<String, String>>) -> impl Iterator<Item = (&str, &str)> {
@@ -185,6 +206,16 @@ pub trait Resource {
         aws: &Clients,
         req: &Request,
         physical_id: &str,
+        spec: Option<&Self::Spec>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Deletes whatever the Create `request_id` made without learning its
+    /// id (its answer was lost or its time ran out), found by the
+    /// [`REQUEST_ID_TAG`] it was given at birth. Finding nothing is success.
+    fn delete_made_in(
+        aws: &Clients,
+        req: &Request,
+        request_id: &str,
         spec: Option<&Self::Spec>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 }
@@ -243,9 +274,15 @@ pub fn is_known(name: &str) -> bool {
 }
 
 /// Runs the request against the kind named `name`, which must be known.
+/// Every AWS call in it is held to the request's [`Budget`].
 pub async fn perform(name: &str, aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
-    with_kind!(name, K => run::<K>(aws, req, invocation).await,
-        _ => Err(Error::Unexpected(format!("resource kind {name} has no handler"))))
+    // Boxed: the kinds' futures are large and deeply nested, and rustc's
+    // layout queries overflow their depth limit in release builds otherwise.
+    let work = async {
+        with_kind!(name, K => Box::pin(run::<K>(aws, req, invocation)).await,
+            _ => Err(Error::Unexpected(format!("resource kind {name} has no handler"))))
+    };
+    req.budget().run(work).await
 }
 
 /// Validates `properties` for the kind named `name` without any AWS call.
@@ -274,7 +311,16 @@ async fn run<R: Resource>(aws: &Clients, req: &Request, invocation: &Invocation)
         }
         RequestType::Delete => {
             let spec = parse::<R>(&invocation.properties).ok();
-            R::delete(aws, req, physical_id, spec.as_ref()).await?;
+            match unconfirmed_request(physical_id) {
+                Some(create_request) => {
+                    tracing::info!(
+                        create_request,
+                        "the Create may have made something it never learnt the id of; looking for it by its tags"
+                    );
+                    R::delete_made_in(aws, req, create_request, spec.as_ref()).await?;
+                }
+                None => R::delete(aws, req, physical_id, spec.as_ref()).await?,
+            }
             Ok(Outcome::new(physical_id))
         }
     }
@@ -294,6 +340,7 @@ mod tests {
             logical_id: "Channel".into(),
             work_until: Instant::now(),
             created: Arc::default(),
+            budget: Budget::new(Instant::now()),
         };
         assert_eq!(
             req.arn("medialive", "channel:42"),
