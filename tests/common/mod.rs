@@ -66,8 +66,23 @@ impl Session {
 
     /// A session whose AWS is the given faithful layer.
     pub async fn emulated_at(aws: testkit::faithful::Faithful) -> Self {
-        let receiver = Receiver::start().await;
         let clients = clients_at(&aws.endpoint()).await;
+        Self::with_clients(aws, clients).await
+    }
+
+    /// As `emulated_at`, with the SDK abandoning an attempt after `attempt`
+    /// (the deployed handler's clients do after 30 s).
+    pub async fn with_attempt_timeout(aws: testkit::faithful::Faithful, attempt: Duration) -> Self {
+        let config = testkit::moto::sdk_config(&aws.endpoint())
+            .await
+            .to_builder()
+            .timeout_config(livestream_resources::aws::timeout_config(attempt))
+            .build();
+        Self::with_clients(aws, Clients::new(&config)).await
+    }
+
+    async fn with_clients(aws: testkit::faithful::Faithful, clients: Clients) -> Self {
+        let receiver = Receiver::start().await;
         Session {
             app: app(clients.clone(), &receiver),
             receiver,
@@ -86,11 +101,16 @@ impl Session {
     }
 
     /// Handles `event` and returns the response it PUT.
-    pub async fn send(&self, mut event: Value) -> Value {
+    pub async fn send(&self, event: Value) -> Value {
+        self.send_with(event, LAMBDA_TIME).await
+    }
+
+    /// Handles `event` with `time_left` before the Lambda deadline.
+    pub async fn send_with(&self, mut event: Value, time_left: Duration) -> Value {
         event["LogicalResourceId"] = serde_json::json!(self.logical_id);
         let before = self.receiver.requests().len();
         self.app
-            .handle(event, deadline_in(LAMBDA_TIME))
+            .handle(event, deadline_in(time_left))
             .await
             .expect("response delivered");
         self.receiver.wait_for(before + 1, WAIT).await[before].json()

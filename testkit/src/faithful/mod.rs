@@ -9,6 +9,7 @@ mod mediapackage;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -64,8 +65,8 @@ pub struct Refusal {
     pub code: String,
 }
 
-/// A failure a test plants: the matching call, after `skip` others have
-/// gone through, is answered with an error instead of reaching the emulator.
+/// A fault a test plants on the matching call, after `skip` others have
+/// gone through.
 #[derive(Debug, Clone)]
 struct Fault {
     service: String,
@@ -73,10 +74,19 @@ struct Fault {
     /// from `X-Amz-Target`), or `METHOD /path-prefix` for REST ones.
     call: String,
     skip: usize,
-    status: u16,
-    code: String,
-    /// The call reaches the service first: AWS acted, the answer is lost.
-    after_acting: bool,
+    effect: Effect,
+    /// Planted for every matching call, not only the next one.
+    lasting: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Effect {
+    /// Answered with an error instead of reaching the emulator.
+    Refuse { status: u16, code: String },
+    /// The call reaches the service, which acts; the answer is replaced.
+    LoseAnswer { status: u16, code: String },
+    /// The call reaches the service, which acts; the answer comes late.
+    Delay(Duration),
 }
 
 impl Fault {
@@ -153,24 +163,42 @@ impl Faithful {
     /// to `service` named `call` (`PutParameter`, or `GET /prod/inputs/`
     /// for a path prefix) that comes after `skip` matching others.
     pub fn fail(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
-        self.plant(service, call, skip, status, code, false);
+        let code = code.to_owned();
+        self.plant(service, call, skip, Effect::Refuse { status, code }, false);
     }
 
     /// As `fail`, but the call reaches the service first, which acts on it;
     /// only its answer is replaced: a lost answer, as after a connection
     /// reset or a reply slower than the SDK's attempt timeout.
     pub fn lose_answer(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
-        self.plant(service, call, skip, status, code, true);
+        let code = code.to_owned();
+        self.plant(service, call, skip, Effect::LoseAnswer { status, code }, false);
     }
 
-    fn plant(&self, service: &str, call: &str, skip: usize, status: u16, code: &str, after_acting: bool) {
+    /// Every call to `service` named `call` reaches the service, which acts
+    /// on it, and is answered only after `delay`: an answer slower than the
+    /// SDK's attempt timeout or the handler's deadline.
+    pub fn slow_answers(&self, service: &str, call: &str, delay: Duration) {
+        self.slow_answers_after(service, call, 0, delay);
+    }
+
+    /// As `slow_answers`, for the matching calls after the first `skip`.
+    pub fn slow_answers_after(&self, service: &str, call: &str, skip: usize, delay: Duration) {
+        self.plant(service, call, skip, Effect::Delay(delay), true);
+    }
+
+    /// Removes every planted fault: AWS has recovered.
+    pub fn clear_faults(&self) {
+        self.state.lock().expect("faithful state").faults.clear();
+    }
+
+    fn plant(&self, service: &str, call: &str, skip: usize, effect: Effect, lasting: bool) {
         self.state.lock().expect("faithful state").faults.push(Fault {
             service: service.to_owned(),
             call: call.to_owned(),
             skip,
-            status,
-            code: code.to_owned(),
-            after_acting,
+            effect,
+            lasting,
         });
     }
 
@@ -205,11 +233,16 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         });
         planted_fault(&mut state.faults, &service, &request, &path)
     };
-    match planted {
-        Some(fault) if !fault.after_acting => error(fault.status, &fault.code, "injected by the test"),
-        Some(fault) => {
+    match planted.map(|fault| fault.effect) {
+        Some(Effect::Refuse { status, code }) => error(status, &code, "injected by the test"),
+        Some(Effect::LoseAnswer { status, code }) => {
             dispatch(request, &service, path, state, upstream).await;
-            error(fault.status, &fault.code, "the answer was lost (injected by the test)")
+            error(status, &code, "the answer was lost (injected by the test)")
+        }
+        Some(Effect::Delay(delay)) => {
+            let reply = dispatch(request, &service, path, state, upstream).await;
+            tokio::time::sleep(delay).await;
+            reply
         }
         None => dispatch(request, &service, path, state, upstream).await,
     }
@@ -240,6 +273,9 @@ fn planted_fault(faults: &mut Vec<Fault>, service: &str, request: &Recorded, pat
     if faults[index].skip > 0 {
         faults[index].skip -= 1;
         return None;
+    }
+    if faults[index].lasting {
+        return Some(faults[index].clone());
     }
     Some(faults.remove(index))
 }

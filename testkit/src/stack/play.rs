@@ -103,6 +103,8 @@ pub struct Player {
     pub stack_id: String,
     transcript: Vec<String>,
     echo: bool,
+    /// Caps every invocation's time, as a shorter function Timeout would.
+    time_cap: Option<Duration>,
 }
 
 impl Player {
@@ -117,7 +119,15 @@ impl Player {
             ),
             transcript: Vec::new(),
             echo: false,
+            time_cap: None,
         }
+    }
+
+    /// Gives each invocation at most `cap` (the template's 900 s would make
+    /// a run with deadline cuts take hours).
+    pub fn lambda_time_cap(mut self, cap: Duration) -> Self {
+        self.time_cap = Some(cap);
+        self
     }
 
     /// Print every line as it happens (the local run), not only keep it.
@@ -501,6 +511,7 @@ impl Player {
             .as_str()
             .ok_or("custom resource without a ServiceToken")?;
         let timeout = lambda_timeout(stack, token)?;
+        let timeout = self.time_cap.map_or(timeout, |cap| timeout.min(cap));
         let mut event = json!({
             "RequestType": request_type,
             "ServiceToken": token,

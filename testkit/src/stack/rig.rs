@@ -25,18 +25,21 @@ pub struct Rig {
 impl Rig {
     /// Starts it all; `binary` is the handler (livestream-resources).
     pub async fn start(binary: &Path) -> Self {
+        Self::start_with(binary, &[]).await
+    }
+
+    /// As `start`, with more environment for the handler.
+    pub async fn start_with(binary: &Path, env: &[(&str, String)]) -> Self {
         let moto = moto::dedicated();
         let aws = Faithful::start(&moto.endpoint).await;
         let receiver = Receiver::start().await;
         let api = RuntimeApi::start().await;
-        let lambda = LambdaProcess::spawn(
-            binary,
-            &api.address(),
-            &[
-                ("AWS_ENDPOINT_URL", aws.endpoint()),
-                ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
-            ],
-        );
+        let mut handler_env = vec![
+            ("AWS_ENDPOINT_URL", aws.endpoint()),
+            ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
+        ];
+        handler_env.extend(env.iter().cloned());
+        let lambda = LambdaProcess::spawn(binary, &api.address(), &handler_env);
         Rig {
             aws,
             receiver,

@@ -1,0 +1,112 @@
+//! The whole of `template.yaml` through the compiled handler with AWS
+//! misbehaving: answers lost after AWS acted, creates slower than the
+//! invocation's deadline. However the run goes, once CloudFormation's
+//! rollback or Delete is done nothing is left in the emulator.
+//!
+//! The handler's SDK abandons an attempt after 2 s here (30 s deployed)
+//! and every invocation gets 12.5 s (900 s deployed), so a deadline cut
+//! takes seconds, not a quarter of an hour.
+
+use std::path::Path;
+use std::time::Duration;
+
+use testkit::stack::{Player, Rig, Template};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
+const INVOCATION_TIME: Duration = Duration::from_millis(12_500);
+const SLOW: Duration = Duration::from_secs(60);
+
+fn template() -> Template {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+    Template::parse(&text).expect("template.yaml parses")
+}
+
+fn parameters() -> Vec<(String, String)> {
+    [
+        ("CodeBucketPrefix", "local-code"),
+        ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("InputType", "RTMP_PUSH"),
+        ("ChannelStart", "Yes"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+async fn rig() -> (Rig, Player) {
+    let rig = Rig::start_with(
+        Path::new(BINARY),
+        &[("LIVESTREAM_ATTEMPT_TIMEOUT_SECS", "2".to_owned())],
+    )
+    .await;
+    let player = rig.player("fault-stack").lambda_time_cap(INVOCATION_TIME);
+    (rig, player)
+}
+
+/// The first answer of every create the stack makes is lost after AWS
+/// acted on it (a 500, as a connection reset after the request would).
+fn lose_the_first_answer_of_every_create(rig: &Rig) {
+    for (service, call) in [
+        ("secretsmanager", "CreateSecret"),
+        ("mediapackage", "POST /channels"),
+        ("mediapackage", "POST /origin_endpoints"),
+        ("medialive", "POST /prod/inputSecurityGroups"),
+        ("medialive", "POST /prod/inputs"),
+        ("medialive", "POST /prod/channels"),
+    ] {
+        rig.aws
+            .lose_answer(service, call, 0, 500, "InternalServerErrorException");
+    }
+}
+
+async fn assert_nothing_left(rig: &Rig, player: &Player) {
+    let left = rig.leftovers().await.expect("auditing the emulator");
+    assert!(
+        left.is_empty(),
+        "left behind: {left:#?}\n{}",
+        player.transcript().join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stack_whose_channel_create_outlives_the_deadline_rolls_back_to_nothing() {
+    let (rig, mut player) = rig().await;
+    lose_the_first_answer_of_every_create(&rig);
+    // After its lost first answer, CreateChannel acts at once and answers
+    // after a minute: the channel exists, the handler never learns its id.
+    rig.aws.slow_answers("medialive", "POST /prod/channels", SLOW);
+    let failure = player
+        .create(template(), &parameters())
+        .await
+        .map(|_| ())
+        .expect_err("the channel's Create cannot finish in time");
+    assert_eq!(failure.logical_id, "MediaLiveChannel", "{failure}");
+    assert!(failure.reason.starts_with("timed out"), "{failure}");
+    assert_nothing_left(&rig, &player).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_answers_on_every_create_and_delete_still_leave_nothing() {
+    let (rig, mut player) = rig().await;
+    lose_the_first_answer_of_every_create(&rig);
+    let stack = player
+        .create(template(), &parameters())
+        .await
+        .unwrap_or_else(|failure| panic!("{failure}\n{}", player.transcript().join("\n")));
+    for (service, call) in [
+        ("medialive", "POST /prod/channels/"), // StopChannel
+        ("medialive", "DELETE /prod/channels/"),
+        ("medialive", "DELETE /prod/inputs/"),
+        ("medialive", "DELETE /prod/inputSecurityGroups/"),
+        ("mediapackage", "DELETE /origin_endpoints/"),
+        ("mediapackage", "DELETE /channels/"),
+        ("secretsmanager", "DeleteSecret"),
+    ] {
+        rig.aws
+            .lose_answer(service, call, 0, 500, "InternalServerErrorException");
+    }
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}\n{}", player.transcript().join("\n"));
+    assert_nothing_left(&rig, &player).await;
+}
