@@ -714,3 +714,82 @@ async fn deleting_unknown_channels_and_inputs_succeeds() {
             .await,
     );
 }
+
+#[tokio::test]
+async fn a_single_pipeline_input_is_refused_for_a_standard_channel_before_the_call() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let mut single = input_props("URL_PULL");
+    single["ChannelClass"] = json!("SINGLE_PIPELINE");
+    single.as_object_mut().unwrap().remove("SecUrl");
+    let input = succeeded(&session.for_resource("Input").create(INPUT, single).await);
+    let reason = failed(&session.create(CHANNEL, channel_props(&input, "SD-540p")).await);
+    assert_eq!(
+        reason,
+        format!(
+            "property InputId names SINGLE_PIPELINE input {input}, which cannot feed a STANDARD channel (ChannelClass); make both the same class"
+        )
+    );
+    assert_eq!(
+        session.aws.count("medialive", "POST", "/prod/channels"),
+        0,
+        "no CreateChannel"
+    );
+    let mut matching = channel_props(&input, "SD-540p");
+    matching["ChannelClass"] = json!("SINGLE_PIPELINE");
+    let id = succeeded(&session.create(CHANNEL, matching.clone()).await);
+    succeeded(&session.delete(CHANNEL, &id, matching).await);
+}
+
+#[tokio::test]
+async fn a_delete_naming_an_input_or_channel_this_stack_did_not_make_leaves_it() {
+    let session = Session::emulated().await;
+    let medialive = &session.clients.medialive;
+    // Made by someone else: no ownership tags.
+    let input = medialive
+        .create_input()
+        .name(unique("theirs"))
+        .r#type(aws_sdk_medialive::types::InputType::UrlPull)
+        .sources(
+            aws_sdk_medialive::types::InputSourceRequest::builder()
+                .url("https://a.example.com/x.m3u8")
+                .build(),
+        )
+        .sources(
+            aws_sdk_medialive::types::InputSourceRequest::builder()
+                .url("https://b.example.com/x.m3u8")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("creating a foreign input")
+        .input
+        .and_then(|i| i.id)
+        .expect("an id");
+    let mine = session.for_resource("Channel");
+    let channel = succeeded(&mine.create(CHANNEL, channel_props(&input, "SD-540p")).await);
+    let theirs = Session {
+        logical_id: "SomeoneElse".into(),
+        ..mine.clone()
+    };
+    succeeded(&theirs.delete(CHANNEL, &channel, channel_props(&input, "SD-540p")).await);
+    assert!(channel_state(&session, &channel).await.is_some(), "the channel stays");
+    succeeded(&mine.delete(CHANNEL, &channel, channel_props(&input, "SD-540p")).await);
+    succeeded(
+        &session
+            .for_resource("Input")
+            .delete(INPUT, &input, input_props("URL_PULL"))
+            .await,
+    );
+    let kept = medialive
+        .describe_input()
+        .input_id(&input)
+        .send()
+        .await
+        .expect("the input stays");
+    assert_ne!(kept.state().map(|s| s.as_str()), Some("DELETED"));
+    assert_eq!(
+        session.aws.count("medialive", "DELETE", "/prod/inputs"),
+        0,
+        "no DeleteInput"
+    );
+}

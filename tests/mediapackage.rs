@@ -163,7 +163,9 @@ fn full_props(packaging: &str, channel: &str) -> Value {
             json!({"PlaylistWindowSeconds": "120", "AdMarkers": "SCTE35_ENHANCED", "ProgramDateTimeIntervalSeconds": "5",
                         "IncludeIframeOnlyStream": "true", "UseAudioRenditionGroup": "Yes"})
         }
-        "CMAF" => json!({"PlaylistWindowSeconds": "120", "AdMarkers": "DATERANGE", "IncludeIframeOnlyStream": "true"}),
+        "CMAF" => {
+            json!({"PlaylistWindowSeconds": "120", "AdMarkers": "DATERANGE", "ProgramDateTimeIntervalSeconds": "60", "IncludeIframeOnlyStream": "true"})
+        }
         "DASH" => {
             json!({"ManifestWindowSeconds": "120", "Profile": "HBBTV_1_5", "SegmentTemplateFormat": "TIME_WITH_TIMELINE",
                          "PeriodTriggers": "ADS", "MinBufferTimeSeconds": "20", "MinUpdatePeriodSeconds": "10",
@@ -567,4 +569,23 @@ async fn a_create_whose_answer_was_lost_adopts_what_it_made() {
     );
     succeeded(&session.delete(CHANNEL, &channel, json!({"ChannelId": channel})).await);
     assert!(!channel_exists(&session, &channel).await);
+}
+
+#[tokio::test]
+async fn an_endpoint_url_update_keeps_the_id_cloudformation_knows() {
+    let session = Session::emulated().await.for_resource("CmafUrl");
+    let endpoint = testkit::fixtures::cmaf_endpoint(&session.clients.mediapackage, &unique("url-ch")).await;
+    let props = json!({"EndpointId": endpoint});
+    let created = succeeded(&session.create("MediaPackageEndPointUrl", props.clone()).await);
+    // An id of an earlier form: the same endpoint must not read as a replacement.
+    let known = format!("{created}-as-known");
+    let mut same = props.clone();
+    same["ServiceTimeout"] = json!("120");
+    let updated = session.update("MediaPackageEndPointUrl", &known, props, same).await;
+    assert_eq!(succeeded(&updated), known, "same endpoint, same id");
+    assert!(
+        updated["Data"]["Url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("https://"))
+    );
 }

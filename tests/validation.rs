@@ -405,6 +405,29 @@ fn cases() -> Vec<Case> {
             "property LogLevel must be one of",
         ),
         case(c, channel(json!({"Profile": "HD-720p"})), "unknown property Profile"),
+        case(
+            e,
+            endpoint("HLS", json!({"AdMarkers": "DATERANGE"})),
+            "property ProgramDateTimeIntervalSeconds must be greater than 0 with AdMarkers DATERANGE",
+        ),
+        case(
+            e,
+            endpoint(
+                "CMAF",
+                json!({"AdMarkers": "DATERANGE", "ProgramDateTimeIntervalSeconds": "0"}),
+            ),
+            "property ProgramDateTimeIntervalSeconds must be greater than 0 with AdMarkers DATERANGE",
+        ),
+        case(
+            e,
+            endpoint("DASH", json!({"Profile": "HYBRIDCAST", "PeriodTriggers": "ADS"})),
+            "property PeriodTriggers must be empty or NONE with Profile HYBRIDCAST",
+        ),
+        case(
+            i,
+            json!({"Type": "RTP_PUSH", "Cidr": (1..=11).map(|n| format!("10.0.{n}.0/24")).collect::<Vec<_>>().join(",")}),
+            "property Cidr may hold at most 10 CIDR blocks (an input security group's limit), got 11",
+        ),
         // MediaLiveChannelStart
         case("MediaLiveChannelStart", json!({}), "property ChannelId is required"),
         case(
@@ -508,4 +531,58 @@ async fn a_secret_pasted_into_a_property_never_appears_in_the_reason() {
         );
     }
     assert!(fake_aws.requests().is_empty(), "no AWS call");
+}
+
+#[tokio::test]
+async fn a_number_with_duration_dash_endpoint_keeps_its_segment_duration() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let old = endpoint(
+        "DASH",
+        json!({"SegmentTemplateFormat": "NUMBER_WITH_DURATION", "SegmentDurationSeconds": "2"}),
+    );
+    let new = endpoint(
+        "DASH",
+        json!({"SegmentTemplateFormat": "NUMBER_WITH_DURATION", "SegmentDurationSeconds": "4"}),
+    );
+    let mut e = event("Update", "MediaPackageEndPoint", new, &receiver.url());
+    e["PhysicalResourceId"] = json!("live-dash");
+    e["OldResourceProperties"] = old;
+    let response = answer(&app, &receiver, e).await;
+    assert_eq!(response["Status"], "FAILED", "{response}");
+    assert!(
+        reason(&response).starts_with("property SegmentDurationSeconds cannot change from 2 on an endpoint made with SegmentTemplateFormat NUMBER_WITH_DURATION"),
+        "{response}"
+    );
+    assert!(fake_aws.requests().is_empty(), "refused before any AWS call");
+}
+
+#[tokio::test]
+async fn a_delete_naming_what_cannot_be_an_id_succeeds_without_an_aws_call() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let long = "7".repeat(5000);
+    let cases = [
+        ("MediaLiveInput", json!({"Type": "URL_PULL"}), ""),
+        ("MediaLiveInput", json!({"Type": "URL_PULL"}), long.as_str()),
+        ("MediaLiveInput", json!({"Type": "URL_PULL"}), "../../inputs/1"),
+        ("MediaLiveChannel", channel(json!({})), "12 34"),
+        (
+            "MediaLiveChannelStart",
+            json!({"ChannelId": "1"}),
+            "arn:aws:medialive:x",
+        ),
+        ("MediaPackageChannel", json!({"ChannelId": "live"}), "live/../other"),
+        ("MediaPackageEndPoint", endpoint("HLS", json!({})), "a\nb"),
+        ("MediaPackageCdnSecret", json!({}), "secret with spaces"),
+    ];
+    for (kind, props, id) in cases {
+        let mut e = event("Delete", kind, props, &receiver.url());
+        e["PhysicalResourceId"] = json!(id);
+        let response = answer(&app, &receiver, e).await;
+        assert_eq!(response["Status"], "SUCCESS", "{kind} {id:.40}: {response}");
+    }
+    assert!(fake_aws.requests().is_empty(), "no AWS call for any of them");
 }

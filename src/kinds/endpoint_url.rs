@@ -42,15 +42,20 @@ impl Resource for EndpointUrl {
         Ok(Outcome::new(&spec.endpoint_id).with_data(url_data(url)?))
     }
 
-    /// A lookup has no state of its own: look again.
+    /// A lookup has no state of its own: look again. The same endpoint
+    /// keeps the id CloudFormation knows, as a new id reads as replacement.
     async fn update(
         aws: &Clients,
         req: &Request,
-        _physical_id: &str,
-        _old: Option<&Spec>,
+        physical_id: &str,
+        old: Option<&Spec>,
         new: &Spec,
     ) -> Result<Outcome, Error> {
-        Self::create(aws, req, new).await
+        let mut outcome = Self::create(aws, req, new).await?;
+        if old.is_none_or(|old| old.endpoint_id == new.endpoint_id) {
+            outcome.physical_id = physical_id.to_owned();
+        }
+        Ok(outcome)
     }
 
     async fn delete_made_in(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_medialive::types::{
-    AudioSelector, ChannelClass, ChannelState, EncoderSettings, InputAttachment, InputCodec, InputSettings,
+    AudioSelector, ChannelClass, ChannelState, EncoderSettings, InputAttachment, InputClass, InputCodec, InputSettings,
     InputSourceEndBehavior, InputSpecification, LogLevel, MediaPackageOutputDestinationSettings, OutputDestination,
 };
 
@@ -97,6 +97,7 @@ impl Resource for Channel {
     }
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        check_input(aws, spec).await?;
         let settings = encoder_settings(spec.profile).await?;
         let created = aws
             .medialive
@@ -168,6 +169,9 @@ impl Resource for Channel {
                 return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
             }
         }
+        if old.is_none_or(|old| old.input_id != new.input_id) {
+            check_input(aws, new).await?;
+        }
         let settings = encoder_settings(new.profile).await?;
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
         let was_running = state == ChannelState::Running;
@@ -198,9 +202,33 @@ impl Resource for Channel {
         Ok(outcome(physical_id, &arn))
     }
 
+    fn could_be_id(physical_id: &str) -> bool {
+        validate::is_medialive_id(physical_id)
+    }
+
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(state) = settle(aws, req, physical_id).await? else {
+        let channel = aws
+            .medialive
+            .describe_channel()
+            .channel_id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeChannel"))
+            .found()?;
+        let Some(channel) = channel.filter(|c| c.state() != Some(&ChannelState::Deleted)) else {
             return Ok(());
+        };
+        if !req.may_delete(&format!("MediaLive channel {physical_id}"), tag_pairs(channel.tags())) {
+            return Ok(());
+        }
+        // A transition under way is let finish first; a settled channel is
+        // acted on at once.
+        let state = match channel.state() {
+            Some(s @ (ChannelState::Idle | ChannelState::Running | ChannelState::CreateFailed)) => s.clone(),
+            _ => match settle(aws, req, physical_id).await? {
+                Some(state) => state,
+                None => return Ok(()),
+            },
         };
         if state == ChannelState::Running {
             stop(aws, req, physical_id).await?;
@@ -358,6 +386,34 @@ pub async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Erro
     Ok(channel
         .and_then(|channel| channel.state().cloned())
         .filter(|state| *state != ChannelState::Deleted))
+}
+
+/// MediaLive refuses a single-pipeline input on a standard channel (it
+/// feeds one pipeline of two); say so before the call, naming both.
+async fn check_input(aws: &Clients, spec: &Spec) -> Result<(), Error> {
+    if spec.channel_class != "STANDARD" {
+        return Ok(());
+    }
+    let input = aws
+        .medialive
+        .describe_input()
+        .input_id(&spec.input_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeInput"))
+        .found()?;
+    match input.as_ref().and_then(|input| input.input_class()) {
+        Some(InputClass::SinglePipeline) => Err(PropError::invalid(
+            "InputId",
+            format!(
+                "names SINGLE_PIPELINE input {}, which cannot feed a STANDARD channel (ChannelClass); make both the same class",
+                spec.input_id
+            ),
+        )
+        .into()),
+        _ if input.is_none() => Err(PropError::invalid("InputId", format!("names no MediaLive input ({})", spec.input_id)).into()),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a refused state change is one already under way: when an

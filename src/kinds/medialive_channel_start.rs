@@ -75,6 +75,10 @@ impl Resource for ChannelStart {
         Ok(())
     }
 
+    fn could_be_id(physical_id: &str) -> bool {
+        super::validate::is_medialive_id(physical_id)
+    }
+
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         match settle(aws, req, physical_id).await? {
             Some(ChannelState::Running) => stop(aws, req, physical_id).await,

@@ -63,6 +63,9 @@ const APPLIES_TO: &[(&str, &[&str])] = &[
 /// Marks a physical id that is a security group whose input never came to be.
 const GROUP_ONLY: &str = "input-security-group:";
 const PIPELINES: [&str; 2] = ["primary", "secondary"];
+/// Rules one input security group holds
+/// (https://docs.aws.amazon.com/medialive/latest/ug/working-with-input-security-groups.html).
+const MAX_CIDRS: usize = 10;
 
 /// One pull source. Not `Debug`: it holds a password.
 struct Source {
@@ -212,6 +215,15 @@ impl Resource for Input {
                 name: "Cidr".to_owned(),
             })?;
             cidrs.iter().try_for_each(|cidr| check_cidr(cidr))?;
+            if cidrs.len() > MAX_CIDRS {
+                return Err(PropError::invalid(
+                    "Cidr",
+                    format!(
+                        "may hold at most {MAX_CIDRS} CIDR blocks (an input security group's limit), got {}",
+                        cidrs.len()
+                    ),
+                ));
+            }
             cidrs
         } else {
             Vec::new()
@@ -410,8 +422,26 @@ impl Resource for Input {
         Ok(outcome(&input, group.as_deref()))
     }
 
+    fn could_be_id(physical_id: &str) -> bool {
+        validate::is_medialive_id(physical_id.strip_prefix(GROUP_ONLY).unwrap_or(physical_id))
+    }
+
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
         if let Some(group) = physical_id.strip_prefix(GROUP_ONLY) {
+            let found = aws
+                .medialive
+                .describe_input_security_group()
+                .input_security_group_id(group)
+                .send()
+                .await
+                .map_err(aws_error("DescribeInputSecurityGroup"))
+                .found()?;
+            let Some(found) = found else {
+                return delete_passwords_if(aws, req, spec, None).await;
+            };
+            if !req.may_delete(&format!("input security group {group}"), tag_pairs(found.tags())) {
+                return Ok(());
+            }
             // The Create stopped after the group; an input it made without
             // learning its id would hold the group. Such inputs go first.
             let holding = our_inputs(aws, req, |input| input.security_groups().iter().any(|g| g == group)).await?;
@@ -454,6 +484,9 @@ async fn delete_input(aws: &Clients, req: &Request, id: &str) -> Result<Option<V
     let Some(input) = describe(aws, id).await? else {
         return Ok(None);
     };
+    if !req.may_delete(&format!("MediaLive input {id}"), tag_pairs(input.tags())) {
+        return Ok(Some(Vec::new()));
+    }
     let groups = input.security_groups().to_vec();
     // The channel using it is deleted first; the input detaches a while later.
     let what = format!("MediaLive input {id} detaching");

@@ -64,6 +64,10 @@ impl Resource for Channel {
         Ok(outcome(physical_id, updated.arn(), updated.hls_ingest()))
     }
 
+    fn could_be_id(physical_id: &str) -> bool {
+        validate::is_media_id(physical_id)
+    }
+
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
         let Some(existing) = describe(aws, physical_id).await? else {
             return Ok(());

@@ -238,6 +238,17 @@ impl Resource for Endpoint {
             ));
         }
 
+        let ad_markers = props
+            .one_of("AdMarkers", &["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"])?
+            .unwrap_or("PASSTHROUGH");
+        let program_date_time_seconds = int(&props, "ProgramDateTimeIntervalSeconds", 0..=DAY, 0)?;
+        if ad_markers == "DATERANGE" && program_date_time_seconds == 0 {
+            return Err(PropError::invalid(
+                "ProgramDateTimeIntervalSeconds",
+                "must be greater than 0 with AdMarkers DATERANGE (EXT-X-DATERANGE tags need program date-time)",
+            ));
+        }
+
         let period_triggers = match props.list("PeriodTriggers")? {
             None => Vec::new(),
             Some(items) => {
@@ -257,6 +268,15 @@ impl Resource for Endpoint {
                 triggers
             }
         };
+        let profile = props
+            .one_of("Profile", &["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"])?
+            .unwrap_or("NONE");
+        if profile == "HYBRIDCAST" && !period_triggers.is_empty() {
+            return Err(PropError::invalid(
+                "PeriodTriggers",
+                "must be empty or NONE with Profile HYBRIDCAST (MediaPackage allows no DASH period triggers with it)",
+            ));
+        }
 
         Ok(Spec {
             packaging,
@@ -269,10 +289,8 @@ impl Resource for Endpoint {
             window_seconds,
             startover_seconds,
             time_delay_seconds,
-            ad_markers: props
-                .one_of("AdMarkers", &["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"])?
-                .unwrap_or("PASSTHROUGH"),
-            program_date_time_seconds: int(&props, "ProgramDateTimeIntervalSeconds", 0..=DAY, 0)?,
+            ad_markers,
+            program_date_time_seconds,
             iframe_only_stream: props.boolean("IncludeIframeOnlyStream")?.unwrap_or(false),
             audio_rendition_group: props.boolean("UseAudioRenditionGroup")?.unwrap_or(false),
             segment_template_format: props
@@ -282,9 +300,7 @@ impl Resource for Endpoint {
                 )?
                 .unwrap_or("NUMBER_WITH_TIMELINE"),
             period_triggers,
-            profile: props
-                .one_of("Profile", &["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"])?
-                .unwrap_or("NONE"),
+            profile,
             min_buffer_seconds: int(&props, "MinBufferTimeSeconds", 0..=3600, 30)?,
             min_update_period_seconds: int(&props, "MinUpdatePeriodSeconds", 0..=3600, 15)?,
             presentation_delay_seconds: int(&props, "SuggestedPresentationDelaySeconds", 0..=3600, 25)?,
@@ -324,6 +340,21 @@ impl Resource for Endpoint {
             )
             .into());
         }
+        if let Some(old) = old
+            && old.packaging == Dash
+            && old.segment_template_format == "NUMBER_WITH_DURATION"
+            && old.segment_seconds != new.segment_seconds
+        {
+            // https://docs.aws.amazon.com/mediapackage/latest/ug/endpoints-dash-packager.html
+            return Err(PropError::invalid(
+                "SegmentDurationSeconds",
+                format!(
+                    "cannot change from {} on an endpoint made with SegmentTemplateFormat NUMBER_WITH_DURATION; give a new Id to make a new endpoint",
+                    old.segment_seconds
+                ),
+            )
+            .into());
+        }
         let packages = Packages::of(new);
         let updated = aws
             .mediapackage
@@ -342,6 +373,10 @@ impl Resource for Endpoint {
             .await
             .map_err(aws_error("UpdateOriginEndpoint"))?;
         outcome(physical_id, updated.arn(), updated.url(), updated.cmaf_package())
+    }
+
+    fn could_be_id(physical_id: &str) -> bool {
+        validate::is_media_id(physical_id)
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {

@@ -209,6 +209,13 @@ pub trait Resource {
         spec: Option<&Self::Spec>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// Whether `physical_id` could name one of this kind's resources. The
+    /// Delete of one that cannot (empty, over-long, wrong shape) touches
+    /// nothing, so it never blocks a rollback.
+    fn could_be_id(physical_id: &str) -> bool {
+        validate::plausible_id(physical_id)
+    }
+
     /// Deletes whatever the Create `request_id` made without learning its
     /// id (its answer was lost or its time ran out), found by the
     /// [`REQUEST_ID_TAG`] it was given at birth. Finding nothing is success.
@@ -318,6 +325,13 @@ async fn run<R: Resource>(aws: &Clients, req: &Request, invocation: &Invocation)
                         "the Create may have made something it never learnt the id of; looking for it by its tags"
                     );
                     R::delete_made_in(aws, req, create_request, spec.as_ref()).await?;
+                }
+                None if !R::could_be_id(physical_id) => {
+                    tracing::warn!(
+                        PhysicalResourceId = %physical_id,
+                        kind = R::NAME,
+                        "cannot be this kind's id; nothing of it to delete"
+                    );
                 }
                 None => R::delete(aws, req, physical_id, spec.as_ref()).await?,
             }

@@ -3,10 +3,27 @@
 use crate::cfn::props::{PropError, shown};
 
 /// MediaPackage ids and manifest names: letters, digits, `-`, `_`.
+/// Whether `value` can be a MediaPackage id (channel, endpoint).
+pub fn is_media_id(value: &str) -> bool {
+    (1..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Whether `value` can be a MediaLive id: letters and digits.
+pub fn is_medialive_id(value: &str) -> bool {
+    (1..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Whether `value` can be an id or ARN of any kind: not empty, within
+/// CloudFormation's 1024 bytes, and only the characters ids and ARNs use.
+pub fn plausible_id(value: &str) -> bool {
+    (1..=1024).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":/_+=.@-".contains(c))
+}
+
 pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
-    let valid =
-        (1..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
+    if is_media_id(value) {
         Ok(())
     } else {
         Err(PropError::invalid(

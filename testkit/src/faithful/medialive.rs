@@ -285,6 +285,15 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
     }
     let Some(input) = ml.inputs.get(id) else { return };
     json["state"] = json!(input_state(ml, id));
+    // MediaLive derives the class from the pipelines the input feeds
+    // (moto always says STANDARD).
+    let pipelines = ["sources", "mediaConnectFlows", "inputDevices"]
+        .iter()
+        .map(|key| json[*key].as_array().map_or(0, Vec::len))
+        .chain([input.streams.len()])
+        .max()
+        .unwrap_or(0);
+    json["inputClass"] = json!(if pipelines == 1 { "SINGLE_PIPELINE" } else { "STANDARD" });
     json["securityGroups"] = json!(input.groups);
     json["attachedChannels"] = json!(channel_uses(ml, id));
     let (scheme, port) = match input.input_type.as_str() {
