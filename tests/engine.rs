@@ -477,3 +477,71 @@ async fn a_panic_in_a_kind_still_ends_in_failed() {
     assert_eq!(response["Status"], "FAILED");
     assert_eq!(reason(&response), "internal error: the handler panicked: mock exploded");
 }
+
+#[tokio::test]
+async fn response_urls_an_attacker_would_send_are_refused_and_never_contacted() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let long_path = "a".repeat(100_000);
+    let attacks = [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/".to_owned(),
+        "https://169.254.169.254/latest/api/token".to_owned(),
+        "http://[fd00:ec2::254]/latest/meta-data/".to_owned(),
+        "http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x".to_owned(),
+        "https://s3.amazonaws.com.attacker.example/x".to_owned(),
+        "https://attackeramazonaws.com/x".to_owned(),
+        "https://user:pass@s3.amazonaws.com/x".to_owned(),
+        "file:///etc/passwd".to_owned(),
+        format!("https://attacker.example/{long_path}"),
+        "not a url".to_owned(),
+    ];
+    for url in &attacks {
+        let e = event("Create", LOOKUP, json!({"EndpointId": "ep"}), url);
+        let result = app.handle(e, deadline_in(LAMBDA_TIME)).await;
+        assert!(
+            matches!(result, Err(HandlerError::UrlRejected(_))),
+            "{url:.80}: {result:?}"
+        );
+    }
+    assert!(receiver.requests().is_empty());
+    assert!(fake_aws.requests().is_empty(), "no work without a safe way to answer");
+}
+
+#[tokio::test]
+async fn a_several_megabyte_event_is_answered_within_the_body_limit() {
+    let receiver = Receiver::start().await;
+    let (clients, fake_aws) = recording_clients().await;
+    let app = app(clients, &receiver);
+    let huge = "\"\\".repeat(2_500_000);
+    let e = event(
+        "Create",
+        "MediaPackageChannel",
+        json!({"ChannelId": huge}),
+        &receiver.url(),
+    );
+    app.handle(e, deadline_in(LAMBDA_TIME)).await.expect("delivered");
+    let put = receiver.wait_for(1, WAIT).await[0].clone();
+    assert!(put.body.len() <= 4096, "{} bytes", put.body.len());
+    let response = put.json();
+    assert_eq!(response["Status"], "FAILED");
+    assert!(
+        reason(&response).starts_with("property ChannelId must be"),
+        "{response}"
+    );
+
+    // Megabyte-long ids as well: cut to fit, quickly.
+    let mut e = event(
+        "Create",
+        "MediaPackageChannel",
+        json!({"ChannelId": "x y"}),
+        &receiver.url(),
+    );
+    e["LogicalResourceId"] = json!("L".repeat(1_000_000));
+    e["RequestId"] = json!("\"".repeat(1_000_000));
+    app.handle(e, deadline_in(LAMBDA_TIME)).await.expect("delivered");
+    let put = receiver.wait_for(2, WAIT).await[1].clone();
+    assert!(put.body.len() <= 4096, "{} bytes", put.body.len());
+    assert_eq!(put.json()["Status"], "FAILED");
+    assert!(fake_aws.requests().is_empty());
+}

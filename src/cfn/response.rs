@@ -168,6 +168,11 @@ impl ResponseBody {
             std::mem::take(&mut self.request_id),
             std::mem::take(&mut self.stack_id),
         ];
+        // No field longer than the whole body can stay; cutting those at
+        // once keeps the search below short for megabyte-long ids.
+        for field in &mut fields {
+            truncate_to(field, MAX_BODY_BYTES);
+        }
         let fits = |fields: &[String; 4], body: &ResponseBody| {
             let [physical, logical, request, stack] = fields.clone();
             let body = ResponseBody {
