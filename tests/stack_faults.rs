@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use testkit::receiver::Answer;
 use testkit::stack::{Player, Rig, Template};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
@@ -109,4 +110,58 @@ async fn lost_answers_on_every_create_and_delete_still_leave_nothing() {
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}\n{}", player.transcript().join("\n"));
     assert_nothing_left(&rig, &player).await;
+}
+
+/// Runs of the whole lifecycle, each under its own random faults.
+const RANDOM_RUNS: u64 = 10;
+const FAULT_RATE: f64 = 0.2;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_lifecycles_under_twenty_percent_random_faults_answer_everything_and_leave_nothing() {
+    // Slow answers cost an attempt timeout each: keep both short.
+    let rig = Rig::start_with(
+        Path::new(BINARY),
+        &[("LIVESTREAM_ATTEMPT_TIMEOUT_SECS", "1".to_owned())],
+    )
+    .await;
+    let mut outcomes = Vec::new();
+    for run in 0..RANDOM_RUNS {
+        let seed = 0x5eed_0000 + run;
+        let mut player = rig
+            .player(&format!("random-{run}"))
+            .lambda_time_cap(Duration::from_secs(60));
+        rig.aws.random_faults(FAULT_RATE, seed, Duration::from_millis(1500));
+        // The ResponseURL fails as often: 500 or 503 instead of 200.
+        let mut rng = seed;
+        rig.receiver.script((0..400).map(|_| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            match (rng >> 33) % 10 {
+                0 => Answer::Status(500),
+                1 => Answer::Status(503),
+                _ => Answer::Status(200),
+            }
+        }));
+        let created = player.create(template(), &parameters()).await;
+        let outcome = match created {
+            Ok(stack) => {
+                let failures = player.delete(stack).await;
+                assert!(
+                    failures.is_empty(),
+                    "run {run}: {failures:?}\n{}",
+                    player.transcript().join("\n")
+                );
+                "created and deleted".to_owned()
+            }
+            Err(failure) => format!("rolled back ({failure})"),
+        };
+        let transcript = player.transcript().join("\n");
+        assert!(!transcript.contains("no response was sent"), "run {run}:\n{transcript}");
+        let injected = rig.aws.random_faults_injected();
+        assert!(injected > 0, "run {run}: faults were injected");
+        rig.aws.clear_faults();
+        rig.receiver.script(std::iter::empty());
+        assert_nothing_left(&rig, &player).await;
+        outcomes.push(format!("run {run}: {outcome}, {injected} AWS faults"));
+    }
+    println!("{}", outcomes.join("\n"));
 }

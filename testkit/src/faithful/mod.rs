@@ -99,11 +99,59 @@ impl Fault {
     }
 }
 
+/// Faults drawn at random for a share of all calls (see `random_faults`).
+struct RandomFaults {
+    rate: f64,
+    rng: u64,
+    slow: Duration,
+    injected: usize,
+}
+
+impl RandomFaults {
+    /// splitmix64: reproducible from the seed, no dependency.
+    fn next(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn draw(&mut self, service: &str) -> Option<Effect> {
+        let roll = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        if roll >= self.rate {
+            return None;
+        }
+        self.injected += 1;
+        // JSON-protocol services say throttling with a 400, REST ones a 429.
+        let throttle = match service {
+            "ssm" | "secretsmanager" => (400, "ThrottlingException"),
+            _ => (429, "TooManyRequestsException"),
+        };
+        Some(match self.next() % 4 {
+            0 => Effect::Refuse {
+                status: throttle.0,
+                code: throttle.1.to_owned(),
+            },
+            1 => Effect::Refuse {
+                status: 503,
+                code: "ServiceUnavailableException".to_owned(),
+            },
+            2 => Effect::LoseAnswer {
+                status: 500,
+                code: "InternalServerErrorException".to_owned(),
+            },
+            _ => Effect::Delay(self.slow),
+        })
+    }
+}
+
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
     refusals: Vec<Refusal>,
     faults: Vec<Fault>,
+    random: Option<RandomFaults>,
     mediapackage: mediapackage::State,
     medialive: medialive::State,
 }
@@ -189,7 +237,27 @@ impl Faithful {
 
     /// Removes every planted fault: AWS has recovered.
     pub fn clear_faults(&self) {
-        self.state.lock().expect("faithful state").faults.clear();
+        let mut state = self.state.lock().expect("faithful state");
+        state.faults.clear();
+        state.random = None;
+    }
+
+    /// From now on a share `rate` of all calls (drawn reproducibly from
+    /// `seed`) meets a fault, in equal parts: throttling, 503, an answer
+    /// lost after the call acted, and an answer `slow` late after it acted.
+    pub fn random_faults(&self, rate: f64, seed: u64, slow: Duration) {
+        self.state.lock().expect("faithful state").random = Some(RandomFaults {
+            rate,
+            rng: seed,
+            slow,
+            injected: 0,
+        });
+    }
+
+    /// How many faults `random_faults` has injected.
+    pub fn random_faults_injected(&self) -> usize {
+        let state = self.state.lock().expect("faithful state");
+        state.random.as_ref().map_or(0, |random| random.injected)
     }
 
     fn plant(&self, service: &str, call: &str, skip: usize, effect: Effect, lasting: bool) {
@@ -231,9 +299,10 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
             method: request.method.to_string(),
             path: path.clone(),
         });
-        planted_fault(&mut state.faults, &service, &request, &path)
+        let planted = planted_fault(&mut state.faults, &service, &request, &path).map(|fault| fault.effect);
+        planted.or_else(|| state.random.as_mut().and_then(|random| random.draw(&service)))
     };
-    match planted.map(|fault| fault.effect) {
+    match planted {
         Some(Effect::Refuse { status, code }) => error(status, &code, "injected by the test"),
         Some(Effect::LoseAnswer { status, code }) => {
             dispatch(request, &service, path, state, upstream).await;
