@@ -346,6 +346,15 @@ impl Resource for Input {
             .to_owned();
         req.record_created(&id);
         tracing::info!(input = %id, input_type = spec.input_type, "created MediaLive input");
+        if let Some(group) = &group
+            && let Some(input) = created.input()
+            && !input.security_groups().contains(group)
+        {
+            // A concurrent delivery of this request made the input first,
+            // with its own group: this one is unused.
+            tracing::info!(group = %group, "another delivery's input won; deleting the unused security group");
+            delete_security_group(aws, req, group).await?;
+        }
         let input = wait_until_settled(aws, req, &id).await?;
         Ok(outcome(&input, group.as_deref()))
     }

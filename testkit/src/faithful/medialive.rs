@@ -40,6 +40,9 @@ pub(super) struct State {
     groups: BTreeMap<u64, Group>,
     /// requestId → created id, per kind of resource.
     requests: HashMap<(String, String), String>,
+    /// Held through a create, so two with one requestId cannot both make
+    /// one (the real service answers the second with the first's).
+    creating: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl State {
@@ -119,6 +122,8 @@ async fn create(
     upstream: &Upstream,
 ) -> Reply {
     let token = body["requestId"].as_str().map(str::to_owned);
+    let creating = std::sync::Arc::clone(&state.lock().expect("state").medialive.creating);
+    let one_at_a_time = creating.lock().await;
     let earlier = token.as_ref().and_then(|t| {
         state
             .lock()
@@ -152,6 +157,7 @@ async fn create(
             );
         }
         if body["name"].as_str().is_some_and(|n| n.contains("hang-create")) {
+            drop(one_at_a_time);
             return std::future::pending().await;
         }
     } else {
