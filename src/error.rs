@@ -79,11 +79,21 @@ impl AwsError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + HttpStatus,
     {
-        // The full context, raw response included, goes to the log; the
-        // Reason gets the service's own words.
-        tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
         let http_status = err.raw_response().map(HttpStatus::status_code);
         let code = err.code().map(str::to_owned);
+        // The full context, raw response included, goes to the log; the
+        // Reason gets the service's own words. Not-found is most often what
+        // the caller expects (a Delete of something gone, a first look).
+        let not_found = http_status == Some(404)
+            || matches!(
+                code.as_deref(),
+                Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
+            );
+        if not_found {
+            tracing::debug!(operation, error = %DisplayErrorContext(&err), "AWS call found nothing");
+        } else {
+            tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
+        }
         let detail = match (err.code(), err.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),

@@ -149,7 +149,7 @@ impl App {
             }
             let reason = format!(
                 "unknown resource kind {kind:?}; known kinds: {}",
-                kinds::KNOWN.join(", ")
+                kinds::names().join(", ")
             );
             return ResponseBody::failed(&ids, existing_id, &reason);
         }

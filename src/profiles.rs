@@ -11,6 +11,7 @@
 //! body and compares it with the file (a misspelled key disappears), and it
 //! looks for enum values the model does not know (they survive the trip).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -104,6 +105,26 @@ pub async fn encoder_settings(text: &str) -> Result<EncoderSettings, ProfileErro
         .encoder_settings()
         .cloned()
         .ok_or_else(|| ProfileError::Model("no settings".to_owned()))
+}
+
+/// The typed settings of a bundled profile, deserialised once per Lambda
+/// instance (each takes a pass through the SDK's deserialiser).
+pub async fn settings_of(profile: &'static Profile) -> Result<EncoderSettings, ProfileError> {
+    static SETTINGS: Mutex<BTreeMap<&'static str, EncoderSettings>> = Mutex::new(BTreeMap::new());
+    let cached = SETTINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(profile.name)
+        .cloned();
+    if let Some(settings) = cached {
+        return Ok(settings);
+    }
+    let settings = encoder_settings(profile.json).await?;
+    SETTINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(profile.name, settings.clone());
+    Ok(settings)
 }
 
 /// Every key and enum value in the file that MediaLive's model does not

@@ -126,11 +126,8 @@ async fn a_medialive_channel_made_as_time_ran_out_is_found_and_deleted() {
 async fn a_mediapackage_channel_made_as_time_ran_out_is_found_and_deleted() {
     let rig = rig("PackageChannel").await;
     rig.session.aws.slow_answers("mediapackage", "POST /channels", SLOW);
-    // The look for a channel made by a lost attempt is slow as well (the
-    // first look, before creating, is answered).
-    rig.session
-        .aws
-        .slow_answers_after("mediapackage", "GET /channels/", 1, SLOW);
+    // The look for a channel made by a lost attempt is slow as well.
+    rig.session.aws.slow_answers("mediapackage", "GET /channels/", SLOW);
     rig.cut_off_then_rolled_back("MediaPackageChannel", json!({"ChannelId": unique("cut")}))
         .await;
     assert_eq!(rig.leftovers().await, Vec::<String>::new());
@@ -148,7 +145,7 @@ async fn an_origin_endpoint_made_as_time_ran_out_is_found_and_deleted() {
         .slow_answers("mediapackage", "POST /origin_endpoints", SLOW);
     rig.session
         .aws
-        .slow_answers_after("mediapackage", "GET /origin_endpoints/", 1, SLOW);
+        .slow_answers("mediapackage", "GET /origin_endpoints/", SLOW);
     let props = json!({"EndPoint": "HLS", "ChannelId": channel});
     rig.cut_off_then_rolled_back("MediaPackageEndPoint", props).await;
     // Checked before the channel goes, as deleting it deletes its endpoints.

@@ -153,7 +153,7 @@ async fn unknown_kind_fails_create_and_update_listing_the_known_ones() {
         let e = with(e, "OldResourceProperties", json!({}));
         let response = answer(&app, &receiver, e).await;
         assert_eq!(response["Status"], "FAILED");
-        let known = livestream_resources::kinds::KNOWN.join(", ");
+        let known = livestream_resources::kinds::names().join(", ");
         assert_eq!(
             reason(&response),
             format!("unknown resource kind \"MediaLiveTeleporter\"; known kinds: {known}")

@@ -9,7 +9,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
-use super::{Outcome, Request, Resource};
+use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};

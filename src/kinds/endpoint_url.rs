@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_mediapackage::types::CmafPackage;
 use reqwest::Url;
 
-use super::{Outcome, Request, Resource};
+use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, aws_error};

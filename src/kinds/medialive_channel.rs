@@ -14,8 +14,8 @@ use aws_sdk_medialive::types::{
 };
 
 use super::medialive_input::INPUT_TYPES;
+use super::resource::{Outcome, Request, Resource, tag_pairs};
 use super::validate;
-use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
@@ -273,8 +273,8 @@ impl Resource for Channel {
     }
 }
 
-async fn encoder_settings(profile: &Profile) -> Result<EncoderSettings, Error> {
-    profiles::encoder_settings(profile.json)
+async fn encoder_settings(profile: &'static Profile) -> Result<EncoderSettings, Error> {
+    profiles::settings_of(profile)
         .await
         .map_err(|err| Error::Unexpected(format!("bundled profile {}: {err}", profile.name)))
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_medialive::types::ChannelState;
 
 use super::medialive_channel::{settle, start, stop};
-use super::{Outcome, Request, Resource};
+use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::Error;
@@ -29,22 +29,34 @@ impl Resource for ChannelStart {
         })
     }
 
+    /// Starts at once; only a refusal (the channel not idle) leads to a
+    /// look at its state. A failure after StartChannel was sent answers with
+    /// the channel's id, so the rollback's Delete stops what this started.
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
         let id = &spec.channel_id;
-        match settle(aws, req, id).await? {
-            None => return Err(Error::BadState(format!("MediaLive channel {id} does not exist"))),
-            Some(ChannelState::Running) => tracing::info!(channel = %id, "already running"),
-            Some(ChannelState::CreateFailed) => {
-                return Err(Error::BadState(format!(
-                    "MediaLive channel {id} failed to create; it cannot start"
-                )));
+        let missing = || Error::BadState(format!("MediaLive channel {id} does not exist"));
+        req.record_created(id);
+        match start(aws, req, id).await {
+            Ok(()) => {}
+            Err(err) if err.is_not_found() => {
+                req.clear_created();
+                return Err(missing());
             }
-            Some(_) => {
-                // A failure from here on answers with the channel's id, so
-                // the rollback's Delete stops what this may have started.
-                req.record_created(id);
-                start(aws, req, id).await?
-            }
+            Err(Error::Aws(err)) if err.is_conflict() => match settle(aws, req, id).await? {
+                None => {
+                    req.clear_created();
+                    return Err(missing());
+                }
+                Some(ChannelState::Running) => tracing::info!(channel = %id, "already running"),
+                Some(ChannelState::CreateFailed) => {
+                    req.clear_created();
+                    return Err(Error::BadState(format!(
+                        "MediaLive channel {id} failed to create; it cannot start"
+                    )));
+                }
+                Some(_) => start(aws, req, id).await?,
+            },
+            Err(err) => return Err(err),
         }
         Ok(Outcome::new(id).with_data(BTreeMap::from([("State".to_owned(), "RUNNING".to_owned())])))
     }
@@ -80,9 +92,16 @@ impl Resource for ChannelStart {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        match settle(aws, req, physical_id).await? {
-            Some(ChannelState::Running) => stop(aws, req, physical_id).await,
-            _ => Ok(()),
+        // Stops at once; only a refusal (the channel not running) leads to
+        // a look at its state.
+        match stop(aws, req, physical_id).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.is_not_found() => Ok(()),
+            Err(Error::Aws(err)) if err.is_conflict() => match settle(aws, req, physical_id).await? {
+                Some(ChannelState::Running) => stop(aws, req, physical_id).await,
+                _ => Ok(()),
+            },
+            Err(err) => Err(err),
         }
     }
 }

@@ -19,8 +19,8 @@ use aws_sdk_medialive::types::{
 };
 use aws_sdk_ssm::types::ParameterType;
 
+use super::resource::{Outcome, REQUEST_ID_TAG, Request, Resource, tag_pairs};
 use super::validate;
-use super::{Outcome, REQUEST_ID_TAG, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
@@ -497,15 +497,17 @@ async fn delete_input(aws: &Clients, req: &Request, id: &str) -> Result<Option<V
         return Ok(Some(Vec::new()));
     }
     let groups = input.security_groups().to_vec();
-    // The channel using it is deleted first; the input detaches a while later.
-    let what = format!("MediaLive input {id} detaching");
-    wait::until(&what, req.work_until, || async {
-        Ok(match describe(aws, id).await? {
-            Some(input) if input.state() == Some(&InputState::Attached) => Look::NotYet("ATTACHED".to_owned()),
-            _ => Look::Done(()),
+    if input.state() == Some(&InputState::Attached) {
+        // The channel using it is deleted first; the input detaches a while later.
+        let what = format!("MediaLive input {id} detaching");
+        wait::until(&what, req.work_until, || async {
+            Ok(match describe(aws, id).await? {
+                Some(input) if input.state() == Some(&InputState::Attached) => Look::NotYet("ATTACHED".to_owned()),
+                _ => Look::Done(()),
+            })
         })
-    })
-    .await?;
+        .await?;
+    }
     let deleted = aws
         .medialive
         .delete_input()

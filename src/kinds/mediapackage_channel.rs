@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_mediapackage::types::HlsIngest;
 
+use super::resource::{Outcome, Request, Resource, tag_pairs};
 use super::validate;
-use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
@@ -118,10 +118,9 @@ impl Resource for Channel {
 
 /// The channel of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
+/// Created first: the common path is one call, and a conflict (or a lost
+/// answer) leads to the look that adopts.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    if let Some(adopted) = adopt(aws, req, spec).await? {
-        return Ok(adopted);
-    }
     let created = aws
         .mediapackage
         .create_channel()

@@ -14,8 +14,8 @@ use aws_sdk_mediapackage::types::{
 };
 
 use super::endpoint_url::{playback_url, url_data};
+use super::resource::{Outcome, Request, Resource, tag_pairs};
 use super::validate;
-use super::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
@@ -418,10 +418,9 @@ impl Resource for Endpoint {
 
 /// The endpoint of `spec`: adopted when this stack resource made it already
 /// (a repeated Create), created when absent, refused when someone else's.
+/// Created first: the common path is one call, and a conflict (or a lost
+/// answer) leads to the look that adopts.
 async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-    if let Some(adopted) = adopt(aws, req, spec).await? {
-        return Ok(adopted);
-    }
     let packages = Packages::of(spec);
     let created = aws
         .mediapackage

@@ -1,5 +1,5 @@
-//! Resource kinds. Each lives in its own module behind [`Resource`]; the
-//! registry maps the kind's name to it.
+//! Resource kinds. Each lives in its own module behind [`Resource`]
+//! (see `resource.rs`); [`KINDS`] is the one list of them.
 
 mod cdn_secret;
 mod endpoint_url;
@@ -8,297 +8,99 @@ mod medialive_channel_start;
 mod medialive_input;
 mod mediapackage_channel;
 mod mediapackage_endpoint;
+mod resource;
 mod validate;
 
-use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::marker::PhantomData;
+use std::pin::Pin;
 
-use tokio::time::Instant;
+use serde_json::{Map, Value};
 
 use crate::aws::Clients;
-use crate::budget::Budget;
 use crate::cfn::event::{Invocation, RequestType};
 use crate::cfn::props::{PropError, Props};
 use crate::cfn::response::unconfirmed_request;
 use crate::error::Error;
 
 pub use cdn_secret::CdnSecret;
-pub use endpoint_url::{EndpointUrl, url_data};
+pub use endpoint_url::EndpointUrl;
 pub use medialive_channel::Channel as MediaLiveChannel;
 pub use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
 pub use medialive_input::Input as MediaLiveInput;
 pub use mediapackage_channel::Channel as MediaPackageChannel;
 pub use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
+pub use resource::{LOGICAL_ID_TAG, Outcome, REQUEST_ID_TAG, Request, Resource, STACK_ID_TAG, tag_pairs};
 
-/// What a successful Create or Update reports back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub physical_id: String,
-    pub data: BTreeMap<String, String>,
-    /// Set when `data` holds a secret: CloudFormation then masks it.
-    pub no_echo: bool,
+/// Every kind this handler serves. Adding a kind is one line here.
+static KINDS: &[&dyn Kind] = &[
+    &Registered::<MediaLiveInput>(PhantomData),
+    &Registered::<MediaLiveChannel>(PhantomData),
+    &Registered::<MediaLiveChannelStart>(PhantomData),
+    &Registered::<MediaPackageChannel>(PhantomData),
+    &Registered::<MediaPackageEndPoint>(PhantomData),
+    &Registered::<EndpointUrl>(PhantomData),
+    &Registered::<CdnSecret>(PhantomData),
+];
+
+type Work<'a> = Pin<Box<dyn Future<Output = Result<Outcome, Error>> + Send + 'a>>;
+
+/// A kind as the registry holds it: [`Resource`] made object-safe.
+trait Kind: Sync {
+    fn name(&self) -> &'static str;
+    fn check(&self, properties: &Map<String, Value>) -> Result<(), Error>;
+    fn perform<'a>(&self, aws: &'a Clients, req: &'a Request, invocation: &'a Invocation) -> Work<'a>;
 }
 
-impl Outcome {
-    pub fn new(physical_id: impl Into<String>) -> Self {
-        Outcome {
-            physical_id: physical_id.into(),
-            data: BTreeMap::new(),
-            no_echo: false,
-        }
+struct Registered<R>(PhantomData<fn() -> R>);
+
+impl<R: Resource + 'static> Kind for Registered<R> {
+    fn name(&self) -> &'static str {
+        R::NAME
     }
 
-    pub fn with_data(mut self, data: BTreeMap<String, String>) -> Self {
-        self.data.extend(data);
-        self
-    }
-}
-
-/// The request as a kind sees it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub request_type: RequestType,
-    pub stack_id: String,
-    pub stack_name: String,
-    pub request_id: String,
-    pub logical_id: String,
-    /// The kind's waits end here, leaving time to answer.
-    pub work_until: Instant,
-    created: Arc<Mutex<Option<String>>>,
-    budget: Budget,
-}
-
-impl Request {
-    pub fn new(invocation: &Invocation, work_until: Instant) -> Self {
-        Request {
-            request_type: invocation.request_type,
-            stack_id: invocation.ids.stack_id.clone(),
-            stack_name: invocation.stack_name().to_owned(),
-            request_id: invocation.ids.request_id.clone(),
-            logical_id: invocation.ids.logical_resource_id.clone(),
-            work_until,
-            created: Arc::default(),
-            budget: Budget::new(work_until),
-        }
+    fn check(&self, properties: &Map<String, Value>) -> Result<(), Error> {
+        parse::<R>(properties).map(drop).map_err(Error::from)
     }
 
-    /// The budget every AWS call of this request is held to.
-    pub fn budget(&self) -> &Budget {
-        &self.budget
-    }
-
-    /// Records that a resource now exists under `physical_id`. If the Create
-    /// then fails or runs out of time, the FAILED response carries this id,
-    /// so the rollback's Delete removes what was made.
-    pub fn record_created(&self, physical_id: &str) {
-        *self.created.lock().unwrap_or_else(PoisonError::into_inner) = Some(physical_id.to_owned());
-    }
-
-    /// Forgets a recorded resource that was removed again.
-    pub fn clear_created(&self) {
-        *self.created.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
-    pub fn created(&self) -> Option<String> {
-        self.created.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Tags that mark a resource as made by this stack resource, and by
-    /// this request. A Create delivered twice (Lambda retries) finds its own
-    /// resource by them and adopts it; a resource without them belongs to
-    /// someone else; the Delete after a Create that never learnt the id of
-    /// what it made finds it by the request's tag.
-    pub fn ownership_tags(&self) -> HashMap<String, String> {
-        HashMap::from([
-            (STACK_ID_TAG.to_owned(), self.stack_id.clone()),
-            (LOGICAL_ID_TAG.to_owned(), self.logical_id.clone()),
-            (REQUEST_ID_TAG.to_owned(), self.request_id.clone()),
-        ])
-    }
-
-    /// Whether `tags` mark a resource made by this stack resource in the
-    /// request `request_id`.
-    pub fn made_in<'t>(&self, request_id: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-        let tags: Vec<_> = tags.into_iter().collect();
-        tags.contains(&(REQUEST_ID_TAG, request_id)) && self.owns(tags)
-    }
-
-    /// Whether `tags` carry this stack resource's ownership tags.
-    pub fn owns<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-        let (mut stack, mut logical) = (false, false);
-        for (key, value) in tags {
-            stack |= key == STACK_ID_TAG && value == self.stack_id;
-            logical |= key == LOGICAL_ID_TAG && value == self.logical_id;
-        }
-        stack && logical
-    }
-
-    /// The ARN of `resource` of `service` in the stack's partition, region
-    /// and account (read from the StackId, itself an ARN).
-    pub fn arn(&self, service: &str, resource: &str) -> String {
-        let mut parts = self.stack_id.split(':').skip(1);
-        let partition = parts.next().unwrap_or("aws");
-        let region = parts.nth(1).unwrap_or_default();
-        let account = parts.next().unwrap_or_default();
-        format!("arn:{partition}:{service}:{region}:{account}:{resource}")
-    }
-
-    /// Whether a Delete may remove a resource with `tags`; logs why not.
-    /// A Delete naming something this stack resource did not make (an
-    /// invented or mistaken id) must never remove someone else's resource.
-    pub fn may_delete<'t>(&self, what: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
-        let ours = self.owns(tags);
-        if !ours {
-            tracing::warn!(
-                resource = %what,
-                "not made by this stack resource (its ownership tags differ); left in place"
-            );
-        }
-        ours
-    }
-
-    /// The error for a resource that exists but is not this stack resource's.
-    pub fn not_ours(&self, what: &str) -> Error {
-        Error::Conflict(format!(
-            "{what} already exists and was not created by {} of this stack; choose another name or remove it",
-            self.logical_id
-        ))
+    // Boxed: the kinds' futures are large and deeply nested, and rustc's
+    // layout queries overflow their depth limit in release builds otherwise.
+    fn perform<'a>(&self, aws: &'a Clients, req: &'a Request, invocation: &'a Invocation) -> Work<'a> {
+        Box::pin(run::<R>(aws, req, invocation))
     }
 }
 
-pub const STACK_ID_TAG: &str = "livestream:stack-id";
-pub const LOGICAL_ID_TAG: &str = "livestream:logical-id";
-/// The RequestId of the Create (or replacing Update) that made a resource.
-pub const REQUEST_ID_TAG: &str = "livestream:request-id";
-
-/// `owns` input from a service's tag map.
-pub fn tag_pairs(tags: Option<&HashMap<String, String>>) -> impl Iterator<Item = (&str, &str)> {
-    tags.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-/// One resource kind.
-pub trait Resource {
-    /// The kind's name in `Custom::<NAME>` or the `Resource` property.
-    const NAME: &'static str;
-    /// Every property the kind accepts (besides the ones always allowed).
-    const PROPERTIES: &'static [&'static str];
-    /// The validated properties.
-    type Spec: Send + Sync;
-
-    /// Validates the properties; runs before any AWS call.
-    fn parse(props: Props<'_>) -> Result<Self::Spec, PropError>;
-
-    fn create(aws: &Clients, req: &Request, spec: &Self::Spec) -> impl Future<Output = Result<Outcome, Error>> + Send;
-
-    /// `old` is `None` when the old properties no longer validate.
-    fn update(
-        aws: &Clients,
-        req: &Request,
-        physical_id: &str,
-        old: Option<&Self::Spec>,
-        new: &Self::Spec,
-    ) -> impl Future<Output = Result<Outcome, Error>> + Send;
-
-    /// `spec` is `None` when the properties do not validate; a Delete must
-    /// still succeed then. Not found counts as deleted.
-    fn delete(
-        aws: &Clients,
-        req: &Request,
-        physical_id: &str,
-        spec: Option<&Self::Spec>,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-
-    /// Whether `physical_id` could name one of this kind's resources. The
-    /// Delete of one that cannot (empty, over-long, wrong shape) touches
-    /// nothing, so it never blocks a rollback.
-    fn could_be_id(physical_id: &str) -> bool {
-        validate::plausible_id(physical_id)
-    }
-
-    /// Deletes whatever the Create `request_id` made without learning its
-    /// id (its answer was lost or its time ran out), found by the
-    /// [`REQUEST_ID_TAG`] it was given at birth. Finding nothing is success.
-    fn delete_made_in(
-        aws: &Clients,
-        req: &Request,
-        request_id: &str,
-        spec: Option<&Self::Spec>,
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-}
-
-/// Runs `$body` with `$kind` as the type of the kind named `$name`, or
-/// `$unknown` when no kind has that name. The one list of kinds.
-macro_rules! with_kind {
-    ($name:expr, $kind:ident => $body:expr, _ => $unknown:expr) => {
-        match $name {
-            MediaLiveInput::NAME => {
-                type $kind = MediaLiveInput;
-                $body
-            }
-            MediaLiveChannel::NAME => {
-                type $kind = MediaLiveChannel;
-                $body
-            }
-            MediaLiveChannelStart::NAME => {
-                type $kind = MediaLiveChannelStart;
-                $body
-            }
-            MediaPackageChannel::NAME => {
-                type $kind = MediaPackageChannel;
-                $body
-            }
-            MediaPackageEndPoint::NAME => {
-                type $kind = MediaPackageEndPoint;
-                $body
-            }
-            EndpointUrl::NAME => {
-                type $kind = EndpointUrl;
-                $body
-            }
-            CdnSecret::NAME => {
-                type $kind = CdnSecret;
-                $body
-            }
-            _ => $unknown,
-        }
-    };
+fn find(name: &str) -> Option<&'static dyn Kind> {
+    KINDS.iter().copied().find(|kind| kind.name() == name)
 }
 
 /// The names of every kind this handler serves.
-pub const KNOWN: &[&str] = &[
-    MediaLiveInput::NAME,
-    MediaLiveChannel::NAME,
-    MediaLiveChannelStart::NAME,
-    MediaPackageChannel::NAME,
-    MediaPackageEndPoint::NAME,
-    EndpointUrl::NAME,
-    CdnSecret::NAME,
-];
+pub fn names() -> Vec<&'static str> {
+    KINDS.iter().map(|kind| kind.name()).collect()
+}
 
 pub fn is_known(name: &str) -> bool {
-    KNOWN.contains(&name)
+    find(name).is_some()
 }
 
 /// Runs the request against the kind named `name`, which must be known.
-/// Every AWS call in it is held to the request's [`Budget`].
+/// Every AWS call in it is held to the request's budget.
 pub async fn perform(name: &str, aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
-    // Boxed: the kinds' futures are large and deeply nested, and rustc's
-    // layout queries overflow their depth limit in release builds otherwise.
-    let work = async {
-        with_kind!(name, K => Box::pin(run::<K>(aws, req, invocation)).await,
-            _ => Err(Error::Unexpected(format!("resource kind {name} has no handler"))))
+    let Some(kind) = find(name) else {
+        return Err(Error::Unexpected(format!("resource kind {name} has no handler")));
     };
-    req.budget().run(work).await
+    req.budget().run(kind.perform(aws, req, invocation)).await
 }
 
 /// Validates `properties` for the kind named `name` without any AWS call.
-pub fn check(name: &str, properties: &serde_json::Map<String, serde_json::Value>) -> Result<(), Error> {
-    with_kind!(name, K => parse::<K>(properties).map(drop).map_err(Error::from),
-        _ => Err(Error::Unexpected(format!("unknown resource kind {name}"))))
+pub fn check(name: &str, properties: &Map<String, Value>) -> Result<(), Error> {
+    match find(name) {
+        Some(kind) => kind.check(properties),
+        None => Err(Error::Unexpected(format!("unknown resource kind {name}"))),
+    }
 }
 
-fn parse<R: Resource>(properties: &serde_json::Map<String, serde_json::Value>) -> Result<R::Spec, PropError> {
+fn parse<R: Resource>(properties: &Map<String, Value>) -> Result<R::Spec, PropError> {
     let props = Props::new(properties);
     props.check_known(R::PROPERTIES)?;
     R::parse(props)
@@ -345,31 +147,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arns_are_made_in_the_stacks_partition_region_and_account() {
-        let req = Request {
-            request_type: RequestType::Update,
-            stack_id: "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/live/abc".into(),
-            stack_name: "live".into(),
-            request_id: "r".into(),
-            logical_id: "Channel".into(),
-            work_until: Instant::now(),
-            created: Arc::default(),
-            budget: Budget::new(Instant::now()),
-        };
-        assert_eq!(
-            req.arn("medialive", "channel:42"),
-            "arn:aws-cn:medialive:cn-north-1:123456789012:channel:42"
-        );
-    }
-
-    #[test]
-    fn every_known_kind_is_dispatched() {
-        for name in KNOWN {
-            let outcome = check(name, &serde_json::Map::new());
-            assert!(
-                !matches!(&outcome, Err(Error::Unexpected(message)) if message.starts_with("unknown resource kind")),
-                "{name} is in KNOWN but not in with_kind!"
-            );
-        }
+    fn every_kind_has_its_own_name() {
+        let mut names = names();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "{names:?}");
+        assert_eq!(count, 7);
     }
 }
