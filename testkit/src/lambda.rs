@@ -52,6 +52,11 @@ impl LambdaProcess {
         LambdaProcess { child, lines, readers }
     }
 
+    /// The process id, to read its figures from `/proc`.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Stops the process and returns everything it printed.
     pub async fn stop(mut self) -> Vec<String> {
         let _ = self.child.kill().await;

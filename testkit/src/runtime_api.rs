@@ -29,6 +29,8 @@ struct Pending {
 struct State {
     queue: VecDeque<Pending>,
     waiting: HashMap<String, oneshot::Sender<Outcome>>,
+    /// When the function first asked for an invocation: its init is over.
+    first_poll: Option<std::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -36,6 +38,7 @@ pub struct RuntimeApi {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     arrived: Arc<Notify>,
+    polled: Arc<Notify>,
 }
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -44,18 +47,41 @@ impl RuntimeApi {
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         let arrived = Arc::new(Notify::new());
-        let (shared, notify) = (Arc::clone(&state), Arc::clone(&arrived));
+        let polled = Arc::new(Notify::new());
+        let (shared, notify, poll) = (Arc::clone(&state), Arc::clone(&arrived), Arc::clone(&polled));
         let handler: http::Handler = Arc::new(move |request| {
-            let (state, arrived) = (Arc::clone(&shared), Arc::clone(&notify));
-            Box::pin(async move { route(request, &state, &arrived).await })
+            let (state, arrived, polled) = (Arc::clone(&shared), Arc::clone(&notify), Arc::clone(&poll));
+            Box::pin(async move { route(request, &state, &arrived, &polled).await })
         });
         let addr = http::serve(handler).await;
-        RuntimeApi { addr, state, arrived }
+        RuntimeApi {
+            addr,
+            state,
+            arrived,
+            polled,
+        }
     }
 
     /// For `AWS_LAMBDA_RUNTIME_API`.
     pub fn address(&self) -> String {
         self.addr.to_string()
+    }
+
+    /// When the function first polled for an invocation (waits for it, up
+    /// to `limit`): the end of its initialisation.
+    pub async fn first_poll(&self, limit: Duration) -> std::time::Instant {
+        let wait = async {
+            loop {
+                let notified = self.polled.notified();
+                if let Some(at) = self.state.lock().expect("runtime state").first_poll {
+                    return at;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, wait)
+            .await
+            .unwrap_or_else(|_| panic!("the function did not poll within {limit:?}"))
     }
 
     /// Queues one invocation with `time_left` until its deadline and waits
@@ -86,9 +112,14 @@ impl RuntimeApi {
     }
 }
 
-async fn route(request: Recorded, state: &Mutex<State>, arrived: &Notify) -> Reply {
+async fn route(request: Recorded, state: &Mutex<State>, arrived: &Notify, polled: &Notify) -> Reply {
     let path = request.target.strip_prefix(PREFIX).unwrap_or_default().to_owned();
     if path == "invocation/next" {
+        {
+            let mut state = state.lock().expect("runtime state");
+            state.first_poll.get_or_insert_with(std::time::Instant::now);
+        }
+        polled.notify_waiters();
         return next(state, arrived).await;
     }
     let parts: Vec<&str> = path.split('/').collect();
