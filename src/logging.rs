@@ -8,12 +8,13 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::Targets;
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
+use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -29,12 +30,43 @@ pub fn init() {
         .with_default(Level::WARN)
         .with_target(env!("CARGO_CRATE_NAME"), level);
     let layer = tracing_subscriber::fmt::layer()
-        .fmt_fields(JsonFields::new())
         .event_format(JsonLine)
         .with_writer(std::io::stdout);
     // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::registry().with(layer).with(filter).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(SpanFields)
+        .with(layer)
+        .with(filter)
+        .try_init();
     std::panic::set_hook(Box::new(|info| tracing::error!(panic = %info, "panic")));
+}
+
+/// A span's fields as JSON, kept on the span when it is made (and when a
+/// field is recorded later), so a line copies them instead of parsing them.
+struct SpanJson(Map<String, Value>);
+
+/// Keeps [`SpanJson`] on every span.
+pub struct SpanFields;
+
+impl<S> Layer<S> for SpanFields
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Map::new();
+        attributes.record(&mut FieldVisitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanJson(fields));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(SpanJson(fields)) = span.extensions_mut().get_mut::<SpanJson>()
+        {
+            values.record(&mut FieldVisitor(fields));
+        }
+    }
 }
 
 /// Formats an event as a flat JSON object.
@@ -54,15 +86,8 @@ where
         line.insert("target".into(), event.metadata().target().into());
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
-                let extensions = span.extensions();
-                let Some(fields) = extensions.get::<FormattedFields<N>>() else {
-                    continue;
-                };
-                if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(fields) {
-                    line.extend(map.into_iter().map(|(key, value)| match value {
-                        Value::String(text) => (key, bounded(text)),
-                        other => (key, other),
-                    }));
+                if let Some(SpanJson(fields)) = span.extensions().get::<SpanJson>() {
+                    line.extend(fields.iter().map(|(key, value)| (key.clone(), value.clone())));
                 }
             }
         }

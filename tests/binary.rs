@@ -1,6 +1,9 @@
 //! The compiled Lambda binary end to end: a local Lambda Runtime API hands
 //! it events, the emulator stands in for AWS, a receiver takes the PUTs.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

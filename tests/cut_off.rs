@@ -8,6 +8,9 @@
 //! minute, so every attempt of it is abandoned, as when AWS is slow or the
 //! network drops answers.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 // The SDK's futures nest deeply; rustc's default limit is too low to lay
 // out the shared helpers' futures in this crate.
 #![recursion_limit = "256"]

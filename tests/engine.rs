@@ -3,6 +3,9 @@
 //! AWS is either the SDK's mock client or a local endpoint that records
 //! (or swallows) every call.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

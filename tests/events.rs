@@ -1,6 +1,9 @@
 //! The sample events in `events/` stay valid: each parses as a
 //! custom-resource event of a known kind whose properties validate.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use livestream_resources::cfn::event::Invocation;
 use livestream_resources::kinds;
 

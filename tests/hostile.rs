@@ -6,6 +6,9 @@
 //! property; through the handler such a request is answered FAILED with
 //! that Reason and makes no AWS call.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

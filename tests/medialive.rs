@@ -2,6 +2,9 @@
 //! adds what moto lacks: security groups, not-found, conflicts, and state
 //! changes that take several describes.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,5 +1,8 @@
 //! MediaLive behaviour shown with the SDK's mock client.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use aws_sdk_medialive::operation::create_input::CreateInputError;

@@ -2,6 +2,9 @@
 //! Create, in-place Update, replacing Update and Delete, asserting what the
 //! emulator stored after each step.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use aws_sdk_mediapackage::Client as MediaPackage;

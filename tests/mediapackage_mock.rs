@@ -1,6 +1,9 @@
 //! MediaPackage and Secrets Manager behaviour the emulator cannot show,
 //! with the SDK's mock client: not-found, throttling, conflicts, paging.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use aws_sdk_mediapackage::operation::create_channel::{CreateChannelError, CreateChannelOutput};

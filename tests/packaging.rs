@@ -2,6 +2,9 @@
 //! it produces, as a user would run it. Needs cargo-lambda, zig and Rust's
 //! aarch64 target (`./deployment/bootstrap.sh --build-tools`).
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

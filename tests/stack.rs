@@ -3,6 +3,9 @@
 //! layer): create, update, delete, rollback, and an audit that nothing is
 //! left.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use aws_sdk_medialive::types::ChannelState;

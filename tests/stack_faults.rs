@@ -7,6 +7,9 @@
 //! and every invocation gets 12.5 s (900 s deployed), so a deadline cut
 //! takes seconds, not a quarter of an hour.
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::time::Duration;
 

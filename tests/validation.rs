@@ -1,6 +1,9 @@
 //! Every validation rule: the request fails naming the property, and no AWS
 //! call is made (AWS here is an endpoint that records every request).
 
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

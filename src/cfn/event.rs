@@ -13,16 +13,6 @@ pub enum RequestType {
     Delete,
 }
 
-impl RequestType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestType::Create => "Create",
-            RequestType::Update => "Update",
-            RequestType::Delete => "Delete",
-        }
-    }
-}
-
 /// The fields a response echoes back; CloudFormation matches on them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplyIds {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::aws::Clients;
 use crate::budget::Budget;
-use crate::cfn::event::{Invocation, RequestType};
+use crate::cfn::event::Invocation;
 use crate::cfn::props::{PropError, Props};
 use crate::error::Error;
 
@@ -40,7 +40,6 @@ impl Outcome {
 /// The request as a kind sees it.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub request_type: RequestType,
     pub stack_id: String,
     pub stack_name: String,
     pub request_id: String,
@@ -54,7 +53,6 @@ pub struct Request {
 impl Request {
     pub fn new(invocation: &Invocation, work_until: Instant) -> Self {
         Request {
-            request_type: invocation.request_type,
             stack_id: invocation.ids.stack_id.clone(),
             stack_name: invocation.stack_name().to_owned(),
             request_id: invocation.ids.request_id.clone(),
@@ -216,7 +214,6 @@ mod tests {
     #[test]
     fn arns_are_made_in_the_stacks_partition_region_and_account() {
         let req = Request {
-            request_type: RequestType::Update,
             stack_id: "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/live/abc".into(),
             stack_name: "live".into(),
             request_id: "r".into(),
