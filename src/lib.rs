@@ -6,14 +6,14 @@
 //! holds one module per resource kind; [`handler::App`] joins them.
 
 pub mod aws;
-pub mod budget;
+pub(crate) mod budget;
 pub mod cfn;
 pub mod error;
 pub mod handler;
 pub mod kinds;
 pub mod logging;
 pub mod profiles;
-pub mod wait;
+pub(crate) mod wait;
 
 pub use aws::Clients;
 pub use error::Error;

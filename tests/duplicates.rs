@@ -4,7 +4,6 @@
 
 // Panicking is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
 // The SDK's futures nest deeply; rustc's default limit is too low to lay
 // out the shared helpers' futures in this crate.
 #![recursion_limit = "256"]

@@ -23,14 +23,15 @@ use crate::cfn::props::{PropError, Props};
 use crate::cfn::response::unconfirmed_request;
 use crate::error::Error;
 
-pub use cdn_secret::CdnSecret;
-pub use endpoint_url::EndpointUrl;
-pub use medialive_channel::Channel as MediaLiveChannel;
-pub use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
-pub use medialive_input::Input as MediaLiveInput;
-pub use mediapackage_channel::Channel as MediaPackageChannel;
-pub use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
-pub use resource::{LOGICAL_ID_TAG, Outcome, REQUEST_ID_TAG, Request, Resource, STACK_ID_TAG, tag_pairs};
+use cdn_secret::CdnSecret;
+use endpoint_url::EndpointUrl;
+use medialive_channel::Channel as MediaLiveChannel;
+use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
+use medialive_input::Input as MediaLiveInput;
+use mediapackage_channel::Channel as MediaPackageChannel;
+use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
+pub use resource::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
+pub(crate) use resource::{Outcome, Request, Resource};
 
 /// Every kind this handler serves. Adding a kind is one line here.
 static KINDS: &[&dyn Kind] = &[
@@ -85,7 +86,12 @@ pub fn is_known(name: &str) -> bool {
 
 /// Runs the request against the kind named `name`, which must be known.
 /// Every AWS call in it is held to the request's budget.
-pub async fn perform(name: &str, aws: &Clients, req: &Request, invocation: &Invocation) -> Result<Outcome, Error> {
+pub(crate) async fn perform(
+    name: &str,
+    aws: &Clients,
+    req: &Request,
+    invocation: &Invocation,
+) -> Result<Outcome, Error> {
     let Some(kind) = find(name) else {
         return Err(Error::Unexpected(format!("resource kind {name} has no handler")));
     };
