@@ -30,7 +30,7 @@ target/debug/benchmark \
 
 # Fuzzing the envelope and every kind's parser for FUZZ_SECONDS (60 by
 # default; 0 skips it). cargo-fuzz needs nightly Rust; it is installed,
-# pinned, into .tools/ (first build with sanitizers: about 15 minutes).
+# pinned, into .tools/ (first build with sanitizers: about 8 minutes here).
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
     if ! rustup run nightly rustc --version > /dev/null 2>&1; then
