@@ -128,15 +128,7 @@ impl Resource for CdnSecret {
         if !req.may_delete(&format!("secret {physical_id}"), tag_pairs(&existing)) {
             return Ok(());
         }
-        aws.secretsmanager
-            .delete_secret()
-            .secret_id(physical_id)
-            .force_delete_without_recovery(true)
-            .send()
-            .await
-            .map_err(aws_error("DeleteSecret"))
-            .found()?;
-        Ok(())
+        remove(aws, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
@@ -154,8 +146,22 @@ impl Resource for CdnSecret {
         }
         let arn = existing.arn().unwrap_or(&name).to_owned();
         tracing::info!(secret = %name, "deleting the secret a cut-off Create made");
-        Self::delete(aws, req, &arn, Some(spec)).await
+        remove(aws, &arn).await
     }
+}
+
+/// Deletes the secret at once, with no recovery window (a new one is made
+/// on the next Create); its ownership is checked already.
+async fn remove(aws: &Clients, secret_id: &str) -> Result<(), Error> {
+    aws.secretsmanager
+        .delete_secret()
+        .secret_id(secret_id)
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .map_err(aws_error("DeleteSecret"))
+        .found()?;
+    Ok(())
 }
 
 /// The RequestId as a ClientRequestToken when it fits the API's 32 to 64

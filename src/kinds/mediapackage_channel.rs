@@ -78,25 +78,7 @@ impl Resource for Channel {
         ) {
             return Ok(());
         }
-        // The service refuses to delete a channel that still has endpoints.
-        for endpoint in endpoints_of(aws, physical_id).await? {
-            aws.mediapackage
-                .delete_origin_endpoint()
-                .id(&endpoint)
-                .send()
-                .await
-                .map_err(aws_error("DeleteOriginEndpoint"))
-                .found()?;
-            tracing::info!(endpoint = %endpoint, "deleted origin endpoint of the channel");
-        }
-        aws.mediapackage
-            .delete_channel()
-            .id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DeleteChannel"))
-            .found()?;
-        Ok(())
+        remove(aws, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
@@ -112,8 +94,25 @@ impl Resource for Channel {
             return Ok(());
         }
         tracing::info!(channel = %spec.channel_id, "deleting the channel a cut-off Create made");
-        Self::delete(aws, req, &spec.channel_id, Some(spec)).await
+        remove(aws, &spec.channel_id).await
     }
+}
+
+/// Deletes the channel and its endpoints; its ownership is checked already.
+async fn remove(aws: &Clients, id: &str) -> Result<(), Error> {
+    // The service refuses to delete a channel that still has endpoints.
+    for endpoint in endpoints_of(aws, id).await? {
+        super::mediapackage_endpoint::remove(aws, &endpoint).await?;
+        tracing::info!(endpoint = %endpoint, "deleted origin endpoint of the channel");
+    }
+    aws.mediapackage
+        .delete_channel()
+        .id(id)
+        .send()
+        .await
+        .map_err(aws_error("DeleteChannel"))
+        .found()?;
+    Ok(())
 }
 
 /// The channel of `spec`: adopted when this stack resource made it already

@@ -389,14 +389,7 @@ impl Resource for Endpoint {
         ) {
             return Ok(());
         }
-        aws.mediapackage
-            .delete_origin_endpoint()
-            .id(physical_id)
-            .send()
-            .await
-            .map_err(aws_error("DeleteOriginEndpoint"))
-            .found()?;
-        Ok(())
+        remove(aws, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
@@ -412,8 +405,20 @@ impl Resource for Endpoint {
             return Ok(());
         }
         tracing::info!(endpoint = %spec.id, "deleting the endpoint a cut-off Create made");
-        Self::delete(aws, req, &spec.id, Some(spec)).await
+        remove(aws, &spec.id).await
     }
+}
+
+/// Deletes the endpoint; its ownership is checked already.
+pub(super) async fn remove(aws: &Clients, id: &str) -> Result<(), Error> {
+    aws.mediapackage
+        .delete_origin_endpoint()
+        .id(id)
+        .send()
+        .await
+        .map_err(aws_error("DeleteOriginEndpoint"))
+        .found()?;
+    Ok(())
 }
 
 /// The endpoint of `spec`: adopted when this stack resource made it already
