@@ -52,6 +52,7 @@ fn attempt_timeout_from_env() -> Duration {
 pub struct Clients {
     pub mediapackage: aws_sdk_mediapackage::Client,
     pub medialive: aws_sdk_medialive::Client,
+    pub s3: aws_sdk_s3::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -67,6 +68,16 @@ impl Clients {
             ),
             medialive: aws_sdk_medialive::Client::from_conf(
                 aws_sdk_medialive::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    // An endpoint of one's own (an emulator, a proxy) has no
+                    // per-bucket host names; AWS itself gets virtual hosts.
+                    .force_path_style(
+                        config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some(),
+                    )
                     .interceptor(DeadlineGuard)
                     .build(),
             ),

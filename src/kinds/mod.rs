@@ -2,6 +2,7 @@
 //! (see `resource.rs`); [`KINDS`] is the one list of them.
 
 mod cdn_secret;
+mod demo_player;
 mod endpoint_url;
 mod medialive_channel;
 mod medialive_channel_start;
@@ -24,6 +25,7 @@ use crate::cfn::response::unconfirmed_request;
 use crate::error::Error;
 
 use cdn_secret::CdnSecret;
+use demo_player::DemoPlayer;
 use endpoint_url::EndpointUrl;
 use medialive_channel::Channel as MediaLiveChannel;
 use medialive_channel_start::ChannelStart as MediaLiveChannelStart;
@@ -42,6 +44,7 @@ static KINDS: &[&dyn Kind] = &[
     &Registered::<MediaPackageEndPoint>(PhantomData),
     &Registered::<EndpointUrl>(PhantomData),
     &Registered::<CdnSecret>(PhantomData),
+    &Registered::<DemoPlayer>(PhantomData),
 ];
 
 type Work<'a> = Pin<Box<dyn Future<Output = Result<Outcome, Error>> + Send + 'a>>;
@@ -159,6 +162,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count, "{names:?}");
-        assert_eq!(count, 7);
+        assert_eq!(count, 8);
     }
 }

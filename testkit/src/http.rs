@@ -44,6 +44,18 @@ pub fn reply(status: u16, body: impl Into<Bytes>) -> Reply {
     response
 }
 
+/// A reply with a `Content-Type` (and no caching: tests serve live files).
+pub fn typed_reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
+    let mut response = reply(status, body);
+    if let Ok(value) = content_type.parse() {
+        response.headers_mut().insert(hyper::header::CONTENT_TYPE, value);
+    }
+    response
+        .headers_mut()
+        .insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
+    response
+}
+
 /// Serves `handler` on a fresh loopback port until the runtime ends.
 pub async fn serve(handler: Handler) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a loopback port");

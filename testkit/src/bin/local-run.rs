@@ -130,7 +130,7 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters):"
+        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters, S3 objects):"
     );
     if left.is_empty() {
         println!("  nothing left");

@@ -1,8 +1,9 @@
 //! A faithful layer over the emulator: a proxy in front of moto that adds
 //! what the real services do and moto does not, so the tests see it. What
 //! each service gets is described in its module; everything else passes
-//! through unchanged. Every call is recorded as `(service, method, path)`,
-//! and every request the layer refused (a 4xx of its own) as well.
+//! through unchanged, but for S3's object lists, which come in small pages.
+//! Every call is recorded as `(service, method, path)`, and every request
+//! the layer refused (a 4xx of its own) as well.
 
 mod medialive;
 mod mediapackage;
@@ -324,6 +325,10 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         _ => None,
     };
     let Some(reply) = own else {
+        let request = match service {
+            "s3" => small_object_pages(request),
+            _ => request,
+        };
         return forward(&request, upstream).await.into_reply();
     };
     if let Some(code) = reply.headers().get("x-amzn-errortype").and_then(|v| v.to_str().ok()) {
@@ -334,6 +339,22 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         });
     }
     reply
+}
+
+/// S3 lists a thousand keys a page; a ListObjectsV2 gets [`PAGE`] here, so
+/// that a caller who reads only the first page is caught.
+fn small_object_pages(mut request: Recorded) -> Recorded {
+    let Some((path, query)) = request.target.split_once('?') else {
+        return request;
+    };
+    if request.method != Method::GET || !query.split('&').any(|pair| pair == "list-type=2") {
+        return request;
+    }
+    let mut pairs: Vec<&str> = query.split('&').filter(|pair| !pair.starts_with("max-keys=")).collect();
+    let max_keys = format!("max-keys={PAGE}");
+    pairs.push(&max_keys);
+    request.target = format!("{path}?{}", pairs.join("&"));
+    request
 }
 
 /// Takes the planted fault this call triggers, if any.

@@ -1,5 +1,5 @@
 //! What a stack left behind in the emulator: everything the handler can
-//! make, listed through the same endpoint the handler used.
+//! make (and any S3 object), listed through the same endpoint the handler used.
 
 use aws_config::SdkConfig;
 
@@ -76,6 +76,22 @@ pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
         (!names.is_empty()).then(|| format!("SSM parameters {}", names.join(", ")))
     };
     note("SSM parameters", pages, &mut left, parameter_names)?;
+    // Buckets themselves may stay (retained access logs); objects may not.
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
+    let buckets = s3.list_buckets().send().await.map_err(|err| format!("listing S3 buckets: {err}"))?;
+    for bucket in buckets.buckets().iter().filter_map(|b| b.name()) {
+        let objects = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        note("S3 objects", objects, &mut left, |page| {
+            let keys: Vec<&str> = page.contents().iter().filter_map(|o| o.key()).collect();
+            (!keys.is_empty()).then(|| format!("S3 objects in {bucket}: {}", keys.join(", ")))
+        })?;
+    }
     Ok(left)
 }
 

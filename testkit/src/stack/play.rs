@@ -105,6 +105,10 @@ pub struct Player {
     echo: bool,
     /// Caps every invocation's time, as a shorter function Timeout would.
     time_cap: Option<Duration>,
+    /// The emulator's endpoint, where native S3 buckets are really made
+    /// (the handler writes into them) and deleted as CloudFormation would:
+    /// only when empty, unless retained.
+    emulator: Option<String>,
 }
 
 impl Player {
@@ -120,7 +124,43 @@ impl Player {
             transcript: Vec::new(),
             echo: false,
             time_cap: None,
+            emulator: None,
         }
+    }
+
+    /// Makes the template's S3 buckets in the emulator at `endpoint`.
+    pub fn buckets_at(mut self, endpoint: &str) -> Self {
+        self.emulator = Some(endpoint.to_owned());
+        self
+    }
+
+    async fn s3(&self) -> Option<aws_sdk_s3::Client> {
+        let endpoint = self.emulator.as_deref()?;
+        let config = crate::moto::sdk_config(endpoint).await;
+        Some(aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+        ))
+    }
+
+    /// Creates (`make`) or deletes a native S3 bucket in the emulator.
+    async fn bucket(&self, resource: &Deployed, make: bool) -> Result<(), String> {
+        let Some(s3) = self.s3().await.filter(|_| resource.kind == "AWS::S3::Bucket") else {
+            return Ok(());
+        };
+        let name = &resource.exposed.physical_id;
+        let result = if make {
+            match s3.create_bucket().bucket(name).send().await {
+                Ok(_) => Ok(()),
+                // A retained bucket of an earlier run of the same stack.
+                Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => Ok(()),
+                Err(err) => Err(aws_sdk_s3::error::DisplayErrorContext(err).to_string()),
+            }
+        } else {
+            s3.delete_bucket().bucket(name).send().await.map(drop).map_err(|e| {
+                aws_sdk_s3::error::DisplayErrorContext(e).to_string()
+            })
+        };
+        result.map_err(|err| format!("bucket {name}: {err}"))
     }
 
     /// Gives each invocation at most `cap` (the template's 900 s would make
@@ -334,6 +374,9 @@ impl Player {
         };
         if !deployed.is_custom() {
             deployed.exposed = stand_in(&self.stack_name, &deployed);
+            if let Err(reason) = self.bucket(&deployed, true).await {
+                return Err((failure(&resource.logical_id, reason), None));
+            }
             self.report(
                 "CREATE",
                 &deployed,
@@ -424,7 +467,16 @@ impl Player {
         while let Some(resource) = stack.resources.pop() {
             let started = Instant::now();
             if !resource.is_custom() {
-                self.report(action, &resource, "stand-in", started.elapsed(), "");
+                let retained = stack.template.resource(&resource.logical_id).is_some_and(|r| r.retain);
+                if retained {
+                    self.report(action, &resource, "retained", started.elapsed(), "");
+                } else if let Err(reason) = self.bucket(&resource, false).await {
+                    // As CloudFormation: a bucket with objects in it stays.
+                    self.report(action, &resource, "FAILED", started.elapsed(), &reason);
+                    failures.push(failure(&resource.logical_id, reason));
+                } else {
+                    self.report(action, &resource, "stand-in", started.elapsed(), "");
+                }
                 continue;
             }
             let answer = self.send(stack, "Delete", &resource, None).await;
@@ -821,6 +873,10 @@ fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
                     ("Id", id),
                 ],
             )
+        }
+        "AWS::CloudFront::OriginAccessControl" => {
+            let id = format!("E{}", hex(&name, 13).to_uppercase());
+            (id.clone(), vec![("Id", id)])
         }
         _ => (
             name.clone(),

@@ -19,7 +19,7 @@ pub struct Rig {
     pub api: RuntimeApi,
     pub lambda: LambdaProcess,
     // Dropped last: ends the emulator.
-    _moto: Moto,
+    moto: Moto,
 }
 
 impl Rig {
@@ -45,13 +45,15 @@ impl Rig {
             receiver,
             api,
             lambda,
-            _moto: moto,
+            moto,
         }
     }
 
-    /// A player for a stack called `stack_name`.
+    /// A player for a stack called `stack_name`. Its native buckets are made
+    /// in the emulator directly, as CloudFormation's own calls never meet
+    /// the faults a test plants on the handler's.
     pub fn player(&self, stack_name: &str) -> Player {
-        Player::new(self.api.clone(), self.receiver.clone(), stack_name)
+        Player::new(self.api.clone(), self.receiver.clone(), stack_name).buckets_at(&self.moto.endpoint)
     }
 
     /// SDK configuration for what the handler sees (the faithful layer).

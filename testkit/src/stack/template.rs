@@ -11,6 +11,8 @@ pub struct Resource {
     pub kind: String,
     pub condition: Option<String>,
     pub depends_on: Vec<String>,
+    /// `DeletionPolicy: Retain`: the stack's delete leaves it in place.
+    pub retain: bool,
     /// Unevaluated, in long form.
     pub properties: Value,
 }
@@ -58,6 +60,10 @@ impl Template {
             };
             resources.push(Resource {
                 condition: definition["Condition"].as_str().map(str::to_owned),
+                retain: matches!(
+                    definition["DeletionPolicy"].as_str(),
+                    Some("Retain" | "RetainExceptOnCreate")
+                ),
                 properties: definition.get("Properties").cloned().unwrap_or_else(|| json!({})),
                 logical_id,
                 kind,

@@ -1,0 +1,253 @@
+// The demo player: reads config.json (the stack's playback URLs), offers
+// the formats it holds, and plays one with hls.js or dash.js, both served
+// from this page's own origin. What it shows, it shows in words.
+'use strict';
+
+(() => {
+  const FORMATS = [
+    { key: 'hls', label: 'HLS' },
+    { key: 'dash', label: 'DASH' },
+    { key: 'cmaf', label: 'CMAF' },
+    { key: 'mss', label: 'Smooth Streaming' },
+  ];
+  // While a stream cannot be loaded (a channel not started yet, say), try
+  // again this often, so the page starts playing when the stream appears.
+  const RETRY_MS = 5000;
+
+  const video = document.getElementById('video');
+  const ui = {
+    choices: document.getElementById('choices'),
+    format: document.getElementById('format'),
+    rendition: document.getElementById('rendition'),
+    buffer: document.getElementById('buffer'),
+    message: document.getElementById('message'),
+  };
+  let session = null;
+  const loaded = {};
+
+  function say(text, tone = 'error') {
+    ui.message.textContent = text;
+    ui.message.className = tone === 'info' ? 'message info' : 'message';
+    ui.message.hidden = !text;
+    ui.message.dataset.tone = text ? tone : '';
+  }
+
+  function loadScript(src) {
+    loaded[src] ??= new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`The player's script ${src} could not be loaded.`));
+      document.head.appendChild(script);
+    });
+    return loaded[src];
+  }
+
+  // Which library plays a URL, from its manifest's name.
+  function engineFor(url) {
+    const path = new URL(url, location.href).pathname.toLowerCase();
+    if (path.endsWith('.m3u8')) return 'hls';
+    if (path.endsWith('.mpd') || path.endsWith('/manifest') || path.endsWith('.ism')) return 'dash';
+    return null;
+  }
+
+  function httpTrouble(status) {
+    if (status === 404 || status === 410) {
+      return 'No stream yet: the origin has nothing at this address (HTTP 404). Is the channel running and receiving video?';
+    }
+    if (status === 403) {
+      return 'The origin refused the request (HTTP 403). Through CloudFront this means its CDN authorization does not match MediaPackage\'s.';
+    }
+    if (status >= 500) return `The origin failed to answer (HTTP ${status}).`;
+    if (!status) return 'The stream could not be reached: the network failed or the origin does not allow this page to read it (CORS).';
+    return `The origin answered HTTP ${status}.`;
+  }
+
+  function showRendition(width, height, bitsPerSecond) {
+    if (!width || !height) return;
+    const kbps = Math.round((bitsPerSecond || 0) / 1000);
+    ui.rendition.textContent = kbps ? `${width}×${height} at ${kbps.toLocaleString('en')} kbit/s` : `${width}×${height}`;
+    ui.rendition.dataset.width = String(width);
+    ui.rendition.dataset.height = String(height);
+    ui.rendition.dataset.bitrate = String(bitsPerSecond || 0);
+  }
+
+  function showBuffer() {
+    const t = video.currentTime;
+    let ahead = 0;
+    for (let i = 0; i < video.buffered.length; i += 1) {
+      if (video.buffered.start(i) <= t + 0.1 && t <= video.buffered.end(i)) {
+        ahead = video.buffered.end(i) - t;
+      }
+    }
+    ui.buffer.textContent = session ? `${ahead.toFixed(1)} s ahead` : '–';
+    ui.buffer.dataset.seconds = ahead.toFixed(3);
+  }
+
+  function retryLater(start) {
+    if (session) session.retry = setTimeout(() => start(), RETRY_MS);
+  }
+
+  function playHls(url, current) {
+    if (!window.Hls.isSupported()) {
+      if (video.canPlayType('application/vnd.apple.mpegurl')) {
+        // Safari without Media Source Extensions plays HLS itself.
+        video.src = url;
+        current.destroy = () => video.removeAttribute('src');
+        return;
+      }
+      say('This browser can play neither HLS nor Media Source Extensions.');
+      return;
+    }
+    const hls = new window.Hls({ liveDurationInfinity: true });
+    current.destroy = () => hls.destroy();
+    let mediaRecoveries = 0;
+    hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+      const level = hls.levels[data.level];
+      if (level) showRendition(level.width, level.height, level.bitrate);
+    });
+    hls.on(window.Hls.Events.ERROR, (_event, data) => {
+      if (!data.fatal) return;
+      if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 2) {
+        mediaRecoveries += 1;
+        hls.recoverMediaError();
+        return;
+      }
+      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+        say(`${httpTrouble(data.response?.code)} Trying again every ${RETRY_MS / 1000} s.`);
+        hls.destroy();
+        retryLater(() => start(current.key));
+        return;
+      }
+      say(`The browser could not play this stream (${data.details}).`);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  }
+
+  function playDash(url, current) {
+    const dashjs = window.dashjs;
+    const player = dashjs.MediaPlayer().create();
+    current.destroy = () => player.destroy();
+    player.updateSettings({
+      streaming: {
+        // The clock comes from the origin's own Date header, not from a
+        // third-party time server (dash.js's default).
+        utcSynchronization: {
+          defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-head:2014', value: url },
+        },
+      },
+    });
+    player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (event) => {
+      const rep = event.newRepresentation;
+      if (event.mediaType === 'video' && rep) showRendition(rep.width, rep.height, rep.bandwidth);
+    });
+    player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+      const rep = player.getCurrentRepresentationForType('video');
+      if (rep) showRendition(rep.width, rep.height, rep.bandwidth);
+    });
+    player.on(dashjs.MediaPlayer.events.ERROR, (event) => {
+      const error = event.error || {};
+      const status = error.data?.request?.status ?? error.data?.response?.status;
+      const codes = dashjs.MediaPlayer.errors || {};
+      if (error.code === codes.MEDIASOURCE_TYPE_UNSUPPORTED_CODE) {
+        say('This browser cannot decode the stream\'s codecs.');
+        return;
+      }
+      say(`${httpTrouble(status)} Trying again every ${RETRY_MS / 1000} s.`);
+      player.reset();
+      retryLater(() => start(current.key));
+    });
+    player.initialize(video, url, true);
+  }
+
+  async function start(key) {
+    stop();
+    const url = config[key];
+    const current = { key, destroy: () => {}, retry: null };
+    session = current;
+    for (const button of ui.choices.querySelectorAll('button')) {
+      button.setAttribute('aria-pressed', String(button.dataset.key === key));
+    }
+    const format = FORMATS.find((f) => f.key === key);
+    ui.format.textContent = format.label;
+    ui.rendition.textContent = '–';
+    delete ui.rendition.dataset.width;
+    say('Loading the stream…', 'info');
+    const engine = engineFor(url);
+    if (!engine) {
+      say(`The ${format.label} URL does not name a manifest this player knows (.m3u8, .mpd or Smooth Streaming's /Manifest).`);
+      return;
+    }
+    try {
+      await loadScript(engine === 'hls' ? 'hls.min.js' : 'dash.all.min.js');
+    } catch (err) {
+      say(err.message);
+      return;
+    }
+    if (session !== current) return;
+    if (engine === 'hls') playHls(url, current);
+    else playDash(url, current);
+  }
+
+  function stop() {
+    if (!session) return;
+    clearTimeout(session.retry);
+    session.destroy();
+    session = null;
+  }
+
+  let config = {};
+
+  async function main() {
+    let response;
+    try {
+      response = await fetch('config.json', { cache: 'no-store' });
+    } catch {
+      say('The player\'s settings (config.json) could not be loaded.');
+      return;
+    }
+    if (!response.ok) {
+      say(`The player's settings (config.json) could not be loaded (HTTP ${response.status}).`);
+      return;
+    }
+    try {
+      config = await response.json();
+    } catch {
+      say('The player\'s settings (config.json) are not valid JSON.');
+      return;
+    }
+    const offered = FORMATS.filter((f) => typeof config[f.key] === 'string' && config[f.key]);
+    if (offered.length === 0) {
+      say('No playback URL is configured.');
+      return;
+    }
+    if (offered.length > 1) {
+      for (const format of offered) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = format.label;
+        button.dataset.key = format.key;
+        button.setAttribute('aria-pressed', 'false');
+        button.addEventListener('click', () => start(format.key));
+        ui.choices.appendChild(button);
+      }
+      ui.choices.hidden = false;
+    }
+    const asked = new URLSearchParams(location.search).get('format');
+    start(offered.some((f) => f.key === asked) ? asked : offered[0].key);
+  }
+
+  video.addEventListener('playing', () => {
+    if (ui.message.dataset.tone === 'info') say('');
+  });
+  video.addEventListener('waiting', () => {
+    if (session && video.currentTime > 0) say('Waiting for more of the stream…', 'info');
+  });
+  video.addEventListener('loadedmetadata', () => {
+    // A stream without a level list (native HLS) still shows its size.
+    if (!ui.rendition.dataset.width) showRendition(video.videoWidth, video.videoHeight, 0);
+  });
+  setInterval(showBuffer, 500);
+  main();
+})();

@@ -1,0 +1,115 @@
+// Drives headless Chromium through the demo player and reports what it saw,
+// as JSON on stdout; the Rust test (tests/player_browser.rs) asserts on it.
+//
+//   node player/test/drive.mjs '<plan as JSON>'
+//
+// plan: { chromium, runs: [{ name, url, choose?, expectError?,
+//         viewport: {width, height}, screenshot, timeoutMs }] }
+// Every wait is on a condition in the page, bounded by timeoutMs.
+import { chromium } from 'playwright-core';
+
+const plan = JSON.parse(process.argv[2]);
+
+// Ends a run's waits early: it expected an error and saw it.
+class Skip extends Error {}
+
+// As recommended for a machine without outside network: no background
+// connections, no sandbox (root in CI), no GPU.
+const browser = await chromium.launch({
+  executablePath: plan.chromium,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--autoplay-policy=user-gesture-required',
+  ],
+});
+
+const results = [];
+try {
+  for (const run of plan.runs) {
+    results.push(await play(run));
+  }
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(results));
+
+async function play(run) {
+  const context = await browser.newContext({ viewport: run.viewport });
+  const page = await context.newPage();
+  const requests = [];
+  const consoleErrors = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  const report = { name: run.name, requests, consoleErrors };
+  try {
+    await page.goto(run.url);
+    if (run.choose) {
+      await page.click(`#choices button[data-key="${run.choose}"]`, { timeout: run.timeoutMs });
+    }
+    if (run.expectError) {
+      await page.waitForFunction(() => document.getElementById('message').dataset.tone === 'error', null, {
+        timeout: run.timeoutMs,
+        polling: 100,
+      });
+      throw new Skip();
+    }
+    // Playing, with a rendition the player reported (not the fallback
+    // from the video element, which has no bitrate).
+    await page.waitForFunction(
+      () => {
+        const video = document.getElementById('video');
+        const shown = document.getElementById('rendition').dataset;
+        return video.currentTime > 0 && !video.paused && Number(shown.bitrate) > 0;
+      },
+      null,
+      { timeout: run.timeoutMs, polling: 100 },
+    );
+    report.startTime = await page.evaluate(() => document.getElementById('video').currentTime);
+    await page.waitForFunction(
+      (start) => document.getElementById('video').currentTime >= start + 2,
+      report.startTime,
+      { timeout: run.timeoutMs, polling: 100 },
+    );
+    // The buffer line is refreshed twice a second: wait for a reading.
+    await page.waitForFunction(() => document.getElementById('buffer').dataset.seconds !== undefined, null, {
+      timeout: run.timeoutMs,
+    });
+  } catch (error) {
+    if (!(error instanceof Skip)) report.failure = String(error.message || error).split('\n')[0];
+  }
+  Object.assign(
+    report,
+    await page.evaluate(() => {
+      const video = document.getElementById('video');
+      const byId = (id) => document.getElementById(id);
+      return {
+        endTime: video.currentTime,
+        muted: video.muted,
+        videoWidth: video.videoWidth,
+        videoHeight: video.videoHeight,
+        format: byId('format').textContent,
+        rendition: { ...byId('rendition').dataset, text: byId('rendition').textContent },
+        buffer: byId('buffer').textContent,
+        bufferSeconds: Number(byId('buffer').dataset.seconds),
+        message: byId('message').hidden ? '' : byId('message').textContent,
+        messageTone: byId('message').dataset.tone || '',
+        choices: byId('choices').hidden
+          ? []
+          : [...byId('choices').querySelectorAll('button')].map((b) => b.dataset.key),
+        overflowsWidth: document.documentElement.scrollWidth > window.innerWidth,
+      };
+    }),
+  );
+  await page.screenshot({ path: run.screenshot });
+  await context.close();
+  return report;
+}

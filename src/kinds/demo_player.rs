@@ -1,0 +1,559 @@
+//! `DemoPlayer`: the demo page that plays the stack's streams, written to
+//! an S3 bucket the template owns (served through CloudFront). The page, its
+//! own script and style, and the pinned hls.js and dash.js builds are
+//! compiled into this binary (see `build.rs`), so nothing is fetched from a
+//! third-party host, at deploy time or when the page is viewed.
+//!
+//! Every object carries this stack resource's ownership in its user
+//! metadata; a Delete lists the prefix (all pages) and removes the objects
+//! this player writes that carry it, and nothing else.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use reqwest::Url;
+
+use super::resource::{LOGICAL_ID_TAG, Outcome, REQUEST_ID_TAG, Request, Resource, STACK_ID_TAG};
+use crate::aws::Clients;
+use crate::cfn::props::{PropError, Props, shown};
+use crate::error::{Error, Found, aws_error};
+
+pub struct DemoPlayer;
+
+/// One file of the player as it is written to S3.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    cache_control: &'static str,
+    body: &'static [u8],
+}
+
+/// A file under `player/` in the repository, read at compile time.
+macro_rules! bundled {
+    ($path:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/player/", $path))
+    };
+}
+
+/// The page's own files change with each release: revalidate. The
+/// libraries change only when their pins do.
+const REVALIDATE: &str = "no-cache";
+const ONE_HOUR: &str = "public, max-age=3600";
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// In the order written: the page last, so it never refers to a file not
+/// yet there.
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "hls.min.js",
+        content_type: JAVASCRIPT,
+        cache_control: ONE_HOUR,
+        body: bundled!("node_modules/hls.js/dist/hls.min.js"),
+    },
+    Asset {
+        name: "dash.all.min.js",
+        content_type: JAVASCRIPT,
+        cache_control: ONE_HOUR,
+        body: bundled!("node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
+    },
+    Asset {
+        name: "licenses/hls.js.txt",
+        content_type: "text/plain; charset=utf-8",
+        cache_control: ONE_HOUR,
+        body: bundled!("node_modules/hls.js/LICENSE"),
+    },
+    Asset {
+        name: "licenses/dash.js.txt",
+        content_type: "text/plain; charset=utf-8",
+        cache_control: ONE_HOUR,
+        body: bundled!("node_modules/dashjs/LICENSE.md"),
+    },
+    Asset {
+        name: "style.css",
+        content_type: "text/css; charset=utf-8",
+        cache_control: REVALIDATE,
+        body: bundled!("src/style.css"),
+    },
+    Asset {
+        name: "player.js",
+        content_type: JAVASCRIPT,
+        cache_control: REVALIDATE,
+        body: bundled!("src/player.js"),
+    },
+    Asset {
+        name: "index.html",
+        content_type: "text/html; charset=utf-8",
+        cache_control: REVALIDATE,
+        body: bundled!("src/index.html"),
+    },
+];
+
+/// The playback URLs, read by the page.
+const CONFIG: &str = "config.json";
+
+/// The properties naming a playback URL, and the key each has in
+/// `config.json` (the page offers them in this order).
+const URLS: &[(&str, &str)] = &[
+    ("HlsUrl", "hls"),
+    ("DashUrl", "dash"),
+    ("CmafUrl", "cmaf"),
+    ("MssUrl", "mss"),
+];
+
+/// S3 user metadata names for the ownership tags (metadata travels as
+/// `x-amz-meta-*` headers, where `:` cannot appear).
+const OWNERSHIP_METADATA: &[(&str, &str)] = &[
+    (STACK_ID_TAG, "livestream-stack-id"),
+    (LOGICAL_ID_TAG, "livestream-logical-id"),
+    (REQUEST_ID_TAG, "livestream-request-id"),
+];
+
+/// S3 deletes at most this many keys per DeleteObjects call.
+const DELETE_BATCH: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    bucket: String,
+    prefix: String,
+    /// `config.json` key → URL, for each URL property given.
+    urls: BTreeMap<&'static str, String>,
+}
+
+/// Where a player lives: its physical id is `s3://<bucket>/<prefix>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Location {
+    bucket: String,
+    prefix: String,
+}
+
+impl Location {
+    fn of(spec: &Spec) -> Self {
+        Location {
+            bucket: spec.bucket.clone(),
+            prefix: spec.prefix.clone(),
+        }
+    }
+
+    fn parse(physical_id: &str) -> Option<Self> {
+        let (bucket, prefix) = physical_id.strip_prefix("s3://")?.split_once('/')?;
+        (is_bucket_name(bucket) && physical_id.len() <= 1024).then(|| Location {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn id(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    /// Keys start with the prefix as a folder: `player` and `player/`
+    /// both put the page at `player/index.html`.
+    fn folder(&self) -> String {
+        if self.prefix.is_empty() || self.prefix.ends_with('/') {
+            self.prefix.clone()
+        } else {
+            format!("{}/", self.prefix)
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.folder())
+    }
+
+    fn what(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+/// Every object name the player writes.
+fn written_names() -> impl Iterator<Item = &'static str> {
+    ASSETS.iter().map(|asset| asset.name).chain([CONFIG])
+}
+
+impl Resource for DemoPlayer {
+    const NAME: &'static str = "DemoPlayer";
+    const PROPERTIES: &'static [&'static str] = &["Bucket", "Prefix", "HlsUrl", "DashUrl", "CmafUrl", "MssUrl"];
+    type Spec = Spec;
+
+    fn parse(props: Props<'_>) -> Result<Spec, PropError> {
+        let bucket = props.required_string("Bucket")?;
+        if !is_bucket_name(&bucket) {
+            return Err(PropError::invalid(
+                "Bucket",
+                format!(
+                    "must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit), got {}",
+                    shown("Bucket", &bucket)
+                ),
+            ));
+        }
+        let prefix = props.string("Prefix")?.unwrap_or_default();
+        check_prefix(&prefix)?;
+        let mut urls = BTreeMap::new();
+        for (property, key) in URLS {
+            if let Some(url) = props.string(property)? {
+                check_url(property, &url)?;
+                urls.insert(*key, url);
+            }
+        }
+        if urls.is_empty() {
+            return Err(PropError::invalid(
+                "HlsUrl",
+                "at least one of HlsUrl, DashUrl, CmafUrl or MssUrl is required: the player has nothing to play",
+            ));
+        }
+        Ok(Spec { bucket, prefix, urls })
+    }
+
+    async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
+        let location = Location::of(spec);
+        refuse_if_not_ours(aws, req, &location).await?;
+        // Known before the first write: if this Create fails part-way, its
+        // FAILED answer names the location and the rollback's Delete
+        // removes whatever was written.
+        req.record_created(&location.id());
+        write(aws, req, &location, spec).await
+    }
+
+    async fn update(
+        aws: &Clients,
+        req: &Request,
+        physical_id: &str,
+        old: Option<&Spec>,
+        new: &Spec,
+    ) -> Result<Outcome, Error> {
+        let location = Location::of(new);
+        if location.id() != physical_id {
+            // Elsewhere: a new player; CloudFormation deletes the old one
+            // once this answer names the new location.
+            return Self::create(aws, req, new).await;
+        }
+        if old == Some(new) {
+            return Ok(outcome(&location));
+        }
+        write(aws, req, &location, new).await
+    }
+
+    fn could_be_id(physical_id: &str) -> bool {
+        Location::parse(physical_id).is_some()
+    }
+
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+        let Some(location) = Location::parse(physical_id) else {
+            return Ok(());
+        };
+        remove(aws, req, &location, None).await
+    }
+
+    async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
+        // The Create records its location before writing, so this is only
+        // reached when its properties were not even readable.
+        match spec {
+            Some(spec) => remove(aws, req, &Location::of(spec), Some(request_id)).await,
+            None => Ok(()),
+        }
+    }
+}
+
+fn outcome(location: &Location) -> Outcome {
+    Outcome::new(location.id()).with_data(BTreeMap::from([
+        ("Prefix".to_owned(), location.prefix.clone()),
+        ("Objects".to_owned(), (ASSETS.len() + 1).to_string()),
+    ]))
+}
+
+/// The page refuses to overwrite another stack resource's player.
+async fn refuse_if_not_ours(aws: &Clients, req: &Request, location: &Location) -> Result<(), Error> {
+    let key = location.key(CONFIG);
+    let existing = aws
+        .s3
+        .head_object()
+        .bucket(&location.bucket)
+        .key(&key)
+        .send()
+        .await
+        .map_err(aws_error("HeadObject"))
+        .found()?;
+    match existing {
+        Some(head) if !req.owns(ownership(head.metadata())) => Err(req.not_ours(&location.what(&key))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `config.json` and every asset.
+async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -> Result<Outcome, Error> {
+    let config = Asset {
+        name: CONFIG,
+        content_type: "application/json",
+        cache_control: REVALIDATE,
+        body: &[],
+    };
+    let config_body = serde_json::to_vec_pretty(&spec.urls)
+        .map_err(|err| Error::Unexpected(format!("config.json could not be written: {err}")))?;
+    put(aws, req, location, &config, config_body).await?;
+    for asset in ASSETS {
+        put(aws, req, location, asset, asset.body.to_vec()).await?;
+    }
+    tracing::info!(
+        location = %location.id(),
+        objects = ASSETS.len() + 1,
+        "demo player written"
+    );
+    Ok(outcome(location))
+}
+
+async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, body: Vec<u8>) -> Result<(), Error> {
+    let mut put = aws
+        .s3
+        .put_object()
+        .bucket(&location.bucket)
+        .key(location.key(asset.name))
+        .content_type(asset.content_type)
+        .cache_control(asset.cache_control)
+        .body(ByteStream::from(body));
+    for (tag, value) in req.ownership_tags() {
+        if let Some((_, name)) = OWNERSHIP_METADATA.iter().find(|(t, _)| *t == tag) {
+            put = put.metadata(*name, value);
+        }
+    }
+    put.send().await.map_err(aws_error("PutObject"))?;
+    Ok(())
+}
+
+/// Deletes the player's objects at `location` that carry this stack
+/// resource's ownership (and, with `request_id`, were written by that
+/// request). Anything else under the prefix stays.
+async fn remove(aws: &Clients, req: &Request, location: &Location, request_id: Option<&str>) -> Result<(), Error> {
+    let folder = location.folder();
+    let names: Vec<&str> = written_names().collect();
+    let mut candidates = Vec::new();
+    let mut pages = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&location.bucket)
+        .prefix(&folder)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page.map_err(aws_error("ListObjectsV2")).found()? {
+            Some(page) => page,
+            None => return Ok(()), // the bucket is gone, and the player with it
+        };
+        for object in page.contents() {
+            let Some(key) = object.key() else { continue };
+            if key.strip_prefix(&folder).is_some_and(|name| names.contains(&name)) {
+                candidates.push(key.to_owned());
+            }
+        }
+    }
+
+    let mut ours = Vec::new();
+    for key in candidates {
+        let head = aws
+            .s3
+            .head_object()
+            .bucket(&location.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(aws_error("HeadObject"))
+            .found()?;
+        let Some(head) = head else { continue };
+        let owner = ownership(head.metadata());
+        let mine = match request_id {
+            Some(request_id) => req.made_in(request_id, owner),
+            None => req.may_delete(&location.what(&key), owner),
+        };
+        if mine {
+            ours.push(key);
+        }
+    }
+
+    for batch in ours.chunks(DELETE_BATCH) {
+        let objects = batch
+            .iter()
+            .map(|key| ObjectIdentifier::builder().key(key).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| Error::Unexpected(format!("DeleteObjects: {err}")))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|err| Error::Unexpected(format!("DeleteObjects: {err}")))?;
+        let answer = aws
+            .s3
+            .delete_objects()
+            .bucket(&location.bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(aws_error("DeleteObjects"))?;
+        // Deleting a key that is already gone is not an error in S3.
+        if let Some(failed) = answer.errors().first() {
+            return Err(Error::Unexpected(format!(
+                "DeleteObjects: {} of {} objects were not deleted; first {}: {} {}",
+                answer.errors().len(),
+                batch.len(),
+                location.what(failed.key().unwrap_or_default()),
+                failed.code().unwrap_or_default(),
+                failed.message().unwrap_or_default(),
+            )));
+        }
+    }
+    tracing::info!(location = %location.id(), objects = ours.len(), "demo player removed");
+    Ok(())
+}
+
+/// The ownership tags an object's user metadata holds.
+fn ownership<'m>(metadata: Option<&'m HashMap<String, String>>) -> impl Iterator<Item = (&'m str, &'m str)> {
+    metadata.into_iter().flatten().filter_map(|(name, value)| {
+        OWNERSHIP_METADATA
+            .iter()
+            .find(|(_, meta)| meta.eq_ignore_ascii_case(name))
+            .map(|(tag, _)| (*tag as &'m str, value.as_str()))
+    })
+}
+
+/// S3's rules for bucket names (general purpose buckets).
+fn is_bucket_name(name: &str) -> bool {
+    let edges_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edges_ok(name.chars().next())
+        && edges_ok(name.chars().last())
+        && !name.contains("..")
+        && name.parse::<std::net::Ipv4Addr>().is_err()
+}
+
+/// A key prefix that stays a clean URL path behind CloudFront.
+fn check_prefix(prefix: &str) -> Result<(), PropError> {
+    let problem = if prefix.len() > 512 {
+        Some("must be at most 512 characters".to_owned())
+    } else if prefix.starts_with('/') {
+        Some("must not start with '/': S3 keys and CloudFront paths would hold '//'".to_owned())
+    } else if let Some(bad) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.!*'()/".contains(*c)))
+    {
+        Some(format!(
+            "may hold only letters, digits and -_.!*'()/ (S3's safe characters), found {bad:?}"
+        ))
+    } else if prefix.split('/').any(|part| part == "." || part == "..") || prefix.contains("//") {
+        Some("must not hold empty, '.' or '..' path segments".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(PropError::invalid("Prefix", problem)),
+        None => Ok(()),
+    }
+}
+
+/// An http(s) URL without credentials: `config.json` is public.
+fn check_url(property: &str, url: &str) -> Result<(), PropError> {
+    let problem = match Url::parse(url) {
+        _ if url.len() > 2048 => Some("must be at most 2048 characters".to_owned()),
+        Err(err) => Some(format!("must be a URL ({err})")),
+        Ok(parsed) if !matches!(parsed.scheme(), "https" | "http") => {
+            Some("must be an https:// (or http://) URL".to_owned())
+        }
+        Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => Some("must name a host".to_owned()),
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => Some(
+            "must not hold a user name or password: the player's config.json is public".to_owned(),
+        ),
+        Ok(_) => None,
+    };
+    match problem {
+        Some(problem) => Err(PropError::invalid(
+            property,
+            format!("{problem}, got {}", shown(property, url)),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        for good in ["abc", "my-demo.bucket-1", "a1b", &"a".repeat(63)] {
+            assert!(is_bucket_name(good), "{good}");
+        }
+        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "a_b", "192.168.1.1", &"a".repeat(64), ""] {
+            assert!(!is_bucket_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_become_folders() {
+        let at = |prefix: &str| Location {
+            bucket: "b".into(),
+            prefix: prefix.into(),
+        };
+        assert_eq!(at("").key("index.html"), "index.html");
+        assert_eq!(at("player/").key("index.html"), "player/index.html");
+        assert_eq!(at("player").key("index.html"), "player/index.html");
+        assert_eq!(at("player").id(), "s3://b/player");
+        assert_eq!(Location::parse("s3://b/player/"), None, "bucket too short");
+        assert_eq!(
+            Location::parse("s3://demo-bucket/player/"),
+            Some(Location {
+                bucket: "demo-bucket".into(),
+                prefix: "player/".into()
+            })
+        );
+        assert_eq!(
+            Location::parse("s3://demo-bucket/").map(|l| l.prefix),
+            Some(String::new())
+        );
+        for bad in ["", "demo-bucket/player", "s3://demo-bucket", "s3://Demo/x", "create-failed"] {
+            assert_eq!(Location::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_and_urls_are_checked() {
+        for good in ["", "player/", "demo/v1/", "a-b_c.d"] {
+            assert!(check_prefix(good).is_ok(), "{good}");
+        }
+        for bad in ["/player", "a//b", "a/../b", "./a", "a b", "ä", &"a".repeat(513)] {
+            assert!(check_prefix(bad).is_err(), "{bad}");
+        }
+        assert!(check_url("HlsUrl", "https://d1.cloudfront.net/out/v1/x/index.m3u8").is_ok());
+        assert!(check_url("HlsUrl", "http://127.0.0.1:8080/live/master.m3u8").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://h/x.m3u8",
+            "not a url",
+            "https://user:pass@h/x.m3u8",
+            "file:///etc/passwd",
+        ] {
+            assert!(check_url("HlsUrl", bad).is_err(), "{bad}");
+        }
+        let err = check_url("DashUrl", "https://user:hunter2@h/x.mpd").unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn every_file_is_bundled_with_a_content_type() {
+        assert!(ASSETS.iter().all(|a| !a.body.is_empty() && !a.content_type.is_empty()));
+        let names: Vec<_> = written_names().collect();
+        assert!(names.contains(&"index.html") && names.contains(&CONFIG));
+        // The page loads only files the player writes.
+        let page = String::from_utf8_lossy(bundled!("src/index.html"));
+        let script = String::from_utf8_lossy(bundled!("src/player.js"));
+        for referenced in ["style.css", "player.js"] {
+            assert!(page.contains(referenced), "{referenced}");
+        }
+        for referenced in ["hls.min.js", "dash.all.min.js", CONFIG] {
+            assert!(script.contains(referenced), "{referenced}");
+        }
+        for name in ["style.css", "player.js", "hls.min.js", "dash.all.min.js"] {
+            assert!(names.contains(&name), "{name} is referenced but not written");
+        }
+    }
+}
