@@ -2,9 +2,13 @@
 # Creates the project's Python environments from pinned lock files:
 #   .venv       the AWS emulator (moto server) and cfn-lint
 #   .venv-lint  checkov (its pins cannot share a venv with moto's)
+#   player/node_modules  the demo player's hls.js and dash.js (compiled into
+#               the handler) and playwright-core, by `npm ci` from the lock
 # With --build-tools, also cargo-lambda and zig into .venv and Rust's
 # aarch64 standard library, for deployment/build-s3-dist.sh.
-# Idempotent: does nothing when each venv already matches its lock file.
+# With --test-tools, also Debian's ffmpeg and chromium (apt-get), for the
+# demo player's browser test.
+# Idempotent: does nothing when each part already matches its lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +29,20 @@ command -v "$python" >/dev/null || {
   exit 1
 }
 command -v cargo >/dev/null || { echo "bootstrap: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+command -v npm >/dev/null || {
+  echo "bootstrap: npm not found; install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)" >&2
+  exit 1
+}
+
+build_tools=false
+test_tools=false
+for arg in "$@"; do
+  case $arg in
+    --build-tools) build_tools=true ;;
+    --test-tools) test_tools=true ;;
+    *) echo "usage: $0 [--build-tools] [--test-tools]" >&2; exit 2 ;;
+  esac
+done
 
 # install VENV LOCK: makes VENV if needed and installs LOCK unless done already.
 install() {
@@ -42,7 +60,32 @@ install() {
 
 install .venv deployment/requirements.lock
 install .venv-lint deployment/requirements-lint.lock
-if [ "${1:-}" = "--build-tools" ]; then
+
+# npm ci checks every package against the lock's integrity hashes.
+if ! cmp -s player/package-lock.json player/node_modules/.stamp-package-lock.json 2>/dev/null; then
+  echo "bootstrap: installing the demo player's npm packages (player/package-lock.json)"
+  (cd player && npm ci --no-audit --no-fund --loglevel=error)
+  cp player/package-lock.json player/node_modules/.stamp-package-lock.json
+fi
+
+if $test_tools; then
+  missing=()
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "bootstrap: installing ${missing[*]} from Debian's packages (for the browser test)"
+    apt=(apt-get)
+    [ "$(id -u)" -eq 0 ] || apt=(sudo apt-get)
+    command -v "${apt[0]}" >/dev/null || {
+      echo "bootstrap: cannot install ${missing[*]}: run as root, or install them yourself (apt-get install ${missing[*]})" >&2
+      exit 1
+    }
+    "${apt[@]}" update -qq
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+if $build_tools; then
   install .venv deployment/requirements-build.lock
   if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
     echo "bootstrap: adding Rust's aarch64-unknown-linux-gnu target (Lambda arm64)"

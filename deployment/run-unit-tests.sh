@@ -3,10 +3,11 @@
 # template's linters (cfn-lint, checkov), then the whole workspace's tests.
 # The tests start the AWS emulator from .venv, which bootstrap.sh creates
 # (pinned) on first use; the packaging test needs cargo-lambda and zig from
-# `bootstrap.sh --build-tools`.
+# `bootstrap.sh --build-tools`; the demo player's browser test needs ffmpeg
+# and chromium from `--test-tools`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./deployment/bootstrap.sh --build-tools
+./deployment/bootstrap.sh --build-tools --test-tools
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 ./deployment/lint-template.sh template.yaml
