@@ -72,12 +72,7 @@ async fn put(session: &Session, bucket: &str, key: &str, metadata: &[(&str, &str
 async fn read(session: &Session, bucket: &str, key: &str) -> (String, Vec<u8>, BTreeMap<String, String>) {
     let object = s3(session).get_object().bucket(bucket).key(key).send().await.unwrap();
     let content_type = object.content_type().unwrap_or_default().to_owned();
-    let metadata = object
-        .metadata()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let metadata = object.metadata().cloned().unwrap_or_default().into_iter().collect();
     let body = object.body.collect().await.unwrap().into_bytes().to_vec();
     (content_type, body, metadata)
 }
@@ -128,7 +123,10 @@ async fn create_writes_the_page_its_libraries_and_config_with_their_types() {
     assert!(hls.len() > 100_000 && String::from_utf8_lossy(&hls).contains("Hls"));
     let (_, page, _) = read(&session, &bucket, "player/index.html").await;
     let page = String::from_utf8(page).unwrap();
-    assert!(!page.contains("//cdn") && !page.contains("https://"), "the page names no other host");
+    assert!(
+        !page.contains("//cdn") && !page.contains("https://"),
+        "the page names no other host"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +176,11 @@ async fn an_update_rewrites_in_place_and_one_that_changes_nothing_makes_no_call(
     let response = session.update("DemoPlayer", &id, old.clone(), old.clone()).await;
     assert_eq!(succeeded(&response), id);
     assert_eq!(response["Data"]["Objects"], "8");
-    assert_eq!(s3_calls(&session), before, "an Update that changes nothing makes no call");
+    assert_eq!(
+        s3_calls(&session),
+        before,
+        "an Update that changes nothing makes no call"
+    );
 
     let new = json!({"Bucket": bucket, "Prefix": "player/", "HlsUrl": HLS});
     assert_eq!(succeeded(&session.update("DemoPlayer", &id, old, new).await), id);
@@ -209,7 +211,10 @@ async fn another_stacks_player_is_neither_overwritten_nor_deleted() {
     let session = Session::emulated().await;
     let bucket = bucket(&session).await;
     let theirs = [
-        ("livestream-stack-id", "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1"),
+        (
+            "livestream-stack-id",
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/other/1",
+        ),
         ("livestream-logical-id", "Resource"),
     ];
     put(&session, &bucket, "player/config.json", &theirs).await;
@@ -223,7 +228,11 @@ async fn another_stacks_player_is_neither_overwritten_nor_deleted() {
     // A Delete naming their location (a mistaken id) leaves their objects.
     succeeded(
         &session
-            .delete("DemoPlayer", &format!("s3://{bucket}/player/"), props(&bucket, "player/"))
+            .delete(
+                "DemoPlayer",
+                &format!("s3://{bucket}/player/"),
+                props(&bucket, "player/"),
+            )
             .await,
     );
     assert_eq!(
@@ -256,9 +265,18 @@ async fn bad_properties_are_refused_before_any_call() {
         (json!({"Bucket": "demo-bucket", "Prefix": "player/"}), "HlsUrl"),
         (json!({"Bucket": "Demo_Bucket", "HlsUrl": HLS}), "Bucket"),
         (json!({"HlsUrl": HLS}), "Bucket"),
-        (json!({"Bucket": "demo-bucket", "Prefix": "/player", "HlsUrl": HLS}), "Prefix"),
-        (json!({"Bucket": "demo-bucket", "HlsUrl": "javascript:alert(1)"}), "HlsUrl"),
-        (json!({"Bucket": "demo-bucket", "MssUrl": "https://u:secret@h/x/Manifest"}), "MssUrl"),
+        (
+            json!({"Bucket": "demo-bucket", "Prefix": "/player", "HlsUrl": HLS}),
+            "Prefix",
+        ),
+        (
+            json!({"Bucket": "demo-bucket", "HlsUrl": "javascript:alert(1)"}),
+            "HlsUrl",
+        ),
+        (
+            json!({"Bucket": "demo-bucket", "MssUrl": "https://u:secret@h/x/Manifest"}),
+            "MssUrl",
+        ),
         (json!({"Bucket": "demo-bucket", "HlsUrl": HLS, "HslUrl": HLS}), "HslUrl"),
     ];
     for (props, property) in cases {

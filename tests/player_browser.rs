@@ -76,7 +76,11 @@ fn chromium() -> String {
 /// Fails, saying what to install, when a tool is missing.
 fn require_tools() {
     let install = "run ./deployment/bootstrap.sh --test-tools (installs Debian's ffmpeg and chromium, and the player's npm packages)";
-    for (tool, version_flag) in [("ffmpeg", "-version"), ("node", "--version"), (&chromium() as &str, "--version")] {
+    for (tool, version_flag) in [
+        ("ffmpeg", "-version"),
+        ("node", "--version"),
+        (&chromium() as &str, "--version"),
+    ] {
         let found = Command::new(tool)
             .arg(version_flag)
             .stdout(Stdio::null())
@@ -133,9 +137,25 @@ fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Runnin
     }
     args.extend(
         [
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-pix_fmt",
+            "yuv420p",
             // One-second segments start on a keyframe.
-            "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k",
+            "-g",
+            "25",
+            "-keyint_min",
+            "25",
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
         ]
         .map(str::to_owned),
     );
@@ -266,18 +286,40 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
     let _hls = encode(
         &live.join("hls"),
         &[
-            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
-            "-hls_flags", "delete_segments+independent_segments",
-            "-master_pl_name", "master.m3u8", "-var_stream_map", "v:0,a:0 v:1,a:1", "stream_%v.m3u8",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "6",
+            "-hls_flags",
+            "delete_segments+independent_segments",
+            "-master_pl_name",
+            "master.m3u8",
+            "-var_stream_map",
+            "v:0,a:0 v:1,a:1",
+            "stream_%v.m3u8",
         ],
         true,
     );
     let _dash = encode(
         &live.join("dash"),
         &[
-            "-f", "dash", "-seg_duration", "1", "-window_size", "6", "-extra_window_size", "2",
-            "-use_template", "1", "-use_timeline", "1",
-            "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd",
+            "-f",
+            "dash",
+            "-seg_duration",
+            "1",
+            "-window_size",
+            "6",
+            "-extra_window_size",
+            "2",
+            "-use_template",
+            "1",
+            "-use_timeline",
+            "1",
+            "-adaptation_sets",
+            "id=0,streams=v id=1,streams=a",
+            "manifest.mpd",
         ],
         false,
     );
@@ -286,7 +328,11 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
     let rig = Rig::start(Path::new(BINARY)).await;
     let bucket = Arc::new(OnceLock::new());
     let config = testkit::moto::sdk_config(&rig.aws.endpoint()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
     let server = testkit::http::serve(origin(live.clone(), s3, Arc::clone(&bucket))).await;
     let base = format!("http://{server}");
     let template = Template::parse(TEMPLATE).unwrap();
@@ -305,7 +351,11 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
     bucket.set(stack.physical_id("DemoBucket").unwrap().to_owned()).unwrap();
 
     // Served as written: the type S3 stores is the type the browser gets.
-    for (key, expected) in [("player/index.html", "text/html"), ("one/player.js", "text/javascript"), ("player/config.json", "application/json")] {
+    for (key, expected) in [
+        ("player/index.html", "text/html"),
+        ("one/player.js", "text/javascript"),
+        ("player/config.json", "application/json"),
+    ] {
         let page = reqwest::get(format!("{base}/{key}")).await.unwrap();
         let got = page.headers()["content-type"].to_str().unwrap().to_owned();
         assert_eq!(page.status(), 200, "{key}");
@@ -346,7 +396,10 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
     let reports: Vec<Value> = serde_json::from_slice(&driven.stdout).unwrap();
     let report = |name: &str| reports.iter().find(|r| r["name"] == name).unwrap().clone();
     let bitrates = declared_bitrates(&live);
-    let renditions: Vec<(u64, u64)> = RENDITIONS.iter().map(|(w, h, _)| (u64::from(*w), u64::from(*h))).collect();
+    let renditions: Vec<(u64, u64)> = RENDITIONS
+        .iter()
+        .map(|(w, h, _)| (u64::from(*w), u64::from(*h)))
+        .collect();
 
     for (name, format, choices) in [
         ("hls", "HLS", vec!["hls", "dash"]),
@@ -364,14 +417,31 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
             seen["rendition"]["width"].as_str().unwrap().parse().unwrap(),
             seen["rendition"]["height"].as_str().unwrap().parse().unwrap(),
         );
-        assert!(renditions.contains(&shown), "{name}: shown {shown:?}, stream has {renditions:?}");
+        assert!(
+            renditions.contains(&shown),
+            "{name}: shown {shown:?}, stream has {renditions:?}"
+        );
         let bitrate: u64 = seen["rendition"]["bitrate"].as_str().unwrap().parse().unwrap();
-        assert!(bitrates.contains(&bitrate), "{name}: shown {bitrate} bit/s, manifests declare {bitrates:?}");
+        assert!(
+            bitrates.contains(&bitrate),
+            "{name}: shown {bitrate} bit/s, manifests declare {bitrates:?}"
+        );
         let text = seen["rendition"]["text"].as_str().unwrap();
-        assert!(text.contains(&format!("{}×{}", shown.0, shown.1)) && text.contains("kbit/s"), "{name}: {text}");
-        assert!(seen["buffer"].as_str().unwrap().ends_with("s ahead"), "{name}: {summary}");
+        assert!(
+            text.contains(&format!("{}×{}", shown.0, shown.1)) && text.contains("kbit/s"),
+            "{name}: {text}"
+        );
+        assert!(
+            seen["buffer"].as_str().unwrap().ends_with("s ahead"),
+            "{name}: {summary}"
+        );
         assert_ne!(seen["messageTone"], "error", "{name}: {summary}");
-        let offered: Vec<&str> = seen["choices"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let offered: Vec<&str> = seen["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         assert_eq!(offered, choices, "{name}");
         assert_eq!(seen["consoleErrors"], json!([]), "{name}: {summary}");
         // Nothing but this one origin: no script, style or time server elsewhere.
@@ -379,7 +449,10 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
             let url = url.strip_prefix("blob:").unwrap_or(url);
             assert!(url.starts_with(&format!("{base}/")), "{name} requested {url}");
         }
-        assert_eq!(seen["overflowsWidth"], false, "{name}: the page is wider than the screen");
+        assert_eq!(
+            seen["overflowsWidth"], false,
+            "{name}: the page is wider than the screen"
+        );
     }
 
     let broken = report("no-stream");
@@ -393,7 +466,11 @@ async fn the_player_plays_hls_and_dash_in_chromium() {
     for name in ["hls", "dash", "phone-hls-only", "no-stream"] {
         let shot = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap_or_else(|err| panic!("{}: {err}", shot.display()));
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 5_000, "{}", shot.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 5_000,
+            "{}",
+            shot.display()
+        );
     }
     println!("screenshots: {}", shots.display());
 

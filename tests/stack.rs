@@ -124,6 +124,33 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
         outputs.iter().all(|(name, _)| name != "IngestEndpoints"),
         "a pull input has no ingest endpoints"
     );
+    // The demo player, deployed by default, plays the same URLs.
+    let domain = attribute(&stack, "Distribution", "DomainName");
+    assert_eq!(
+        output(&outputs, "PlayerUrl"),
+        format!("https://{domain}/player/index.html")
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let config = s3
+        .get_object()
+        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
+        .key("player/config.json")
+        .send()
+        .await
+        .expect("the player's config.json");
+    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
+    for (key, name) in [
+        ("hls", "HlsUrl"),
+        ("dash", "DashUrl"),
+        ("cmaf", "CmafUrl"),
+        ("mss", "MssUrl"),
+    ] {
+        assert_eq!(config[key], output(&outputs, name), "{key}");
+    }
 
     let before = player.transcript().len();
     let stack = player
@@ -181,8 +208,12 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
         ("InputType", "RTMP_PUSH"),
         ("ChannelClass", "SINGLE_PIPELINE"),
         ("InputCIDR", "203.0.113.0/24, 198.51.100.7/32"),
+        ("DeployDemoPlayer", "No"),
     ]);
     let stack = player.create(template(), &given).await.expect("the stack is created");
+    for absent in ["DemoBucket", "DemoPlayer", "DemoOriginAccessControl"] {
+        assert!(stack.resource(absent).is_none(), "{absent} with DeployDemoPlayer=No");
+    }
 
     assert!(
         stack.resource("MediaLiveChannelStart").is_none(),
@@ -197,6 +228,7 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
     );
 
     let outputs = player.outputs(&stack).expect("outputs evaluate");
+    assert!(outputs.iter().all(|(name, _)| name != "PlayerUrl"));
     let ingest = output(&outputs, "IngestEndpoints");
     assert!(
         ingest.starts_with("rtmp://") && ingest.ends_with("/live/primary") && !ingest.contains(' '),

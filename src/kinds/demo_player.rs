@@ -460,9 +460,9 @@ fn check_url(property: &str, url: &str) -> Result<(), PropError> {
             Some("must be an https:// (or http://) URL".to_owned())
         }
         Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => Some("must name a host".to_owned()),
-        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => Some(
-            "must not hold a user name or password: the player's config.json is public".to_owned(),
-        ),
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            Some("must not hold a user name or password: the player's config.json is public".to_owned())
+        }
         Ok(_) => None,
     };
     match problem {
@@ -483,7 +483,17 @@ mod tests {
         for good in ["abc", "my-demo.bucket-1", "a1b", &"a".repeat(63)] {
             assert!(is_bucket_name(good), "{good}");
         }
-        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "a_b", "192.168.1.1", &"a".repeat(64), ""] {
+        for bad in [
+            "ab",
+            "Abc",
+            "-abc",
+            "abc-",
+            "a..b",
+            "a_b",
+            "192.168.1.1",
+            &"a".repeat(64),
+            "",
+        ] {
             assert!(!is_bucket_name(bad), "{bad}");
         }
     }
@@ -510,7 +520,13 @@ mod tests {
             Location::parse("s3://demo-bucket/").map(|l| l.prefix),
             Some(String::new())
         );
-        for bad in ["", "demo-bucket/player", "s3://demo-bucket", "s3://Demo/x", "create-failed"] {
+        for bad in [
+            "",
+            "demo-bucket/player",
+            "s3://demo-bucket",
+            "s3://Demo/x",
+            "create-failed",
+        ] {
             assert_eq!(Location::parse(bad), None, "{bad}");
         }
     }
@@ -534,7 +550,9 @@ mod tests {
         ] {
             assert!(check_url("HlsUrl", bad).is_err(), "{bad}");
         }
-        let err = check_url("DashUrl", "https://user:hunter2@h/x.mpd").unwrap_err().to_string();
+        let err = check_url("DashUrl", "https://user:hunter2@h/x.mpd")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("hunter2"), "{err}");
     }
 

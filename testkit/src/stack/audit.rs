@@ -78,7 +78,11 @@ pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
     note("SSM parameters", pages, &mut left, parameter_names)?;
     // Buckets themselves may stay (retained access logs); objects may not.
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
-    let buckets = s3.list_buckets().send().await.map_err(|err| format!("listing S3 buckets: {err}"))?;
+    let buckets = s3
+        .list_buckets()
+        .send()
+        .await
+        .map_err(|err| format!("listing S3 buckets: {err}"))?;
     for bucket in buckets.buckets().iter().filter_map(|b| b.name()) {
         let objects = s3
             .list_objects_v2()

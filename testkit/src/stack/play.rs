@@ -138,7 +138,9 @@ impl Player {
         let endpoint = self.emulator.as_deref()?;
         let config = crate::moto::sdk_config(endpoint).await;
         Some(aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
         ))
     }
 
@@ -152,13 +154,22 @@ impl Player {
             match s3.create_bucket().bucket(name).send().await {
                 Ok(_) => Ok(()),
                 // A retained bucket of an earlier run of the same stack.
-                Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => Ok(()),
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
+                {
+                    Ok(())
+                }
                 Err(err) => Err(aws_sdk_s3::error::DisplayErrorContext(err).to_string()),
             }
         } else {
-            s3.delete_bucket().bucket(name).send().await.map(drop).map_err(|e| {
-                aws_sdk_s3::error::DisplayErrorContext(e).to_string()
-            })
+            s3.delete_bucket()
+                .bucket(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())
         };
         result.map_err(|err| format!("bucket {name}: {err}"))
     }
