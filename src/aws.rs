@@ -94,14 +94,31 @@ impl Clients {
         }
     }
 
-    /// From the environment, as aws-config reads it: credentials, region and
-    /// `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`.
+    /// From the environment (see [`load_config`]).
     pub async fn from_env() -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
-            .timeout_config(timeout_config(attempt_timeout_from_env()))
-            .load()
-            .await;
-        Self::new(&config)
+        Self::new(&load_config().await)
+    }
+}
+
+/// The SDK configuration from the environment, as aws-config reads it:
+/// credentials, region and `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`;
+/// with this project's retries and timeouts.
+pub async fn load_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .timeout_config(timeout_config(attempt_timeout_from_env()))
+        .load()
+        .await
+}
+
+impl crate::guard::GuardClients {
+    /// The guard's clients. They carry no [`DeadlineGuard`]: a guard event
+    /// has no CloudFormation deadline, only the guard's own time bound.
+    pub fn new(config: &SdkConfig) -> Self {
+        crate::guard::GuardClients {
+            medialive: aws_sdk_medialive::Client::new(config),
+            scheduler: aws_sdk_scheduler::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
+        }
     }
 }

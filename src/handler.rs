@@ -1,5 +1,9 @@
-//! The way an event travels: check the ResponseURL, parse the envelope,
-//! race the kind's work against the deadline, answer, deliver.
+//! The way an event travels. [`Incoming::of`] tells a CloudFormation
+//! custom-resource event from an EventBridge event by its shape; a custom
+//! resource's journey is: check the ResponseURL, parse the envelope, race
+//! the kind's work against the deadline, answer, deliver. An EventBridge
+//! event goes to the cost guard ([`crate::guard`]), on the function that
+//! is configured as the guard.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,6 +18,7 @@ use crate::cfn::deadline::{self, Deadline};
 use crate::cfn::event::{Invocation, ReplyIds, RequestType};
 use crate::cfn::response::{ResponseBody, Status, is_sentinel, unconfirmed_id};
 use crate::cfn::sender::{Allowlist, DeliveryError, Sender, UrlRejected};
+use crate::guard::{GUARD_TIME, Guard, GuardAction, GuardClients, GuardConfig, GuardEvent};
 use crate::kinds::{self, Request};
 
 /// Why an invocation ends in error (and Lambda may retry it).
@@ -25,6 +30,10 @@ pub enum HandlerError {
     UrlRejected(#[from] UrlRejected),
     #[error(transparent)]
     NotDelivered(#[from] DeliveryError),
+    #[error("refused: {0}")]
+    UnknownEvent(String),
+    #[error("the cost guard failed: {0}")]
+    Guard(String),
 }
 
 /// What the runtime reports to Lambda when an invocation fails.
@@ -34,11 +43,52 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
             HandlerError::NoResponseUrl => "NoResponseUrl",
             HandlerError::UrlRejected(_) => "ResponseUrlRejected",
             HandlerError::NotDelivered(_) => "ResponseNotDelivered",
+            HandlerError::UnknownEvent(_) => "UnknownEvent",
+            HandlerError::Guard(_) => "GuardFailed",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.to_owned(),
             error_message: error.to_string(),
         }
+    }
+}
+
+/// What an invocation carries, told apart by shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// From CloudFormation: a custom-resource request.
+    CustomResource,
+    /// From EventBridge (or a schedule of the guard's): `source` and `detail-type`.
+    AwsEvent,
+    /// Neither; the text says what it held.
+    Unknown(String),
+}
+
+impl Incoming {
+    pub fn of(payload: &Value) -> Self {
+        let Some(fields) = payload.as_object() else {
+            return Incoming::Unknown("an event that is not a JSON object".into());
+        };
+        if ["RequestType", "ResponseURL", "StackId"]
+            .iter()
+            .any(|k| fields.contains_key(*k))
+        {
+            return Incoming::CustomResource;
+        }
+        if fields.get("source").is_some_and(Value::is_string) && fields.get("detail-type").is_some_and(Value::is_string)
+        {
+            return Incoming::AwsEvent;
+        }
+        let mut keys: Vec<&str> = fields.keys().map(String::as_str).take(8).collect();
+        keys.sort_unstable();
+        Incoming::Unknown(format!(
+            "an event that is neither a CloudFormation request (RequestType) nor an EventBridge event (source, detail-type); its keys: {}",
+            if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys.join(", ")
+            }
+        ))
     }
 }
 
@@ -48,6 +98,8 @@ pub struct App {
     aws: Arc<Clients>,
     allowlist: Allowlist,
     sender: Sender,
+    /// Set on the function the template deploys as the cost guard.
+    guard: Option<Arc<Guard>>,
 }
 
 impl App {
@@ -56,17 +108,88 @@ impl App {
             aws: Arc::new(aws),
             allowlist,
             sender: Sender::new()?,
+            guard: None,
         })
     }
 
-    pub async fn from_env() -> Result<Self, reqwest::Error> {
-        Self::new(Clients::from_env().await, Allowlist::from_env())
+    /// This function is also (or only) the cost guard.
+    pub fn with_guard(mut self, guard: Guard) -> Self {
+        self.guard = Some(Arc::new(guard));
+        self
     }
 
-    /// The Lambda entry point.
+    pub async fn from_env() -> Result<Self, lambda_runtime::Error> {
+        let config = crate::aws::load_config().await;
+        let app = Self::new(Clients::new(&config), Allowlist::from_env())?;
+        Ok(match GuardConfig::from_env()? {
+            Some(guard) => app.with_guard(Guard {
+                config: guard,
+                aws: GuardClients::new(&config),
+            }),
+            None => app,
+        })
+    }
+
+    /// The Lambda entry point: dispatches on the event's shape.
     pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<(), HandlerError> {
-        let deadline = lambda_deadline(event.context.deadline);
-        self.handle(event.payload, deadline).await
+        match Incoming::of(&event.payload) {
+            Incoming::CustomResource => {
+                let deadline = lambda_deadline(event.context.deadline);
+                self.handle(event.payload, deadline).await
+            }
+            Incoming::AwsEvent => {
+                self.on_aws_event(&event.payload, &event.context.invoked_function_arn)
+                    .await
+            }
+            Incoming::Unknown(what) => {
+                tracing::error!(event = %what, "refused: not an event this function handles");
+                Err(HandlerError::UnknownEvent(what))
+            }
+        }
+    }
+
+    /// An EventBridge-shaped event: the cost guard's. Errors end the
+    /// invocation in error, so Lambda retries it (asynchronous invocations
+    /// are retried twice).
+    pub async fn on_aws_event(&self, payload: &Value, function_arn: &str) -> Result<(), HandlerError> {
+        let text = |key: &str| payload.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let span = tracing::info_span!(
+            "event",
+            source = text("source"),
+            DetailType = text("detail-type"),
+            id = text("id")
+        );
+        async {
+            let Some(guard) = &self.guard else {
+                let what = "an EventBridge event, but this function is not configured as the cost guard".to_owned();
+                tracing::error!(event = %what, "refused");
+                return Err(HandlerError::UnknownEvent(what));
+            };
+            let event = GuardEvent::parse(payload).map_err(|unknown| {
+                tracing::error!(event = %unknown, "refused: not an event the cost guard knows");
+                HandlerError::UnknownEvent(unknown.0)
+            })?;
+            match tokio::time::timeout(GUARD_TIME, guard.handle(event, function_arn)).await {
+                Ok(Ok(GuardAction::Nothing(why))) => {
+                    tracing::info!(why = %why, "cost guard: nothing to do");
+                    Ok(())
+                }
+                Ok(Ok(done)) => {
+                    tracing::info!(action = ?done, "cost guard: done");
+                    Ok(())
+                }
+                Ok(Err(err)) => {
+                    tracing::error!(cause = %err, "cost guard failed");
+                    Err(HandlerError::Guard(err.to_string()))
+                }
+                Err(_) => {
+                    tracing::error!("cost guard: AWS did not answer in time");
+                    Err(HandlerError::Guard(format!("no answer from AWS within {GUARD_TIME:?}")))
+                }
+            }
+        }
+        .instrument(span)
+        .await
     }
 
     /// Answers one custom-resource event. `Ok` once the response has been

@@ -9,6 +9,7 @@ pub mod aws;
 pub(crate) mod budget;
 pub mod cfn;
 pub mod error;
+pub mod guard;
 pub mod handler;
 pub mod kinds;
 pub mod logging;
@@ -17,4 +18,4 @@ pub(crate) mod wait;
 
 pub use aws::Clients;
 pub use error::Error;
-pub use handler::{App, HandlerError};
+pub use handler::{App, HandlerError, Incoming};

@@ -34,6 +34,7 @@ use mediapackage_channel::Channel as MediaPackageChannel;
 use mediapackage_endpoint::Endpoint as MediaPackageEndPoint;
 pub use resource::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 pub(crate) use resource::{Outcome, Request, Resource};
+pub(crate) use validate::is_medialive_id;
 
 /// Every kind this handler serves. Adding a kind is one line here.
 static KINDS: &[&dyn Kind] = &[

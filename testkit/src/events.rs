@@ -39,3 +39,24 @@ pub fn with(mut event: Value, field: &str, value: impl Into<Value>) -> Value {
     event[field] = value.into();
     event
 }
+
+/// "MediaLive Channel State Change" for `channel_arn`, as EventBridge
+/// delivers it to the cost guard.
+pub fn channel_state_change(channel_arn: &str, state: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": unique("event"),
+        "detail-type": "MediaLive Channel State Change",
+        "source": "aws.medialive",
+        "account": "123456789012",
+        "time": "2026-11-23T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [channel_arn],
+        "detail": {
+            "channel_arn": channel_arn,
+            "state": state,
+            "message": format!("Channel is {state}"),
+            "pipelines_running_count": 1
+        }
+    })
+}

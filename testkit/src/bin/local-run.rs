@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use testkit::runtime_api::Outcome;
 use testkit::stack::play::{no_echo, parse_overrides};
 use testkit::stack::{Failure, Rig, Stack, Template};
 
@@ -121,7 +122,7 @@ async fn main() -> ExitCode {
         .collect();
     println!("parameters: {}", shown.join(" "));
 
-    let verdict = run(&mut player, template, &create, args.update).await;
+    let verdict = run(&rig, &mut player, template, &create, args.update).await;
     let left = match rig.leftovers().await {
         Ok(left) => left,
         Err(err) => {
@@ -130,7 +131,7 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters, S3 objects):"
+        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters, S3 objects, schedules):"
     );
     if left.is_empty() {
         println!("  nothing left");
@@ -156,6 +157,7 @@ async fn main() -> ExitCode {
 
 /// Create, show the outputs, update, delete.
 async fn run(
+    rig: &Rig,
     player: &mut testkit::stack::Player,
     template: Template,
     create: &[(String, String)],
@@ -163,6 +165,7 @@ async fn run(
 ) -> Result<(), Failure> {
     let stack = player.create(template.clone(), create).await?;
     print_outputs(player, &stack)?;
+    show_the_guard(rig, &stack).await?;
 
     let stack = match update {
         None => stack,
@@ -199,6 +202,68 @@ async fn run(
         Some(failure) => Err(failure),
         None => Ok(()),
     }
+}
+
+/// With a running channel, EventBridge tells the cost guard (the template's
+/// `GuardFunction`, the same binary with its own environment) that the
+/// channel is RUNNING; the guard arms a schedule. Shown here, and left for
+/// the stack's Delete to remove with its schedule group.
+async fn show_the_guard(rig: &Rig, stack: &Stack) -> Result<(), Failure> {
+    let (Some(_), Some(channel)) = (stack.resource("GuardFunction"), stack.resource("MediaLiveChannelStart")) else {
+        return Ok(());
+    };
+    let failure = |reason: String| Failure {
+        logical_id: "GuardFunction".into(),
+        reason,
+    };
+    let channel_arn = stack
+        .resource("MediaLiveChannel")
+        .and_then(|c| c.exposed.attributes.get("Arn").cloned())
+        .ok_or_else(|| failure("the channel has no Arn".into()))?;
+    let guard = rig.function(stack, "GuardFunction").await;
+    let event = testkit::events::channel_state_change(&channel_arn, "RUNNING");
+    println!(
+        "\ncost guard: the channel {} is RUNNING; EventBridge's event to GuardFunction:",
+        channel.exposed.physical_id
+    );
+    match guard
+        .api
+        .invoke(event.to_string(), std::time::Duration::from_secs(60))
+        .await
+    {
+        Outcome::Response(_) => {}
+        Outcome::Error(body) => return Err(failure(format!("the guard failed: {body}"))),
+    }
+    let group = stack.physical_id("GuardSchedules").unwrap_or_default();
+    let scheduler = aws_sdk_scheduler::Client::new(&rig.sdk_config().await);
+    let listed = scheduler
+        .list_schedules()
+        .group_name(group)
+        .send()
+        .await
+        .map_err(|err| failure(aws_sdk_scheduler::error::DisplayErrorContext(err).to_string()))?;
+    for summary in listed.schedules() {
+        let name = summary.name().unwrap_or_default();
+        let schedule = scheduler
+            .get_schedule()
+            .group_name(group)
+            .name(name)
+            .send()
+            .await
+            .map_err(|err| failure(aws_sdk_scheduler::error::DisplayErrorContext(err).to_string()))?;
+        println!(
+            "  armed: schedule {group}/{name}, {} UTC: stops the channel unless it stops first",
+            schedule.schedule_expression().unwrap_or_default()
+        );
+    }
+    if listed.schedules().is_empty() {
+        println!("  nothing armed (MaxRunHours is 0)");
+    }
+    if let Some(alarm) = stack.physical_id("NoInputVideoAlarm") {
+        println!("  and the alarm {alarm} stops it after IdleStopMinutes without input video");
+    }
+    println!("  deleting the stack deletes the schedule group {group} and every schedule in it");
+    Ok(())
 }
 
 fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {

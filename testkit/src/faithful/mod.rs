@@ -127,6 +127,8 @@ impl RandomFaults {
         // JSON-protocol services say throttling with a 400, REST ones a 429.
         let throttle = match service {
             "ssm" | "secretsmanager" => (400, "ThrottlingException"),
+            // S3 throttles with 503 SlowDown.
+            "s3" => (503, "SlowDown"),
             _ => (429, "TooManyRequestsException"),
         };
         Some(match self.next() % 4 {
@@ -304,10 +306,10 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
         planted.or_else(|| state.random.as_mut().and_then(|random| random.draw(&service)))
     };
     match planted {
-        Some(Effect::Refuse { status, code }) => error(status, &code, "injected by the test"),
+        Some(Effect::Refuse { status, code }) => service_error(&service, status, &code, "injected by the test"),
         Some(Effect::LoseAnswer { status, code }) => {
             dispatch(request, &service, path, state, upstream).await;
-            error(status, &code, "the answer was lost (injected by the test)")
+            service_error(&service, status, &code, "the answer was lost (injected by the test)")
         }
         Some(Effect::Delay(delay)) => {
             let reply = dispatch(request, &service, path, state, upstream).await;
@@ -464,6 +466,22 @@ pub(crate) fn json_body(status: u16, body: &str) -> Reply {
 
 /// An AWS JSON error as restJson services send it (with `__type` for the
 /// awsJson ones).
+/// An error as `service` words it: S3 in XML, the others in JSON.
+fn service_error(service: &str, status: u16, code: &str, message: &str) -> Reply {
+    if service != "s3" {
+        return error(status, code, message);
+    }
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    let mut reply = http::reply(status, body);
+    reply.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/xml"),
+    );
+    reply
+}
+
 pub fn error(status: u16, code: &str, message: &str) -> Reply {
     let mut reply = json_reply(status, &json!({ "message": message, "__type": code }));
     if let Ok(value) = code.parse() {

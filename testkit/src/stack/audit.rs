@@ -1,5 +1,5 @@
 //! What a stack left behind in the emulator: everything the handler can
-//! make (and any S3 object), listed through the same endpoint the handler used.
+//! make (and any S3 object or schedule), listed through the same endpoint the handler used.
 
 use aws_config::SdkConfig;
 
@@ -96,6 +96,28 @@ pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
             (!keys.is_empty()).then(|| format!("S3 objects in {bucket}: {}", keys.join(", ")))
         })?;
     }
+    // Schedules the cost guard made outlive nothing: their group goes with the stack.
+    let scheduler = aws_sdk_scheduler::Client::new(config);
+    let schedules = scheduler
+        .list_schedules()
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    note("schedules", schedules, &mut left, |page| {
+        let names: Vec<String> = page
+            .schedules()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}/{}",
+                    s.group_name().unwrap_or_default(),
+                    s.name().unwrap_or_default()
+                )
+            })
+            .collect();
+        (!names.is_empty()).then(|| format!("schedules {}", names.join(", ")))
+    })?;
     Ok(left)
 }
 

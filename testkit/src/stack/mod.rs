@@ -9,5 +9,5 @@ pub mod template;
 
 pub use audit::leftovers;
 pub use play::{Failure, Player, Stack};
-pub use rig::Rig;
+pub use rig::{Function, Rig};
 pub use template::Template;

@@ -144,12 +144,69 @@ impl Player {
         ))
     }
 
-    /// Creates (`make`) or deletes a native S3 bucket in the emulator.
-    async fn bucket(&self, resource: &Deployed, make: bool) -> Result<(), String> {
-        let Some(s3) = self.s3().await.filter(|_| resource.kind == "AWS::S3::Bucket") else {
+    /// Creates (`make`) or deletes, in the emulator, a native resource the
+    /// handler writes into or calls: an S3 bucket, a schedule group (whose
+    /// deletion deletes its schedules), an SNS topic.
+    async fn native(&self, resource: &Deployed, make: bool) -> Result<(), String> {
+        let Some(endpoint) = self.emulator.as_deref() else {
             return Ok(());
         };
         let name = &resource.exposed.physical_id;
+        let config = crate::moto::sdk_config(endpoint).await;
+        let context = |err: String| format!("{} {name}: {err}", resource.kind);
+        match (resource.kind.as_str(), make) {
+            ("AWS::Scheduler::ScheduleGroup", true) => {
+                let scheduler = aws_sdk_scheduler::Client::new(&config);
+                return scheduler
+                    .create_schedule_group()
+                    .name(name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| context(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string()));
+            }
+            ("AWS::Scheduler::ScheduleGroup", false) => {
+                let scheduler = aws_sdk_scheduler::Client::new(&config);
+                return scheduler
+                    .delete_schedule_group()
+                    .name(name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| context(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string()));
+            }
+            ("AWS::SNS::Topic", true) => {
+                let topic = resource
+                    .exposed
+                    .attributes
+                    .get("TopicName")
+                    .cloned()
+                    .unwrap_or_default();
+                let sns = aws_sdk_sns::Client::new(&config);
+                return sns
+                    .create_topic()
+                    .name(topic)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| context(aws_sdk_sns::error::DisplayErrorContext(e).to_string()));
+            }
+            ("AWS::SNS::Topic", false) => {
+                let sns = aws_sdk_sns::Client::new(&config);
+                return sns
+                    .delete_topic()
+                    .topic_arn(name)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| context(aws_sdk_sns::error::DisplayErrorContext(e).to_string()));
+            }
+            ("AWS::S3::Bucket", _) => {}
+            _ => return Ok(()),
+        }
+        let Some(s3) = self.s3().await else {
+            return Ok(());
+        };
         let result = if make {
             match s3.create_bucket().bucket(name).send().await {
                 Ok(_) => Ok(()),
@@ -385,7 +442,7 @@ impl Player {
         };
         if !deployed.is_custom() {
             deployed.exposed = stand_in(&self.stack_name, &deployed);
-            if let Err(reason) = self.bucket(&deployed, true).await {
+            if let Err(reason) = self.native(&deployed, true).await {
                 return Err((failure(&resource.logical_id, reason), None));
             }
             self.report(
@@ -481,7 +538,7 @@ impl Player {
                 let retained = stack.template.resource(&resource.logical_id).is_some_and(|r| r.retain);
                 if retained {
                     self.report(action, &resource, "retained", started.elapsed(), "");
-                } else if let Err(reason) = self.bucket(&resource, false).await {
+                } else if let Err(reason) = self.native(&resource, false).await {
                     // As CloudFormation: a bucket with objects in it stays.
                     self.report(action, &resource, "FAILED", started.elapsed(), &reason);
                     failures.push(failure(&resource.logical_id, reason));
@@ -855,9 +912,29 @@ fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
                 ("RoleId", format!("AROA{}", hex(&name, 16))),
             ],
         ),
-        "AWS::Lambda::Function" => (
+        "AWS::Lambda::Function" => {
+            let function = named("FunctionName").unwrap_or(name.clone());
+            let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}");
+            (function, vec![("Arn", arn)])
+        }
+        "AWS::SNS::Topic" => {
+            let topic = named("TopicName").unwrap_or_else(|| format!("{name}-{}", hex(&name, 12).to_uppercase()));
+            let arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{topic}");
+            (arn.clone(), vec![("TopicArn", arn), ("TopicName", topic)])
+        }
+        "AWS::Scheduler::ScheduleGroup" => {
+            let group = named("Name").unwrap_or(name.clone());
+            let arn = format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{group}");
+            (group, vec![("Arn", arn)])
+        }
+        "AWS::CloudWatch::Alarm" => {
+            let alarm = named("AlarmName").unwrap_or(name.clone());
+            let arn = format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm}");
+            (alarm, vec![("Arn", arn)])
+        }
+        "AWS::Events::Rule" => (
             name.clone(),
-            vec![("Arn", format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"))],
+            vec![("Arn", format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"))],
         ),
         "AWS::Logs::LogGroup" => {
             let group = named("LogGroupName").unwrap_or(name.clone());

@@ -2,7 +2,7 @@
 //! the faithful layer over it, the ResponseURL receiver, a Lambda Runtime
 //! API and the real handler binary polling it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use aws_config::SdkConfig;
 
@@ -13,11 +13,18 @@ use crate::moto::{self, Moto};
 use crate::receiver::Receiver;
 use crate::runtime_api::RuntimeApi;
 
+/// A second function of the stack (the cost guard).
+pub struct Function {
+    pub api: RuntimeApi,
+    pub process: LambdaProcess,
+}
+
 pub struct Rig {
     pub aws: Faithful,
     pub receiver: Receiver,
     pub api: RuntimeApi,
     pub lambda: LambdaProcess,
+    binary: PathBuf,
     // Dropped last: ends the emulator.
     moto: Moto,
 }
@@ -45,6 +52,7 @@ impl Rig {
             receiver,
             api,
             lambda,
+            binary: binary.to_owned(),
             moto,
         }
     }
@@ -54,6 +62,32 @@ impl Rig {
     /// the faults a test plants on the handler's.
     pub fn player(&self, stack_name: &str) -> Player {
         Player::new(self.api.clone(), self.receiver.clone(), stack_name).buckets_at(&self.moto.endpoint)
+    }
+
+    /// Another function of the stack running the same binary: `logical_id`'s
+    /// `Environment.Variables` as the template evaluated them, its own
+    /// Runtime API, and the same AWS. EventBridge events are invoked on it.
+    pub async fn function(&self, stack: &super::Stack, logical_id: &str) -> Function {
+        let variables = stack
+            .resource(logical_id)
+            .map(|r| r.properties["Environment"]["Variables"].clone())
+            .unwrap_or_default();
+        let mut env = vec![("AWS_ENDPOINT_URL", self.aws.endpoint())];
+        let owned: Vec<(String, String)> = variables
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect();
+        env.extend(owned.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        let api = RuntimeApi::start().await;
+        let process = LambdaProcess::spawn(&self.binary, &api.address(), &env);
+        Function { api, process }
     }
 
     /// SDK configuration for what the handler sees (the faithful layer).
