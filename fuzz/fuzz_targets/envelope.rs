@@ -1,6 +1,7 @@
-//! Any bytes as a custom-resource event: parsing the envelope and then the
-//! properties of whichever kind it names (and of every kind) must never
-//! panic, and every refusal of properties must name a property.
+//! Any bytes as an event: telling its shape, parsing a custom-resource
+//! envelope and then the properties of whichever kind it names (and of
+//! every kind), and reading it as the cost guard's event must never panic;
+//! every refusal of properties must name a property.
 
 #![no_main]
 
@@ -13,6 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(raw) = serde_json::from_slice::<Value>(data) else {
         return;
     };
+    let _ = livestream_resources::Incoming::of(&raw);
+    let _ = livestream_resources::guard::GuardEvent::parse(&raw);
     if let Ok(invocation) = Invocation::parse(&raw) {
         let _ = kinds::check(invocation.kind_name(), &invocation.properties);
     }
