@@ -8,6 +8,8 @@
 //!   stack's schedule group, at start + `MaxRunHours`); STOPPING, STOPPED
 //!   or DELETED disarms it (the schedule is deleted). A start by any means
 //!   (console, CLI, the stack) re-arms it; a stop by any means disarms it.
+//!   Each event is checked against the channel's state now, as EventBridge
+//!   may deliver late, twice, or out of order.
 //! - The schedule, when it fires, invokes this function with a
 //!   [`MAX_RUN_SOURCE`] event: stop the channel.
 //! - A CloudWatch alarm on the channel's input video frame rate (every
@@ -20,6 +22,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
 use serde_json::{Value, json};
 
@@ -218,6 +221,11 @@ fn at_expression(epoch_secs: u64) -> String {
     )
 }
 
+/// The states in which a channel runs (and bills), or is about to.
+fn is_on(state: &str) -> bool {
+    matches!(state, "RUNNING" | "STARTING" | "RECOVERING")
+}
+
 /// "3 h 05 min", "12 min".
 pub fn duration_words(seconds: u64) -> String {
     let minutes = seconds / 60;
@@ -281,9 +289,16 @@ impl Guard {
         if self.config.max_run_hours == 0 {
             return Ok(GuardAction::Nothing("the max-run guard is off (MaxRunHours 0)".into()));
         }
-        if !self.is_ours(channel_id).await? {
+        let Some(state) = self.state_if_ours(channel_id).await? else {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is not this stack's; not armed"
+            )));
+        };
+        // EventBridge may deliver late and out of order: a RUNNING that
+        // arrives after the stop must not arm.
+        if !is_on(&state) {
+            return Ok(GuardAction::Nothing(format!(
+                "channel {channel_id} is {state} now; this RUNNING event is stale"
             )));
         }
         let started_at = now_secs();
@@ -306,10 +321,6 @@ impl Guard {
             .build()
             .map_err(|err| Error::Unexpected(format!("schedule window: {err}")))?;
         let expression = at_expression(stop_at);
-        let description = format!(
-            "Stops MediaLive channel {channel_id} {} h after it started",
-            self.config.max_run_hours
-        );
         let created = self
             .aws
             .scheduler
@@ -317,30 +328,24 @@ impl Guard {
             .name(&name)
             .group_name(&self.config.schedule_group)
             .schedule_expression(&expression)
-            .flexible_time_window(window.clone())
-            .target(target.clone())
+            .flexible_time_window(window)
+            .target(target)
             .action_after_completion(ActionAfterCompletion::Delete)
-            .description(&description)
+            .description(format!(
+                "Stops MediaLive channel {channel_id} {} h after it started",
+                self.config.max_run_hours
+            ))
             .send()
             .await
             .map_err(aws_error("CreateSchedule"));
         match created {
             Ok(_) => {}
-            // Armed before (a restart, or this event delivered twice): move it.
+            // Armed already for this run (the event delivered twice): the
+            // cap counts from the first start and is never pushed back.
             Err(Error::Aws(err)) if err.is_conflict() => {
-                self.aws
-                    .scheduler
-                    .update_schedule()
-                    .name(&name)
-                    .group_name(&self.config.schedule_group)
-                    .schedule_expression(&expression)
-                    .flexible_time_window(window)
-                    .target(target)
-                    .action_after_completion(ActionAfterCompletion::Delete)
-                    .description(&description)
-                    .send()
-                    .await
-                    .map_err(aws_error("UpdateSchedule"))?;
+                return Ok(GuardAction::Nothing(format!(
+                    "channel {channel_id} is armed already ({name}); the cap counts from its first RUNNING"
+                )));
             }
             Err(err) => return Err(err),
         }
@@ -358,6 +363,16 @@ impl Guard {
     }
 
     async fn disarm(&self, channel_id: &str) -> Result<GuardAction, Error> {
+        // A stop that arrives after the next start is stale: keep the guard.
+        let state = self
+            .describe(channel_id)
+            .await?
+            .and_then(|c| c.state().map(|s| s.as_str().to_owned()));
+        if let Some(state) = state.filter(|state| is_on(state)) {
+            return Ok(GuardAction::Nothing(format!(
+                "channel {channel_id} is {state} again; this stop event is stale"
+            )));
+        }
         let name = schedule_name(channel_id);
         let deleted = self
             .aws
@@ -393,49 +408,45 @@ impl Guard {
         input["detail"]["startedAt"].as_u64()
     }
 
-    /// Whether the channel carries this stack's id.
-    async fn is_ours(&self, channel_id: &str) -> Result<bool, Error> {
-        let channel = self
-            .aws
+    async fn describe(&self, channel_id: &str) -> Result<Option<DescribeChannelOutput>, Error> {
+        self.aws
             .medialive
             .describe_channel()
             .channel_id(channel_id)
             .send()
             .await
             .map_err(aws_error("DescribeChannel"))
-            .found()?;
-        Ok(channel.is_some_and(|c| {
-            c.tags()
-                .and_then(|tags| tags.get(STACK_ID_TAG))
-                .is_some_and(|id| *id == self.config.stack_id)
-        }))
+            .found()
+    }
+
+    fn is_ours(&self, channel: &DescribeChannelOutput) -> bool {
+        channel
+            .tags()
+            .and_then(|tags| tags.get(STACK_ID_TAG))
+            .is_some_and(|id| *id == self.config.stack_id)
+    }
+
+    /// The channel's state, when it exists and carries this stack's id.
+    async fn state_if_ours(&self, channel_id: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .describe(channel_id)
+            .await?
+            .filter(|channel| self.is_ours(channel))
+            .map(|channel| channel.state().map(|s| s.as_str().to_owned()).unwrap_or_default()))
     }
 
     async fn stop(&self, channel_id: &str, guard: &'static str, why: &str) -> Result<GuardAction, Error> {
-        let channel = self
-            .aws
-            .medialive
-            .describe_channel()
-            .channel_id(channel_id)
-            .send()
-            .await
-            .map_err(aws_error("DescribeChannel"))
-            .found()?;
-        let Some(channel) = channel else {
+        let Some(channel) = self.describe(channel_id).await? else {
             return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
         };
-        let ours = channel
-            .tags()
-            .and_then(|tags| tags.get(STACK_ID_TAG))
-            .is_some_and(|id| *id == self.config.stack_id);
-        if !ours {
+        if !self.is_ours(&channel) {
             tracing::warn!(channel_id, guard, "not this stack's channel; the guard leaves it alone");
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is not this stack's"
             )));
         }
         let state = channel.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
-        if !matches!(state.as_str(), "RUNNING" | "STARTING" | "RECOVERING" | "UPDATING") {
+        if !is_on(&state) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is already {state}; not stopped again"
             )));

@@ -1,7 +1,7 @@
 //! The cost guard's answers to what the emulator cannot stage, with the
 //! SDK's mock client: a stop refused because the channel is stopping
-//! already, a schedule armed before (moved, not duplicated), a topic that
-//! cannot be reached (the channel is stopped all the same).
+//! already, a schedule armed before (kept), events that arrive late, a
+//! topic that cannot be reached (the channel is stopped all the same).
 
 // Panicking is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,7 +13,8 @@ use aws_sdk_medialive::operation::stop_channel::{StopChannelError, StopChannelOu
 use aws_sdk_medialive::types::ChannelState;
 use aws_sdk_medialive::types::error::ConflictException;
 use aws_sdk_scheduler::operation::create_schedule::CreateScheduleError;
-use aws_sdk_scheduler::operation::update_schedule::UpdateScheduleOutput;
+use aws_sdk_scheduler::operation::create_schedule::CreateScheduleOutput;
+use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleOutput;
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_sdk_sns::types::error::NotFoundException;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
@@ -57,6 +58,13 @@ fn guard(medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
             scheduler: mock_client!(aws_sdk_scheduler, RuleMode::MatchAny, scheduler),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, sns),
         },
+    }
+}
+
+fn running() -> GuardEvent {
+    GuardEvent::ChannelState {
+        channel_id: "1234567".into(),
+        state: "RUNNING".into(),
     }
 }
 
@@ -123,40 +131,70 @@ async fn a_channel_stopped_without_its_notification_is_still_stopped() {
 }
 
 #[tokio::test]
-async fn a_schedule_armed_before_is_moved_not_duplicated() {
+async fn a_schedule_armed_before_is_kept_not_moved() {
     let describe = running_and_ours();
-    let exists = mock!(aws_sdk_scheduler::Client::create_schedule).then_error(|| {
-        CreateScheduleError::ConflictException(
-            aws_sdk_scheduler::types::error::ConflictException::builder()
-                .message("Schedule max-run-1234567 already exists.")
-                .meta(ErrorMetadata::builder().code("ConflictException").build())
-                .build()
-                .unwrap(),
-        )
-    });
-    let moved = mock!(aws_sdk_scheduler::Client::update_schedule)
+    let exists = mock!(aws_sdk_scheduler::Client::create_schedule)
         .match_requests(|r| {
             r.name() == Some("max-run-1234567")
                 && r.group_name() == Some("live-cost-guard")
                 && r.target().map(|t| t.arn()) == Some(FUNCTION)
         })
-        .then_output(|| {
-            UpdateScheduleOutput::builder()
-                .schedule_arn("arn:aws:scheduler:::schedule/x")
-                .build()
-                .unwrap()
+        .then_error(|| {
+            CreateScheduleError::ConflictException(
+                aws_sdk_scheduler::types::error::ConflictException::builder()
+                    .message("Schedule max-run-1234567 already exists.")
+                    .meta(ErrorMetadata::builder().code("ConflictException").build())
+                    .build()
+                    .unwrap(),
+            )
         });
-    let guard = guard(&[&describe], &[&exists, &moved], &[]);
-    let event = GuardEvent::ChannelState {
-        channel_id: "1234567".into(),
-        state: "RUNNING".into(),
-    };
-    let action = guard.handle(event, FUNCTION).await.unwrap();
+    let guard = guard(&[&describe], &[&exists], &[]);
+    let action = guard.handle(running(), FUNCTION).await.unwrap();
     assert!(
-        matches!(&action, GuardAction::Armed { schedule, .. } if schedule == "max-run-1234567"),
+        matches!(&action, GuardAction::Nothing(why) if why.contains("armed already")),
         "{action:?}"
     );
-    assert_eq!((exists.num_calls(), moved.num_calls()), (1, 1));
+    assert_eq!(exists.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn late_events_are_checked_against_the_channel_now() {
+    // A RUNNING delivered after the channel stopped arms nothing.
+    let idle = mock!(aws_sdk_medialive::Client::describe_channel).then_output(|| {
+        DescribeChannelOutput::builder()
+            .id("1234567")
+            .state(ChannelState::Idle)
+            .set_tags(Some(HashMap::from([(
+                "livestream:stack-id".to_owned(),
+                STACK.to_owned(),
+            )])))
+            .build()
+    });
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let guard_when_idle = guard(&[&idle], &[&create], &[]);
+    let action = guard_when_idle.handle(running(), FUNCTION).await.unwrap();
+    assert!(
+        matches!(&action, GuardAction::Nothing(why) if why.contains("stale")),
+        "{action:?}"
+    );
+    assert_eq!(create.num_calls(), 0);
+
+    // A STOPPED delivered after the channel started again disarms nothing.
+    let describe = running_and_ours();
+    let delete =
+        mock!(aws_sdk_scheduler::Client::delete_schedule).then_output(|| DeleteScheduleOutput::builder().build());
+    let guard_when_running = guard(&[&describe], &[&delete], &[]);
+    let stopped = GuardEvent::ChannelState {
+        channel_id: "1234567".into(),
+        state: "STOPPED".into(),
+    };
+    let action = guard_when_running.handle(stopped, FUNCTION).await.unwrap();
+    assert!(
+        matches!(&action, GuardAction::Nothing(why) if why.contains("stale")),
+        "{action:?}"
+    );
+    assert_eq!(delete.num_calls(), 0);
 }
 
 #[tokio::test]
@@ -168,23 +206,10 @@ async fn a_channel_without_this_stacks_tag_is_never_armed_nor_stopped() {
             .build()
     });
     let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
-    let create = mock!(aws_sdk_scheduler::Client::create_schedule).then_output(|| {
-        aws_sdk_scheduler::operation::create_schedule::CreateScheduleOutput::builder()
-            .schedule_arn("x")
-            .build()
-            .unwrap()
-    });
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
     let guard = guard(&[&foreign, &stop], &[&create], &[]);
-    let armed = guard
-        .handle(
-            GuardEvent::ChannelState {
-                channel_id: "1234567".into(),
-                state: "RUNNING".into(),
-            },
-            FUNCTION,
-        )
-        .await
-        .unwrap();
+    let armed = guard.handle(running(), FUNCTION).await.unwrap();
     assert!(matches!(armed, GuardAction::Nothing(_)), "{armed:?}");
     let stopped = guard.handle(max_run(), FUNCTION).await.unwrap();
     assert!(matches!(stopped, GuardAction::Nothing(_)), "{stopped:?}");
