@@ -11,6 +11,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("hls.js", "dist/hls.min.js"),
     ("hls.js", "LICENSE"),
     ("dashjs", "dist/modern/umd/dash.all.min.js"),
+    ("dashjs", "dist/modern/umd/dash.mss.min.js"),
     ("dashjs", "LICENSE.md"),
 ];
 

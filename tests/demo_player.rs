@@ -20,6 +20,7 @@ const CMAF: &str = "https://d111111abcdef8.cloudfront.net/out/v1/ghi/index.m3u8"
 const WRITTEN: &[(&str, &str)] = &[
     ("config.json", "application/json"),
     ("dash.all.min.js", "text/javascript; charset=utf-8"),
+    ("dash.mss.min.js", "text/javascript; charset=utf-8"),
     ("hls.min.js", "text/javascript; charset=utf-8"),
     ("index.html", "text/html; charset=utf-8"),
     ("licenses/dash.js.txt", "text/plain; charset=utf-8"),
@@ -96,7 +97,7 @@ async fn create_writes_the_page_its_libraries_and_config_with_their_types() {
     let bucket = bucket(&session).await;
     let response = session.create("DemoPlayer", props(&bucket, "player/")).await;
     assert_eq!(succeeded(&response), format!("s3://{bucket}/player/"));
-    assert_eq!(response["Data"], json!({"Prefix": "player/", "Objects": "8"}));
+    assert_eq!(response["Data"], json!({"Prefix": "player/", "Objects": "9"}));
 
     let expected: Vec<String> = WRITTEN.iter().map(|(name, _)| format!("player/{name}")).collect();
     assert_eq!(keys(&session, &bucket).await, expected);
@@ -175,7 +176,7 @@ async fn an_update_rewrites_in_place_and_one_that_changes_nothing_makes_no_call(
     let before = s3_calls(&session);
     let response = session.update("DemoPlayer", &id, old.clone(), old.clone()).await;
     assert_eq!(succeeded(&response), id);
-    assert_eq!(response["Data"]["Objects"], "8");
+    assert_eq!(response["Data"]["Objects"], "9");
     assert_eq!(
         s3_calls(&session),
         before,

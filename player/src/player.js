@@ -43,11 +43,14 @@
     return loaded[src];
   }
 
-  // Which library plays a URL, from its manifest's name.
+  // Which library plays a URL, from its manifest's name: hls.js for HLS
+  // (and CMAF's HLS manifests), dash.js for DASH, dash.js with its Smooth
+  // Streaming module for MSS.
   function engineFor(url) {
     const path = new URL(url, location.href).pathname.toLowerCase();
     if (path.endsWith('.m3u8')) return 'hls';
-    if (path.endsWith('.mpd') || path.endsWith('/manifest') || path.endsWith('.ism')) return 'dash';
+    if (path.endsWith('.mpd')) return 'dash';
+    if (path.endsWith('/manifest') || path.endsWith('.ism')) return 'mss';
     return null;
   }
 
@@ -154,7 +157,10 @@
         say('This browser cannot decode the stream\'s codecs.');
         return;
       }
-      say(`${httpTrouble(status)} Trying again every ${RETRY_MS / 1000} s.`);
+      const trouble = error.code === codes.MANIFEST_LOADER_PARSING_FAILURE_ERROR_CODE
+        ? 'The manifest at this address could not be read: it is not a stream of the chosen format.'
+        : httpTrouble(status);
+      say(`${trouble} Trying again every ${RETRY_MS / 1000} s.`);
       player.reset();
       retryLater(() => start(current.key));
     });
@@ -180,7 +186,12 @@
       return;
     }
     try {
-      await loadScript(engine === 'hls' ? 'hls.min.js' : 'dash.all.min.js');
+      if (engine === 'hls') {
+        await loadScript('hls.min.js');
+      } else {
+        await loadScript('dash.all.min.js');
+        if (engine === 'mss') await loadScript('dash.mss.min.js');
+      }
     } catch (err) {
       say(err.message);
       return;

@@ -43,13 +43,17 @@ async function play(run) {
   const context = await browser.newContext({ viewport: run.viewport });
   const page = await context.newPage();
   const requests = [];
+  const failedResponses = [];
   const consoleErrors = [];
   page.on('request', (request) => requests.push(request.url()));
+  page.on('response', (response) => {
+    if (response.status() >= 400) failedResponses.push({ url: response.url(), status: response.status() });
+  });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  const report = { name: run.name, requests, consoleErrors };
+  const report = { name: run.name, requests, consoleErrors, failedResponses };
   try {
     await page.goto(run.url);
     if (run.choose) {

@@ -58,6 +58,13 @@ const ASSETS: &[Asset] = &[
         body: bundled!("node_modules/dashjs/dist/modern/umd/dash.all.min.js"),
     },
     Asset {
+        // Smooth Streaming support for dash.js, loaded for MSS URLs only.
+        name: "dash.mss.min.js",
+        content_type: JAVASCRIPT,
+        cache_control: ONE_HOUR,
+        body: bundled!("node_modules/dashjs/dist/modern/umd/dash.mss.min.js"),
+    },
+    Asset {
         name: "licenses/hls.js.txt",
         content_type: "text/plain; charset=utf-8",
         cache_control: ONE_HOUR,
@@ -567,7 +574,7 @@ mod tests {
         for referenced in ["style.css", "player.js"] {
             assert!(page.contains(referenced), "{referenced}");
         }
-        for referenced in ["hls.min.js", "dash.all.min.js", CONFIG] {
+        for referenced in ["hls.min.js", "dash.all.min.js", "dash.mss.min.js", CONFIG] {
             assert!(script.contains(referenced), "{referenced}");
         }
         for name in ["style.css", "player.js", "hls.min.js", "dash.all.min.js"] {
