@@ -15,7 +15,9 @@ RUNS="${RUNS:-5}"
 echo "run-benchmark: release build of the handler and the two floors" >&2
 cargo build --release --features benchmark-floors \
     --bin livestream-resources --bin floor-bare --bin floor-clients
-cargo build -p testkit --bin benchmark
+# The harness with the same features as the tests and run-local.sh, so the
+# debug build of the AWS SDK is shared rather than made a second time.
+cargo build --workspace --bins
 
 echo "run-benchmark: the arm64 package, as build-s3-dist.sh makes it" >&2
 ./deployment/build-s3-dist.sh benchmark-bucket livestream-resources benchmark > /dev/null

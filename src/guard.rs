@@ -273,13 +273,12 @@ impl Guard {
                         "alarm {alarm_name} names no ChannelId dimension"
                     )));
                 };
-                let ran = self.started_at(&channel_id).await.map(|t| now_secs().saturating_sub(t));
-                let why = format!(
-                    "it had no input video for {} min{}",
-                    self.config.idle_minutes,
-                    ran.map(|r| format!(" (it ran for {})", duration_words(r)))
-                        .unwrap_or_default()
-                );
+                // The start time lives in the max-run schedule.
+                let ran = match self.started_at(&channel_id).await {
+                    Some(started) => format!("it ran for {}", duration_words(now_secs().saturating_sub(started))),
+                    None => "how long it ran is known only with MaxRunHours above 0".to_owned(),
+                };
+                let why = format!("it had no input video for {} min ({ran})", self.config.idle_minutes);
                 self.stop(&channel_id, "idle-input", &why).await
             }
         }

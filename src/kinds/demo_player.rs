@@ -297,9 +297,10 @@ async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -
     };
     let config_body = serde_json::to_vec_pretty(&spec.urls)
         .map_err(|err| Error::Unexpected(format!("config.json could not be written: {err}")))?;
-    put(aws, req, location, &config, config_body).await?;
+    put(aws, req, location, &config, ByteStream::from(config_body)).await?;
     for asset in ASSETS {
-        put(aws, req, location, asset, asset.body.to_vec()).await?;
+        // Sent from the binary's own bytes: 1.4 MB of libraries not copied.
+        put(aws, req, location, asset, ByteStream::from_static(asset.body)).await?;
     }
     tracing::info!(
         location = %location.id(),
@@ -309,7 +310,7 @@ async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -
     Ok(outcome(location))
 }
 
-async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, body: Vec<u8>) -> Result<(), Error> {
+async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, body: ByteStream) -> Result<(), Error> {
     let mut put = aws
         .s3
         .put_object()
@@ -317,7 +318,7 @@ async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, b
         .key(location.key(asset.name))
         .content_type(asset.content_type)
         .cache_control(asset.cache_control)
-        .body(ByteStream::from(body));
+        .body(body);
     for (tag, value) in req.ownership_tags() {
         if let Some((_, name)) = OWNERSHIP_METADATA.iter().find(|(t, _)| *t == tag) {
             put = put.metadata(*name, value);
