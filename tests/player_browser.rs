@@ -108,31 +108,32 @@ impl Drop for Running {
     }
 }
 
-/// ffmpeg's test pattern and tone, encoded live in every rendition.
+/// ffmpeg's test pattern and tone, in real time, as live sources.
+#[rustfmt::skip]
+const SOURCES: &[&str] = &[
+    "-hide_banner", "-loglevel", "error", "-re",
+    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+];
+
+/// H.264 and AAC; one-second segments start on a keyframe.
+#[rustfmt::skip]
+const CODECS: &[&str] = &[
+    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+    "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
+    "-c:a", "aac", "-b:a", "64k",
+];
+
+/// The sources encoded live in every rendition, written by `format_args`
+/// into `dir`; with `audio_per_rendition`, each rendition gets its own audio.
 fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Running {
     let split: Vec<String> = (0..RENDITIONS.len()).map(|i| format!("[v{i}]")).collect();
     let mut filter = format!("[0:v]split={}{}", RENDITIONS.len(), split.join(""));
     for (i, (w, h, _)) in RENDITIONS.iter().enumerate() {
         filter.push_str(&format!(";[v{i}]scale={w}:{h}[s{i}]"));
     }
-    let mut args: Vec<String> = [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-filter_complex",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    args.push(filter);
+    let mut args: Vec<String> = SOURCES.iter().map(|a| a.to_string()).collect();
+    args.extend(["-filter_complex".to_owned(), filter]);
     for i in 0..RENDITIONS.len() {
         args.extend(["-map".to_owned(), format!("[s{i}]")]);
     }
@@ -140,30 +141,7 @@ fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Runnin
     for _ in 0..audio_streams {
         args.extend(["-map".to_owned(), "1:a".to_owned()]);
     }
-    args.extend(
-        [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-pix_fmt",
-            "yuv420p",
-            // One-second segments start on a keyframe.
-            "-g",
-            "25",
-            "-keyint_min",
-            "25",
-            "-sc_threshold",
-            "0",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-        ]
-        .map(str::to_owned),
-    );
+    args.extend(CODECS.iter().map(|a| a.to_string()));
     for (i, (_, _, bitrate)) in RENDITIONS.iter().enumerate() {
         args.extend([format!("-b:v:{i}"), bitrate.to_string()]);
     }
@@ -176,6 +154,26 @@ fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Runnin
         .spawn()
         .expect("starting ffmpeg");
     Running(child)
+}
+
+/// A live HLS output: a master playlist over both renditions, each with its
+/// own audio; `fmp4` makes fragmented-MP4 segments (CMAF, as MediaPackage's
+/// CMAF endpoint serves) instead of MPEG-TS.
+#[rustfmt::skip]
+fn hls_output(fmp4: bool) -> Vec<&'static str> {
+    let mut args = vec![
+        "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+        "-hls_flags", "delete_segments+independent_segments",
+        "-master_pl_name", "master.m3u8", "-var_stream_map", "v:0,a:0 v:1,a:1",
+    ];
+    if fmp4 {
+        args.extend([
+            "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init_%v.mp4",
+            "-hls_segment_filename", "stream_%v_%03d.m4s",
+        ]);
+    }
+    args.push("stream_%v.m3u8");
+    args
 }
 
 fn segments(dir: &Path, extension: &str) -> usize {
@@ -293,85 +291,22 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         std::fs::create_dir_all(live.join(dir)).unwrap();
     }
 
-    let _hls = encode(
-        &live.join("hls"),
-        &[
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "6",
-            "-hls_flags",
-            "delete_segments+independent_segments",
-            "-master_pl_name",
-            "master.m3u8",
-            "-var_stream_map",
-            "v:0,a:0 v:1,a:1",
-            "stream_%v.m3u8",
-        ],
-        true,
-    );
+    let _hls = encode(&live.join("hls"), &hls_output(false), true);
+    let _cmaf = encode(&live.join("cmaf"), &hls_output(true), true);
+    #[rustfmt::skip]
     let _dash = encode(
         &live.join("dash"),
         &[
-            "-f",
-            "dash",
-            "-seg_duration",
-            "1",
-            "-window_size",
-            "6",
-            "-extra_window_size",
-            "2",
-            "-use_template",
-            "1",
-            "-use_timeline",
-            "1",
-            "-adaptation_sets",
-            "id=0,streams=v id=1,streams=a",
-            "manifest.mpd",
+            "-f", "dash", "-seg_duration", "1", "-window_size", "6", "-extra_window_size", "2",
+            "-use_template", "1", "-use_timeline", "1",
+            "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd",
         ],
         false,
     );
-
-    let _cmaf = encode(
-        &live.join("cmaf"),
-        &[
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "6",
-            "-hls_flags",
-            "delete_segments+independent_segments",
-            "-hls_segment_type",
-            "fmp4",
-            "-hls_fmp4_init_filename",
-            "init_%v.mp4",
-            "-hls_segment_filename",
-            "stream_%v_%03d.m4s",
-            "-master_pl_name",
-            "master.m3u8",
-            "-var_stream_map",
-            "v:0,a:0 v:1,a:1",
-            "stream_%v.m3u8",
-        ],
-        true,
-    );
+    #[rustfmt::skip]
     let _mss = encode(
         &live.join("mss"),
-        &[
-            "-f",
-            "smoothstreaming",
-            "-window_size",
-            "6",
-            "-extra_window_size",
-            "2",
-            "-min_frag_duration",
-            "1000000",
-            ".",
-        ],
+        &["-f", "smoothstreaming", "-window_size", "6", "-extra_window_size", "2", "-min_frag_duration", "1000000", "."],
         false,
     );
 
