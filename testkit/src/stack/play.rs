@@ -128,88 +128,34 @@ impl Player {
         }
     }
 
-    /// Makes the template's S3 buckets in the emulator at `endpoint`.
+    /// Makes the template's S3 buckets, schedule groups and SNS topics in
+    /// the emulator at `endpoint`.
     pub fn buckets_at(mut self, endpoint: &str) -> Self {
         self.emulator = Some(endpoint.to_owned());
         self
     }
 
-    async fn s3(&self) -> Option<aws_sdk_s3::Client> {
-        let endpoint = self.emulator.as_deref()?;
-        let config = crate::moto::sdk_config(endpoint).await;
-        Some(aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        ))
-    }
-
     /// Creates (`make`) or deletes, in the emulator, a native resource the
-    /// handler writes into or calls: an S3 bucket, a schedule group (whose
-    /// deletion deletes its schedules), an SNS topic.
+    /// handler writes into or calls: an S3 bucket (deleted only when empty,
+    /// as CloudFormation does), a schedule group (whose deletion deletes
+    /// its schedules), an SNS topic.
     async fn native(&self, resource: &Deployed, make: bool) -> Result<(), String> {
         let Some(endpoint) = self.emulator.as_deref() else {
             return Ok(());
         };
         let name = &resource.exposed.physical_id;
         let config = crate::moto::sdk_config(endpoint).await;
-        let context = |err: String| format!("{} {name}: {err}", resource.kind);
-        match (resource.kind.as_str(), make) {
-            ("AWS::Scheduler::ScheduleGroup", true) => {
-                let scheduler = aws_sdk_scheduler::Client::new(&config);
-                return scheduler
-                    .create_schedule_group()
-                    .name(name)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| context(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string()));
-            }
-            ("AWS::Scheduler::ScheduleGroup", false) => {
-                let scheduler = aws_sdk_scheduler::Client::new(&config);
-                return scheduler
-                    .delete_schedule_group()
-                    .name(name)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| context(aws_sdk_scheduler::error::DisplayErrorContext(e).to_string()));
-            }
-            ("AWS::SNS::Topic", true) => {
-                let topic = resource
-                    .exposed
-                    .attributes
-                    .get("TopicName")
-                    .cloned()
-                    .unwrap_or_default();
-                let sns = aws_sdk_sns::Client::new(&config);
-                return sns
-                    .create_topic()
-                    .name(topic)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| context(aws_sdk_sns::error::DisplayErrorContext(e).to_string()));
-            }
-            ("AWS::SNS::Topic", false) => {
-                let sns = aws_sdk_sns::Client::new(&config);
-                return sns
-                    .delete_topic()
-                    .topic_arn(name)
-                    .send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| context(aws_sdk_sns::error::DisplayErrorContext(e).to_string()));
-            }
-            ("AWS::S3::Bucket", _) => {}
-            _ => return Ok(()),
-        }
-        let Some(s3) = self.s3().await else {
-            return Ok(());
+        let s3 = || {
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config)
+                    .force_path_style(true)
+                    .build(),
+            )
         };
-        let result = if make {
-            match s3.create_bucket().bucket(name).send().await {
-                Ok(_) => Ok(()),
+        let scheduler = || aws_sdk_scheduler::Client::new(&config);
+        let sns = || aws_sdk_sns::Client::new(&config);
+        let done = match (resource.kind.as_str(), make) {
+            ("AWS::S3::Bucket", true) => match s3().create_bucket().bucket(name).send().await {
                 // A retained bucket of an earlier run of the same stack.
                 Err(err)
                     if err
@@ -218,17 +164,42 @@ impl Player {
                 {
                     Ok(())
                 }
-                Err(err) => Err(aws_sdk_s3::error::DisplayErrorContext(err).to_string()),
-            }
-        } else {
-            s3.delete_bucket()
-                .bucket(name)
+                answer => answer.map(drop).map_err(shown),
+            },
+            ("AWS::S3::Bucket", false) => s3().delete_bucket().bucket(name).send().await.map(drop).map_err(shown),
+            ("AWS::Scheduler::ScheduleGroup", true) => scheduler()
+                .create_schedule_group()
+                .name(name)
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+                .map_err(shown),
+            ("AWS::Scheduler::ScheduleGroup", false) => scheduler()
+                .delete_schedule_group()
+                .name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(shown),
+            ("AWS::SNS::Topic", true) => {
+                let topic = resource
+                    .exposed
+                    .attributes
+                    .get("TopicName")
+                    .cloned()
+                    .unwrap_or_default();
+                sns().create_topic().name(topic).send().await.map(drop).map_err(shown)
+            }
+            ("AWS::SNS::Topic", false) => sns()
+                .delete_topic()
+                .topic_arn(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(shown),
+            _ => Ok(()),
         };
-        result.map_err(|err| format!("bucket {name}: {err}"))
+        done.map_err(|err| format!("{} {name}: {err}", resource.kind))
     }
 
     /// Gives each invocation at most `cap` (the template's 900 s would make
@@ -983,6 +954,11 @@ fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
 
 fn service_of(kind: &str) -> String {
     kind.split("::").nth(1).unwrap_or("unknown").to_lowercase()
+}
+
+/// An SDK error with its causes, on one line.
+fn shown(err: impl std::error::Error) -> String {
+    aws_sdk_s3::error::DisplayErrorContext(err).to_string()
 }
 
 /// A stable hex string of `len` digits from `seed`.
