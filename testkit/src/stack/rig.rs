@@ -13,6 +13,12 @@ use crate::moto::{self, Moto};
 use crate::receiver::Receiver;
 use crate::runtime_api::RuntimeApi;
 
+/// The template's function the rig's handler processes play.
+pub const HANDLER_FUNCTION: &str = "ResourcesFunction";
+/// The access key the rig's own handler process signs with; it is bound
+/// to the stack of the latest `player`.
+const HANDLER_KEY: &str = "ResourcesFunction";
+
 /// A second function of the stack (the cost guard).
 pub struct Function {
     pub api: RuntimeApi,
@@ -25,6 +31,12 @@ pub struct Rig {
     pub api: RuntimeApi,
     pub lambda: LambdaProcess,
     binary: PathBuf,
+    /// What every handler process gets, but its access key.
+    handler_env: Vec<(String, String)>,
+    /// `(bucket, key)` of what the deployer put in the code bucket (as
+    /// `aws s3 sync` of build-s3-dist.sh's assets): not the stack's, so the
+    /// audit leaves it out.
+    artifacts: std::sync::Mutex<Vec<(String, String)>>,
     // Dropped last: ends the emulator.
     moto: Moto,
 }
@@ -41,27 +53,53 @@ impl Rig {
         let aws = Faithful::start(&moto.endpoint).await;
         let receiver = Receiver::start().await;
         let api = RuntimeApi::start().await;
+        // Every call is judged by the role the template gives the function
+        // that makes it (enforced: refused as AWS would refuse it). Each
+        // process signs with an access key of its own, bound to the stack
+        // and function it plays, so the faithful layer knows who called.
+        aws.enable_iam(true);
         let mut handler_env = vec![
-            ("AWS_ENDPOINT_URL", aws.endpoint()),
-            ("RESPONSE_URL_ALLOWED_HOSTS", receiver.host()),
+            ("AWS_ENDPOINT_URL".to_owned(), aws.endpoint()),
+            ("RESPONSE_URL_ALLOWED_HOSTS".to_owned(), receiver.host()),
         ];
-        handler_env.extend(env.iter().cloned());
-        let lambda = LambdaProcess::spawn(binary, &api.address(), &handler_env);
+        handler_env.extend(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let lambda = spawn_signing(binary, &api, &handler_env, HANDLER_KEY);
         Rig {
             aws,
             receiver,
             api,
             lambda,
             binary: binary.to_owned(),
+            handler_env,
+            artifacts: Default::default(),
             moto,
         }
     }
 
-    /// A player for a stack called `stack_name`. Its native buckets are made
-    /// in the emulator directly, as CloudFormation's own calls never meet
-    /// the faults a test plants on the handler's.
+    /// A player for a stack called `stack_name`, served by the rig's own
+    /// handler process. Its native buckets are made in the emulator
+    /// directly, as CloudFormation's own calls never meet the faults a
+    /// test plants on the handler's.
     pub fn player(&self, stack_name: &str) -> Player {
-        Player::new(self.api.clone(), self.receiver.clone(), stack_name).buckets_at(&self.moto.endpoint)
+        let function = crate::iam::function_id(stack_name, HANDLER_FUNCTION);
+        self.aws.with_iam(|gate| gate.bind(HANDLER_KEY, &function));
+        Player::new(self.api.clone(), self.receiver.clone(), stack_name)
+            .buckets_at(&self.moto.endpoint)
+            .iam(&self.aws)
+    }
+
+    /// A player for another stack beside the one `player` serves, with a
+    /// handler process of its own (each stack has its own function, and
+    /// its own role).
+    pub async fn other_player(&self, stack_name: &str) -> Player {
+        let function = crate::iam::function_id(stack_name, HANDLER_FUNCTION);
+        let api = RuntimeApi::start().await;
+        let process = spawn_signing(&self.binary, &api, &self.handler_env, &function);
+        self.aws.with_iam(|gate| gate.bind(&function, &function));
+        Player::new(api, self.receiver.clone(), stack_name)
+            .buckets_at(&self.moto.endpoint)
+            .iam(&self.aws)
+            .served_by(process)
     }
 
     /// Another function of the stack running the same binary: `logical_id`'s
@@ -72,7 +110,9 @@ impl Rig {
             .resource(logical_id)
             .map(|r| r.properties["Environment"]["Variables"].clone())
             .unwrap_or_default();
-        let mut env = vec![("AWS_ENDPOINT_URL", self.aws.endpoint())];
+        let key = crate::iam::function_id(&stack.name, logical_id);
+        self.aws.with_iam(|gate| gate.bind(&key, &key));
+        let mut env = vec![("AWS_ENDPOINT_URL".to_owned(), self.aws.endpoint())];
         let owned: Vec<(String, String)> = variables
             .as_object()
             .into_iter()
@@ -84,9 +124,9 @@ impl Rig {
                 )
             })
             .collect();
-        env.extend(owned.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        env.extend(owned);
         let api = RuntimeApi::start().await;
-        let process = LambdaProcess::spawn(&self.binary, &api.address(), &env);
+        let process = spawn_signing(&self.binary, &api, &env, &key);
         Function { api, process }
     }
 
@@ -95,8 +135,58 @@ impl Rig {
         moto::sdk_config(&self.aws.endpoint()).await
     }
 
-    /// What is left in the emulator, one line each.
-    pub async fn leftovers(&self) -> Result<Vec<String>, String> {
-        super::audit::leftovers(&self.sdk_config().await).await
+    /// What IAM said of every call the stack's functions made.
+    pub fn iam_report(&self) -> crate::iam::Report {
+        self.aws.iam_report()
     }
+
+    /// Puts the rendered test source where a deployment has it: in the
+    /// code bucket `<prefix>-<region>` under `key`, as the deployer's
+    /// upload of build-s3-dist.sh's assets does.
+    pub async fn upload_demo_source(&self, bucket_prefix: &str, key: &str) -> Result<String, String> {
+        let bucket = format!("{bucket_prefix}-{}", super::play::REGION);
+        let body =
+            std::fs::read(crate::demo_source::rendered()).map_err(|err| format!("reading the test source: {err}"))?;
+        let config = moto::sdk_config(&self.moto.endpoint).await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let show = |err: &dyn std::error::Error| aws_sdk_s3::error::DisplayErrorContext(err).to_string();
+        if let Err(err) = s3.create_bucket().bucket(&bucket).send().await
+            && !err
+                .as_service_error()
+                .is_some_and(|e| e.is_bucket_already_owned_by_you())
+        {
+            return Err(format!("making the code bucket {bucket}: {}", show(&err)));
+        }
+        s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .content_type("video/mp4")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|err| format!("uploading the test source: {}", show(&err)))?;
+        self.artifacts
+            .lock()
+            .expect("artifacts")
+            .push((bucket.clone(), key.to_owned()));
+        Ok(format!("s3ssl://{bucket}/{key}"))
+    }
+
+    /// What is left in the emulator, one line each (the deployer's code
+    /// bucket objects aside).
+    pub async fn leftovers(&self) -> Result<Vec<String>, String> {
+        let artifacts = self.artifacts.lock().expect("artifacts").clone();
+        super::audit::leftovers(&self.sdk_config().await, &artifacts).await
+    }
+}
+
+/// The binary on `api` with `env`, signing its AWS calls with `access_key`.
+fn spawn_signing(binary: &Path, api: &RuntimeApi, env: &[(String, String)], access_key: &str) -> LambdaProcess {
+    let mut env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    env.push(("AWS_ACCESS_KEY_ID", access_key.to_owned()));
+    LambdaProcess::spawn(binary, &api.address(), &env)
 }

@@ -22,6 +22,8 @@ pub struct Template {
     pub parameters: Map<String, Value>,
     pub mappings: Map<String, Value>,
     pub conditions: Map<String, Value>,
+    /// `(name, rule)`: assertions on the parameters, checked before anything is made.
+    pub rules: Vec<(String, Value)>,
     /// In template order, which breaks ties when ordering by dependencies.
     pub resources: Vec<Resource>,
     /// `(name, definition)` in template order.
@@ -77,6 +79,7 @@ impl Template {
             parameters: map(section("Parameters")?),
             mappings: map(section("Mappings")?),
             conditions: map(section("Conditions")?),
+            rules: section("Rules")?,
             resources,
             outputs: section("Outputs")?,
         })
