@@ -133,6 +133,16 @@ impl AwsError {
                 .is_some_and(|code| code.starts_with("Throttl") || code == "TooManyRequestsException")
     }
 
+    /// IAM refused: the caller's role may not act on this resource (for
+    /// the cost guard, a channel not tagged with its stack).
+    pub fn is_access_denied(&self) -> bool {
+        self.http_status == Some(403)
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|code| code.starts_with("AccessDenied") || code == "AuthorizationError")
+    }
+
     /// The service refused because of the resource's current state.
     pub fn is_conflict(&self) -> bool {
         self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")

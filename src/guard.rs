@@ -173,6 +173,29 @@ pub enum GuardAction {
     Nothing(String),
 }
 
+/// A channel as the guard's role lets it see one.
+enum Channel {
+    Described(Box<DescribeChannelOutput>),
+    /// IAM refused to describe it: not this stack's channel.
+    Refused,
+}
+
+impl Channel {
+    fn state(&self) -> Option<String> {
+        match self {
+            Channel::Described(channel) => channel.state().map(|s| s.as_str().to_owned()),
+            Channel::Refused => None,
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        match self {
+            Channel::Described(channel) => channel.name(),
+            Channel::Refused => None,
+        }
+    }
+}
+
 /// The AWS clients the guard uses.
 #[derive(Debug, Clone)]
 pub struct GuardClients {
@@ -363,10 +386,7 @@ impl Guard {
 
     async fn disarm(&self, channel_id: &str) -> Result<GuardAction, Error> {
         // A stop that arrives after the next start is stale: keep the guard.
-        let state = self
-            .describe(channel_id)
-            .await?
-            .and_then(|c| c.state().map(|s| s.as_str().to_owned()));
+        let state = self.describe(channel_id).await?.and_then(|c| c.state());
         if let Some(state) = state.filter(|state| is_on(state)) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is {state} again; this stop event is stale"
@@ -407,18 +427,30 @@ impl Guard {
         input["detail"]["startedAt"].as_u64()
     }
 
-    async fn describe(&self, channel_id: &str) -> Result<Option<DescribeChannelOutput>, Error> {
-        self.aws
+    /// The channel, `None` when it does not exist. The guard's role may
+    /// describe only channels tagged with its stack's id, so another
+    /// stack's channel is refused by IAM: that reads as "not ours" too.
+    async fn describe(&self, channel_id: &str) -> Result<Option<Channel>, Error> {
+        let described = self
+            .aws
             .medialive
             .describe_channel()
             .channel_id(channel_id)
             .send()
             .await
-            .map_err(aws_error("DescribeChannel"))
-            .found()
+            .map_err(aws_error("DescribeChannel"));
+        match described {
+            Ok(channel) => Ok(Some(Channel::Described(Box::new(channel)))),
+            Err(Error::Aws(err)) if err.is_access_denied() => Ok(Some(Channel::Refused)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
-    fn is_ours(&self, channel: &DescribeChannelOutput) -> bool {
+    fn is_ours(&self, channel: &Channel) -> bool {
+        let Channel::Described(channel) = channel else {
+            return false;
+        };
         channel
             .tags()
             .and_then(|tags| tags.get(STACK_ID_TAG))
@@ -431,7 +463,7 @@ impl Guard {
             .describe(channel_id)
             .await?
             .filter(|channel| self.is_ours(channel))
-            .map(|channel| channel.state().map(|s| s.as_str().to_owned()).unwrap_or_default()))
+            .map(|channel| channel.state().unwrap_or_default()))
     }
 
     async fn stop(&self, channel_id: &str, guard: &'static str, why: &str) -> Result<GuardAction, Error> {
@@ -444,7 +476,7 @@ impl Guard {
                 "channel {channel_id} is not this stack's"
             )));
         }
-        let state = channel.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+        let state = channel.state().unwrap_or_default();
         if !is_on(&state) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is already {state}; not stopped again"

@@ -60,7 +60,9 @@ impl Rig {
 
     async fn leftovers(&self) -> Vec<String> {
         let config = moto::sdk_config(&self.session.aws.endpoint()).await;
-        testkit::stack::leftovers(&config).await.expect("listing what is left")
+        testkit::stack::leftovers(&config, &[])
+            .await
+            .expect("listing what is left")
     }
 }
 

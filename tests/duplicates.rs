@@ -25,7 +25,9 @@ async fn session(logical_id: &str) -> (Moto, Session) {
 
 async fn leftovers(session: &Session) -> Vec<String> {
     let config = moto::sdk_config(&session.aws.endpoint()).await;
-    testkit::stack::leftovers(&config).await.expect("listing what is left")
+    testkit::stack::leftovers(&config, &[])
+        .await
+        .expect("listing what is left")
 }
 
 /// Sends `event` twice at once; both answers.

@@ -30,7 +30,9 @@ fn parameters(stack_start: &str) -> Vec<(String, String)> {
     [
         ("CodeBucketPrefix", "local-code"),
         ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", "livestream/v0/demo-source.mp4"),
         ("InputType", "RTMP_PUSH"),
+        ("InputCIDR", "203.0.113.7/32"),
         ("ChannelClass", "SINGLE_PIPELINE"),
         ("ChannelStart", stack_start),
     ]
@@ -165,7 +167,7 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     assert_eq!(settled_state(&rig, &channel).await, ChannelState::Running);
     // Another stack's running channel, which this guard must never touch.
-    let mut other_player = rig.player("neighbour");
+    let mut other_player = rig.other_player("neighbour").await;
     let other = other_player.create(template(), &parameters("Yes")).await.unwrap();
     let neighbour = other.physical_id("MediaLiveChannel").unwrap().to_owned();
 
@@ -295,6 +297,21 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     assert!(other_player.delete(other).await.is_empty());
     let left = rig.leftovers().await.unwrap();
     assert!(left.is_empty(), "{left:#?}");
+
+    // IAM allowed every call of both stacks' functions but one kind: the
+    // guard's role may not even describe the neighbour's channel (it is
+    // tagged with another stack), and the guard took that refusal as "not
+    // this stack's".
+    let report = rig.iam_report();
+    let neighbour_arn = channel_arn(&neighbour);
+    let refused_look = |c: &testkit::iam::Checked| {
+        c.role == "GuardFunctionRole" && c.action == "medialive:DescribeChannel" && c.resource == neighbour_arn
+    };
+    assert!(
+        report.checked.iter().any(refused_look),
+        "the neighbour's channel was looked at"
+    );
+    report.assert_clean_but(refused_look);
 }
 
 #[tokio::test(flavor = "multi_thread")]

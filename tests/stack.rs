@@ -19,11 +19,15 @@ fn template() -> Template {
     Template::parse(&text).expect("template.yaml parses")
 }
 
+const CODE_BUCKET_PREFIX: &str = "local-code";
+const DEMO_SOURCE_KEY: &str = "livestream/v0/demo-source.mp4";
+
 /// `pairs` plus the code location, which only a real deployment reads.
 fn parameters(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     [
-        ("CodeBucketPrefix", "local-code"),
+        ("CodeBucketPrefix", CODE_BUCKET_PREFIX),
         ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", DEMO_SOURCE_KEY),
     ]
     .iter()
     .chain(pairs)
@@ -75,9 +79,129 @@ async fn group_rules(rig: &Rig, group_id: &str) -> Vec<String> {
     cidrs
 }
 
+/// Nothing left in the emulator, and every call the stack's functions made
+/// (and what the services do as their roles) allowed by the template's IAM.
 async fn assert_nothing_left(rig: &Rig) {
     let left = rig.leftovers().await.expect("auditing the emulator");
     assert!(left.is_empty(), "left behind: {left:#?}");
+    rig.iam_report().assert_clean();
+}
+
+/// The input's sources, as MediaLive describes them.
+async fn input_sources(rig: &Rig, input_id: &str) -> Vec<String> {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let input = medialive
+        .describe_input()
+        .input_id(input_id)
+        .send()
+        .await
+        .expect("describing the input");
+    input
+        .sources()
+        .iter()
+        .filter_map(|s| s.url().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exactly_it() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let source = rig
+        .upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY)
+        .await
+        .expect("the test source is uploaded as a deployment has it");
+    let mut player = rig.player("default-stack");
+    let stack = player
+        .create(template(), &parameters(&[("ChannelStart", "Yes")]))
+        .await
+        .expect("the stack is created with the defaults");
+
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+    assert_eq!(
+        input_sources(&rig, &input_id).await,
+        [source.clone(), source.clone()],
+        "both pipelines loop the stack's own source"
+    );
+    assert_eq!(
+        source,
+        format!("s3ssl://{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")
+    );
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Running);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let object = s3
+        .head_object()
+        .bucket(format!("{CODE_BUCKET_PREFIX}-us-east-1"))
+        .key(DEMO_SOURCE_KEY)
+        .send()
+        .await
+        .expect("the object the input reads exists");
+    assert!(object.content_length().unwrap_or_default() > 100_000);
+
+    // MediaLive reads the source as the channel's role: exactly that object.
+    let report = rig.iam_report();
+    let reads: Vec<_> = report
+        .checked
+        .iter()
+        .filter(|c| c.role == "MediaLiveRole" && c.action == "s3:GetObject")
+        .collect();
+    assert!(!reads.is_empty(), "MediaLive's read of the source is checked");
+    for read in &reads {
+        assert!(read.allowed, "{read}");
+        assert_eq!(
+            read.resource,
+            format!("arn:aws:s3:::{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")
+        );
+    }
+    let role = stack.resource("MediaLiveRole").expect("MediaLive's role");
+    let statements = role.properties["Policies"][0]["PolicyDocument"]["Statement"].clone();
+    let source_files = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "SourceFiles")
+        .expect("a statement for the source files");
+    assert_eq!(
+        source_files["Resource"],
+        serde_json::json!([format!("arn:aws:s3:::{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")]),
+        "no other object"
+    );
+
+    let stack = player
+        .update(
+            stack,
+            template(),
+            &[("EncodingProfile".to_owned(), "SD-540p".to_owned())],
+        )
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel_id.as_str()));
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_input_without_cidrs_is_refused_before_anything_is_made() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("open-push");
+    let failure = player
+        .create(template(), &parameters(&[("InputType", "RTMP_PUSH")]))
+        .await
+        .expect_err("refused");
+    assert_eq!(failure.logical_id, "Rules");
+    assert!(
+        failure.reason.contains("InputCIDR") && failure.reason.contains("checkip.amazonaws.com"),
+        "names the parameter and how to find one's address: {}",
+        failure.reason
+    );
+    assert!(rig.receiver.requests().is_empty(), "no request reached the handler");
+    assert!(rig.aws.calls().is_empty(), "no AWS call");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -86,6 +210,8 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
     let mut player = rig.player("pull-stack");
     let given = parameters(&[
         ("InputType", "URL_PULL"),
+        ("PriPullUrl", "https://origin.example.com/live/primary.m3u8"),
+        ("SecPullUrl", "https://origin.example.com/live/secondary.m3u8"),
         ("PriPullUser", "alice"),
         ("PriPullPass", "primary-password"),
         ("SecPullUser", "bob"),

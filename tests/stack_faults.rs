@@ -30,7 +30,9 @@ fn parameters() -> Vec<(String, String)> {
     [
         ("CodeBucketPrefix", "local-code"),
         ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", "livestream/v0/demo-source.mp4"),
         ("InputType", "RTMP_PUSH"),
+        ("InputCIDR", "203.0.113.7/32"),
         ("ChannelStart", "Yes"),
     ]
     .iter()
@@ -64,6 +66,8 @@ fn lose_the_first_answer_of_every_create(rig: &Rig) {
     }
 }
 
+/// Nothing left, and every call on every path (the recovery ones
+/// included) allowed by the template's IAM.
 async fn assert_nothing_left(rig: &Rig, player: &Player) {
     let left = rig.leftovers().await.expect("auditing the emulator");
     assert!(
@@ -71,6 +75,7 @@ async fn assert_nothing_left(rig: &Rig, player: &Player) {
         "left behind: {left:#?}\n{}",
         player.transcript().join("\n")
     );
+    rig.iam_report().assert_clean();
 }
 
 #[tokio::test(flavor = "multi_thread")]

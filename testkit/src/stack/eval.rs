@@ -199,7 +199,9 @@ impl Scope<'_> {
                 let parts = args(2)?;
                 let wanted = self.string(&parts[1])?;
                 let list = self.list(&parts[0], name)?;
-                Ok(Some(Value::Bool(list.iter().any(|item| item.as_str() == Some(wanted.as_str())))))
+                Ok(Some(Value::Bool(
+                    list.iter().any(|item| item.as_str() == Some(wanted.as_str())),
+                )))
             }
             "Fn::And" | "Fn::Or" => {
                 let items = argument
