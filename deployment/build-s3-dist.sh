@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Packages the stack the way AWS solutions are published:
 #   deployment/regional-s3-assets/livestream-resources.zip   the arm64 handler
+#   deployment/regional-s3-assets/demo-source.mp4            the stack's own
+#       looping test source (deployment/render-demo-source.sh)
 #   deployment/global-s3-assets/<SOLUTION_NAME>.template      template.yaml whose
-#       code location defaults to bucket <BUCKET>-<region>, key
-#       <SOLUTION_NAME>/<VERSION>/livestream-resources.zip
+#       code location defaults to bucket <BUCKET>-<region>, keys
+#       <SOLUTION_NAME>/<VERSION>/livestream-resources.zip and …/demo-source.mp4
 # then prints the commands that upload and deploy them.
 #
 # usage: deployment/build-s3-dist.sh BUCKET SOLUTION_NAME VERSION
@@ -32,18 +34,21 @@ export PATH=$PWD/.venv/bin:$PATH
 missing=()
 command -v cargo >/dev/null || missing+=("cargo (install Rust with rustup: https://rustup.rs)")
 command -v cargo-lambda >/dev/null || missing+=("cargo-lambda")
+command -v ffmpeg >/dev/null || missing+=("ffmpeg")
 python -c 'import ziglang' 2>/dev/null || command -v zig >/dev/null || missing+=("zig")
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
   missing+=("Rust's aarch64-unknown-linux-gnu target")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   printf 'build-s3-dist: missing: %s\n' "${missing[@]}" >&2
-  echo "build-s3-dist: run ./deployment/bootstrap.sh --build-tools (installs cargo-lambda and zig into .venv and adds the target)" >&2
+  echo "build-s3-dist: run ./deployment/bootstrap.sh --build-tools (installs cargo-lambda and zig into .venv, ffmpeg from Debian, and adds the target)" >&2
   exit 1
 fi
 
 zip_name=livestream-resources.zip
+source_name=demo-source.mp4
 key=$solution/$version/$zip_name
+source_key=$solution/$version/$source_name
 regional=deployment/regional-s3-assets
 global=deployment/global-s3-assets
 rm -rf "$regional" "$global"
@@ -53,25 +58,41 @@ echo "build-s3-dist: building the arm64 handler (release; about 8 minutes from c
 cargo lambda build --release --arm64 --output-format zip --bin livestream-resources
 cp target/lambda/livestream-resources/bootstrap.zip "$regional/$zip_name"
 
-# The template, with the code location as the defaults of its two code
+echo "build-s3-dist: rendering the test source"
+./deployment/render-demo-source.sh "$regional/$source_name"
+
+# The template, with the code location as the defaults of its three code
 # parameters (they have none in template.yaml, so nothing else changes).
-awk -v bucket="$bucket" -v key="$key" '
+awk -v bucket="$bucket" -v key="$key" -v source_key="$source_key" '
   { print }
   /^  CodeBucketPrefix:$/ { print "    Default: \x27" bucket "\x27" }
   /^  CodeKey:$/          { print "    Default: \x27" key "\x27" }
+  /^  DemoSourceKey:$/    { print "    Default: \x27" source_key "\x27" }
 ' template.yaml > "$global/$solution.template"
-grep -q "Default: '$bucket'" "$global/$solution.template" && grep -q "Default: '$key'" "$global/$solution.template" || {
-  echo "build-s3-dist: template.yaml no longer has the CodeBucketPrefix / CodeKey parameters this script fills in" >&2
+for default in "$bucket" "$key" "$source_key"; do
+  grep -q "Default: '$default'" "$global/$solution.template" || {
+    echo "build-s3-dist: template.yaml no longer has the CodeBucketPrefix / CodeKey / DemoSourceKey parameters this script fills in" >&2
+    exit 1
+  }
+done
+
+# CloudFormation takes a template of at most 1 MB from S3 (51,200 bytes
+# inline, which is why the deploy command below uploads it with --s3-bucket).
+template_bytes=$(wc -c < "$global/$solution.template")
+if [ "$template_bytes" -gt 1048576 ]; then
+  echo "build-s3-dist: the template is $template_bytes bytes; CloudFormation takes at most 1,048,576 from S3" >&2
   exit 1
-}
+fi
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 size=$(du -h "$regional/$zip_name" | cut -f1)
+source_size=$(du -h "$regional/$source_name" | cut -f1)
 cat <<EOF
 
 build-s3-dist: done
   $regional/$zip_name   ($size)
-  $global/$solution.template
+  $regional/$source_name   ($source_size)
+  $global/$solution.template   ($template_bytes bytes)
 
 Next, in the region you deploy to ($region here, from AWS_REGION; set it to change):
 
@@ -79,9 +100,10 @@ Next, in the region you deploy to ($region here, from AWS_REGION; set it to chan
   aws s3 sync $regional/ s3://$bucket-$region/$solution/$version/ --region $region
   aws cloudformation deploy --region $region \\
     --template-file $global/$solution.template \\
+    --s3-bucket $bucket-$region --s3-prefix $solution/$version \\
     --stack-name livestream \\
     --capabilities CAPABILITY_IAM \\
-    --parameter-overrides InputType=URL_PULL EncodingProfile=HD-720p ChannelStart=No
+    --parameter-overrides EncodingProfile=HD-720p ChannelStart=Yes
 
   aws cloudformation describe-stacks --region $region --stack-name livestream --query 'Stacks[0].Outputs'
 EOF

@@ -7,7 +7,8 @@
 #   ./deployment/run-local.sh --no-update --update EncodingProfile=HD-1080p ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./deployment/bootstrap.sh
+# ffmpeg renders the stack's own test source the default input plays.
+./deployment/bootstrap.sh --media-tools
 # One invocation for both binaries, with the same features as the tests:
 # the AWS SDK is compiled once for everything (see Cargo.toml).
 echo "run-local: building the handler and the template player (the first build compiles the AWS SDK: about 4 minutes on 2 cores)"

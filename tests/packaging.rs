@@ -1,6 +1,7 @@
 //! `deployment/build-s3-dist.sh`: the arm64 zip and the regional template
-//! it produces, as a user would run it. Needs cargo-lambda, zig and Rust's
-//! aarch64 target (`./deployment/bootstrap.sh --build-tools`).
+//! it produces, with the test source beside the zip, as a user would run
+//! it. Needs cargo-lambda, zig, ffmpeg and Rust's aarch64 target
+//! (`./deployment/bootstrap.sh --build-tools`).
 
 // Panicking is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -90,6 +91,18 @@ fn build_s3_dist_makes_an_arm64_zip_and_a_template_that_lints() {
         "the code key is the default"
     );
     assert!(body.contains("S3Bucket: !Sub ${CodeBucketPrefix}-${AWS::Region}"));
+    let source_key = format!("{SOLUTION}/{VERSION}/demo-source.mp4");
+    assert!(
+        body.contains(&format!("Default: '{source_key}'")),
+        "the test source's key is the default"
+    );
+    let source = root().join("deployment/regional-s3-assets/demo-source.mp4");
+    let source_bytes = std::fs::metadata(&source)
+        .expect("the test source is beside the zip")
+        .len();
+    assert!(source_bytes > 100_000, "{source_bytes}");
+    // Deployed with --s3-bucket, CloudFormation takes up to 1 MB.
+    assert!(body.len() < 1_048_576, "{} bytes", body.len());
     let lint = Command::new(root().join(".venv/bin/cfn-lint"))
         .arg(&template)
         .output()
@@ -108,6 +121,13 @@ fn build_s3_dist_makes_an_arm64_zip_and_a_template_that_lints() {
             "--template-file deployment/global-s3-assets/{SOLUTION}.template"
         )),
         "prints the deploy command:\n{stdout}"
+    );
+    // Without --s3-bucket, `cloudformation deploy` takes 51,200 bytes at most.
+    assert!(
+        stdout.contains(&format!(
+            "--s3-bucket {BUCKET}-eu-west-1 --s3-prefix {SOLUTION}/{VERSION}"
+        )),
+        "the deploy command uploads the template, whatever its size:\n{stdout}"
     );
 }
 

@@ -20,6 +20,7 @@ const PARAMETERS: &[(&str, &str)] = &[
     ("ChannelStart", "Yes"),
     ("CodeBucketPrefix", "local-code"),
     ("CodeKey", "livestream-resources/local/livestream-resources.zip"),
+    ("DemoSourceKey", "livestream-resources/local/demo-source.mp4"),
 ];
 const INIT_LIMIT: Duration = Duration::from_secs(30);
 

@@ -20,9 +20,12 @@ use testkit::stack::{Failure, Rig, Stack, Template};
 /// code location (build-s3-dist.sh) and a running channel to update.
 const LOCAL_DEFAULTS: &[(&str, &str)] = &[
     ("ChannelStart", "Yes"),
-    ("CodeBucketPrefix", "local-code"),
+    ("CodeBucketPrefix", CODE_BUCKET_PREFIX),
     ("CodeKey", "livestream-resources/local/livestream-resources.zip"),
+    ("DemoSourceKey", DEMO_SOURCE_KEY),
 ];
+const CODE_BUCKET_PREFIX: &str = "local-code";
+const DEMO_SOURCE_KEY: &str = "livestream-resources/local/demo-source.mp4";
 
 struct Args {
     template: PathBuf,
@@ -108,6 +111,18 @@ async fn main() -> ExitCode {
         binary.display(),
         rig.aws.endpoint()
     );
+    // As a deployment has it: the test source beside the code, in the code bucket.
+    if template.parameters.contains_key("DemoSourceKey") {
+        match rig.upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY).await {
+            Ok(url) => {
+                println!("test source (deployment/render-demo-source.sh) uploaded as a deployment has it: {url}")
+            }
+            Err(err) => {
+                eprintln!("local-run: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let mut player = rig.player(&args.stack_name).echo(true);
     let secret = no_echo(&template);
     let shown: Vec<String> = create
@@ -139,6 +154,24 @@ async fn main() -> ExitCode {
     for line in &left {
         println!("  LEFT: {line}");
     }
+    let iam = rig.iam_report();
+    let roles: Vec<String> = iam.by_role().iter().map(|(role, n)| format!("{role} {n}")).collect();
+    println!(
+        "\nIAM (every call judged by its function's role in the template, and what MediaLive and MediaPackage do as theirs): {} permissions checked ({})",
+        iam.checked.len(),
+        roles.join(", ")
+    );
+    let denied = iam.denied();
+    if denied.is_empty() && iam.unmapped.is_empty() {
+        println!("  all allowed");
+    }
+    for refused in &denied {
+        println!("  DENIED: {refused}");
+    }
+    for unmapped in &iam.unmapped {
+        println!("  NOT CHECKED: {unmapped}");
+    }
+    let iam_failed = !denied.is_empty() || !iam.unmapped.is_empty();
     match verdict {
         Err(failure) => {
             eprintln!("\nlocal-run: FAILED at {}: {}", failure.logical_id, failure.reason);
@@ -149,6 +182,10 @@ async fn main() -> ExitCode {
                 "\nlocal-run: the stack was deleted but {} resource(s) are left",
                 left.len()
             );
+            ExitCode::FAILURE
+        }
+        Ok(()) if iam_failed => {
+            eprintln!("\nlocal-run: the template's roles do not allow everything the stack does (above)");
             ExitCode::FAILURE
         }
         Ok(()) => ExitCode::SUCCESS,
@@ -165,6 +202,7 @@ async fn run(
 ) -> Result<(), Failure> {
     let stack = player.create(template.clone(), create).await?;
     print_outputs(player, &stack)?;
+    print_sources(&stack);
     show_the_guard(rig, &stack).await?;
 
     let stack = match update {
@@ -264,6 +302,24 @@ async fn show_the_guard(rig: &Rig, stack: &Stack) -> Result<(), Failure> {
     }
     println!("  deleting the stack deletes the schedule group {group} and every schedule in it");
     Ok(())
+}
+
+/// Where the input reads its video from (pull and file inputs).
+fn print_sources(stack: &Stack) {
+    let Some(input) = stack.resource("MediaLiveInput") else {
+        return;
+    };
+    let urls: Vec<&str> = ["PriUrl", "SecUrl"]
+        .iter()
+        .filter_map(|key| input.properties[*key].as_str())
+        .collect();
+    if !urls.is_empty() {
+        println!(
+            "  the input ({}) reads {}",
+            input.properties["Type"].as_str().unwrap_or("?"),
+            urls.join(" and ")
+        );
+    }
 }
 
 fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {
