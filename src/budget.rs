@@ -26,6 +26,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -67,13 +68,52 @@ impl Budget {
     }
 }
 
-/// Why a call was not sent.
+/// Why a call (or a retry of it) was not sent.
 #[derive(Debug, thiserror::Error)]
-#[error("{operation} was not sent: {left:.1?} left before the deadline, and one attempt may take {needed:.1?}")]
+#[error("{}", self.describe())]
 pub struct NoTimeLeft {
     pub operation: String,
     pub left: Duration,
     pub needed: Duration,
+    /// What became of the attempts before this one.
+    pub earlier: Earlier,
+}
+
+/// The attempts of a call before the one not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Earlier {
+    /// None: the call was never sent.
+    None,
+    /// Each was refused by AWS (throttled, say): nothing was done.
+    Refused,
+    /// One was sent and not refused (no answer, or a server error): it
+    /// may have acted.
+    MayHaveActed,
+}
+
+impl NoTimeLeft {
+    fn describe(&self) -> String {
+        let (operation, left, needed) = (&self.operation, self.left, self.needed);
+        let short = format!("{left:.1?} left before the deadline, and one attempt may take {needed:.1?}");
+        match self.earlier {
+            Earlier::None => format!("{operation} was not sent: {short}"),
+            Earlier::Refused => {
+                format!("{operation} was refused by AWS and not retried: {short}")
+            }
+            Earlier::MayHaveActed => format!(
+                "{operation} was sent but not answered in time, so it may have acted; it was not retried: {short}"
+            ),
+        }
+    }
+}
+
+/// Marks, in an operation's config bag, that one of its attempts that
+/// makes something went unrefused.
+#[derive(Debug, Clone, Copy)]
+struct UnrefusedAttempt;
+
+impl aws_smithy_types::config_bag::Storable for UnrefusedAttempt {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
 /// The interceptor every client carries. Outside a request (no budget in
@@ -114,6 +154,11 @@ impl Intercept for DeadlineGuard {
             .load::<TimeoutConfig>()
             .and_then(TimeoutConfig::operation_attempt_timeout)
             .unwrap_or(UNBOUNDED_ATTEMPT_TIME);
+        let earlier = match cfg.load::<RequestAttempts>().map(RequestAttempts::attempts) {
+            Some(attempt) if attempt > 1 && cfg.load::<UnrefusedAttempt>().is_some() => Earlier::MayHaveActed,
+            Some(attempt) if attempt > 1 => Earlier::Refused,
+            _ => Earlier::None,
+        };
         let checked = BUDGET.try_with(|budget| {
             let left = budget.until.saturating_duration_since(Instant::now());
             if left < needed {
@@ -121,6 +166,7 @@ impl Intercept for DeadlineGuard {
                     operation: operation.to_owned(),
                     left,
                     needed,
+                    earlier,
                 });
             }
             if makes(operation) {
@@ -147,6 +193,9 @@ impl Intercept for DeadlineGuard {
         let refused = context
             .response()
             .is_some_and(|response| response.status().is_client_error());
+        if !refused && makes(operation(cfg)) {
+            cfg.interceptor_state().store_put(UnrefusedAttempt);
+        }
         if refused && makes(operation(cfg)) {
             // A 4xx: AWS did not act on this attempt.
             let _ = BUDGET.try_with(|budget| {
@@ -207,11 +256,20 @@ mod tests {
             operation: "CreateInput".into(),
             left: Duration::from_millis(1500),
             needed: Duration::from_secs(3),
+            earlier: Earlier::None,
         });
         let found = no_time_left(&err).expect("found");
         assert_eq!(
             found.to_string(),
             "CreateInput was not sent: 1.5s left before the deadline, and one attempt may take 3.0s"
+        );
+        let retry = NoTimeLeft {
+            earlier: Earlier::MayHaveActed,
+            ..err.0
+        };
+        assert_eq!(
+            retry.to_string(),
+            "CreateInput was sent but not answered in time, so it may have acted; it was not retried: 1.5s left before the deadline, and one attempt may take 3.0s"
         );
     }
 }

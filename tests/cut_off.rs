@@ -83,6 +83,13 @@ async fn a_pull_input_made_as_time_ran_out_is_found_and_deleted() {
             .starts_with("create-unconfirmed:"),
         "{response}"
     );
+    // Its first attempt went out: the Reason says it may have acted, not
+    // that it was never sent.
+    let reason = response["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("CreateInput was sent but not answered in time, so it may have acted; it was not retried"),
+        "{reason}"
+    );
     assert!(rig.session.aws.count("medialive", "POST", "/prod/inputs") >= 1);
     assert_eq!(rig.leftovers().await, Vec::<String>::new());
 }
