@@ -796,3 +796,43 @@ async fn a_delete_naming_an_input_or_channel_this_stack_did_not_make_leaves_it()
         "no DeleteInput"
     );
 }
+
+#[tokio::test]
+async fn the_start_resource_never_starts_or_stops_another_stacks_channel() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let input = url_input(&session.for_resource("Input")).await;
+    let id = succeeded(&session.create(CHANNEL, channel_props(&input, "SD-540p")).await);
+    // The same channel, as another stack's start resource sees it.
+    let other_stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/0c1e11ef-5b6f-3f40-9a4c-0a1b2c3d4e5f";
+    let start = session.for_resource("Start");
+    let foreign = |request_type: &str| {
+        let event = testkit::events::event(request_type, START, json!({"ChannelId": id}), &start.receiver.url());
+        testkit::events::with(event, "StackId", other_stack)
+    };
+
+    let refused = failed(&start.send(foreign("Create")).await);
+    assert!(
+        refused.contains(&id) && refused.contains("not made by this stack"),
+        "{refused}"
+    );
+    let starts = || {
+        session
+            .aws
+            .count("medialive", "POST", &format!("/prod/channels/{id}/start"))
+    };
+    let stops = || {
+        session
+            .aws
+            .count("medialive", "POST", &format!("/prod/channels/{id}/stop"))
+    };
+    assert_eq!(starts(), 0, "never started");
+
+    // Running by its own stack's start; the other stack's Delete leaves it running.
+    succeeded(&start.create(START, json!({"ChannelId": id})).await);
+    let delete = testkit::events::with(foreign("Delete"), "PhysicalResourceId", id.as_str());
+    succeeded(&start.send(delete).await);
+    assert_eq!(stops(), 0, "never stopped");
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+    succeeded(&start.delete(START, &id, json!({"ChannelId": id})).await);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Idle));
+}

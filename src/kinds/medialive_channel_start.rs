@@ -1,16 +1,42 @@
 //! `MediaLiveChannelStart`: starts a MediaLive channel once the stack has
 //! made it, and stops it again when the stack goes, so the channel's own
-//! Delete finds it idle.
+//! Delete finds it idle. Only a channel this stack made (its
+//! `livestream:stack-id` tag) is ever started or stopped: a ChannelId
+//! naming someone else's channel is refused, and a Delete leaves it be.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_medialive::types::ChannelState;
 
 use super::medialive_channel::{settle, start, stop};
-use super::resource::{Outcome, Request, Resource};
+use super::resource::{Outcome, Request, Resource, tag_pairs};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::Error;
+use crate::error::{Error, Found, aws_error};
+
+/// What a look at the channel finds.
+enum Owned {
+    Missing,
+    NotOurs,
+    State(Option<ChannelState>),
+}
+
+async fn look(aws: &Clients, req: &Request, id: &str) -> Result<Owned, Error> {
+    let channel = aws
+        .medialive
+        .describe_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeChannel"))
+        .found()?;
+    Ok(match channel {
+        None => Owned::Missing,
+        Some(channel) if channel.state() == Some(&ChannelState::Deleted) => Owned::Missing,
+        Some(channel) if !req.in_stack(tag_pairs(channel.tags())) => Owned::NotOurs,
+        Some(channel) => Owned::State(channel.state().cloned()),
+    })
+}
 
 pub struct ChannelStart;
 
@@ -29,12 +55,26 @@ impl Resource for ChannelStart {
         })
     }
 
-    /// Starts at once; only a refusal (the channel not idle) leads to a
-    /// look at its state. A failure after StartChannel was sent answers with
-    /// the channel's id, so the rollback's Delete stops what this started.
+    /// Looks first (the channel must be this stack's), then starts; a
+    /// refusal (the channel not idle) leads to waiting for it to settle. A
+    /// failure after StartChannel was sent answers with the channel's id, so
+    /// the rollback's Delete stops what this started.
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
         let id = &spec.channel_id;
         let missing = || Error::BadState(format!("MediaLive channel {id} does not exist"));
+        match look(aws, req, id).await? {
+            Owned::Missing => return Err(missing()),
+            Owned::NotOurs => {
+                return Err(Error::Conflict(format!(
+                    "MediaLive channel {id} was not made by this stack (its livestream:stack-id tag differs); it is neither started nor stopped"
+                )));
+            }
+            Owned::State(Some(ChannelState::Running)) => {
+                tracing::info!(channel = %id, "already running");
+                return Ok(running(id));
+            }
+            Owned::State(_) => {}
+        }
         req.record_created(id);
         match start(aws, req, id).await {
             Ok(()) => {}
@@ -58,7 +98,7 @@ impl Resource for ChannelStart {
             },
             Err(err) => return Err(err),
         }
-        Ok(Outcome::new(id).with_data(BTreeMap::from([("State".to_owned(), "RUNNING".to_owned())])))
+        Ok(running(id))
     }
 
     async fn update(
@@ -92,8 +132,16 @@ impl Resource for ChannelStart {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        // Stops at once; only a refusal (the channel not running) leads to
-        // a look at its state.
+        match look(aws, req, physical_id).await? {
+            Owned::Missing | Owned::State(Some(ChannelState::Idle)) => return Ok(()),
+            Owned::NotOurs => {
+                tracing::warn!(channel = %physical_id, "not this stack's channel; left running as it is");
+                return Ok(());
+            }
+            Owned::State(_) => {}
+        }
+        // Running or changing: a refusal (not running by now) leads to a
+        // look at its state.
         match stop(aws, req, physical_id).await {
             Ok(()) => Ok(()),
             Err(err) if err.is_not_found() => Ok(()),
@@ -104,4 +152,8 @@ impl Resource for ChannelStart {
             Err(err) => Err(err),
         }
     }
+}
+
+fn running(id: &str) -> Outcome {
+    Outcome::new(id).with_data(BTreeMap::from([("State".to_owned(), "RUNNING".to_owned())]))
 }

@@ -104,6 +104,13 @@ impl Request {
         tags.contains(&(REQUEST_ID_TAG, request_id)) && self.owns(tags)
     }
 
+    /// Whether `tags` mark a resource made by this stack (by any of its
+    /// resources): what acting on another resource's channel requires.
+    pub fn in_stack<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+        tags.into_iter()
+            .any(|(key, value)| key == STACK_ID_TAG && value == self.stack_id)
+    }
+
     /// Whether `tags` carry this stack resource's ownership tags.
     pub fn owns<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
         let (mut stack, mut logical) = (false, false);
