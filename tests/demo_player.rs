@@ -196,7 +196,7 @@ async fn a_new_prefix_is_a_new_player_and_the_old_one_goes_with_its_delete() {
     let old_id = succeeded(&session.create("DemoPlayer", old.clone()).await);
     let new = props(&bucket, "v2");
     let new_id = succeeded(&session.update("DemoPlayer", &old_id, old.clone(), new.clone()).await);
-    assert_eq!(new_id, format!("s3://{bucket}/v2"));
+    assert_eq!(new_id, format!("s3://{bucket}/v2/"), "ids spell the prefix as a folder");
     assert!(keys(&session, &bucket).await.contains(&"v2/index.html".to_owned()));
     // CloudFormation deletes the old id once the Update answered.
     succeeded(&session.delete("DemoPlayer", &old_id, old).await);
@@ -286,4 +286,105 @@ async fn bad_properties_are_refused_before_any_call() {
         assert!(!reason.contains("secret"), "{reason}");
     }
     assert_eq!(s3_calls(&session), before);
+}
+
+#[tokio::test]
+async fn two_spellings_of_one_prefix_are_one_player_with_one_id() {
+    let session = Session::emulated().await;
+    let bucket = bucket(&session).await;
+    let slash = props(&bucket, "player/");
+    let id = succeeded(&session.create("DemoPlayer", slash.clone()).await);
+    // Renamed `player/` -> `player`: the same place, so the same id, and
+    // CloudFormation has no old player to delete.
+    let bare = props(&bucket, "player");
+    let response = session.update("DemoPlayer", &id, slash, bare.clone()).await;
+    assert_eq!(succeeded(&response), id);
+    assert_eq!(response["Data"]["Prefix"], "player/");
+    assert_eq!(keys(&session, &bucket).await.len(), WRITTEN.len());
+    // A stack made before ids were canonical keeps its id too.
+    let old_id = format!("s3://{bucket}/player");
+    let changed = json!({"Bucket": bucket, "Prefix": "player/", "HlsUrl": HLS});
+    let response = session.update("DemoPlayer", &old_id, bare, changed).await;
+    assert_eq!(succeeded(&response), old_id);
+    assert_eq!(config(&session, &bucket, "player/").await, json!({"hls": HLS}));
+}
+
+#[tokio::test]
+async fn a_move_that_fails_part_way_takes_back_what_it_wrote() {
+    let session = Session::emulated().await;
+    let bucket = bucket(&session).await;
+    let old = props(&bucket, "a/");
+    let id = succeeded(&session.create("DemoPlayer", old.clone()).await);
+    // The third object written under b/ is refused (not retried).
+    session
+        .aws
+        .fail("s3", &format!("PUT /{bucket}/b/"), 2, 403, "AccessDenied");
+    let reason = failed(
+        &session
+            .update("DemoPlayer", &id, old.clone(), props(&bucket, "b/"))
+            .await,
+    );
+    assert!(reason.contains("PutObject"), "{reason}");
+    let left = keys(&session, &bucket).await;
+    assert!(
+        left.iter().all(|key| key.starts_with("a/")) && left.len() == WRITTEN.len(),
+        "nothing left under b/, a/ whole: {left:?}"
+    );
+    succeeded(&session.delete("DemoPlayer", &id, old).await);
+    assert!(keys(&session, &bucket).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_foreign_key_xml_cannot_carry_never_blocks_the_delete() {
+    let session = Session::emulated().await;
+    let bucket = bucket(&session).await;
+    let odd = "player/\u{1}odd\u{1f}.txt";
+    put(&session, &bucket, odd, &[]).await;
+    let id = succeeded(&session.create("DemoPlayer", props(&bucket, "player/")).await);
+    succeeded(&session.delete("DemoPlayer", &id, props(&bucket, "player/")).await);
+    let left: Vec<String> = s3(&session)
+        .list_objects_v2()
+        .bucket(&bucket)
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    assert_eq!(left, ["player/%01odd%1F.txt"], "only the foreign object is left");
+}
+
+#[tokio::test]
+async fn someone_elses_page_without_a_config_is_never_overwritten() {
+    let session = Session::emulated().await;
+    let bucket = bucket(&session).await;
+    put(&session, &bucket, "player/index.html", &[]).await;
+    put(&session, &bucket, "player/style.css", &[]).await;
+    let reason = failed(&session.create("DemoPlayer", props(&bucket, "player/")).await);
+    assert!(
+        reason.contains(&format!("s3://{bucket}/player/index.html already exists")),
+        "{reason}"
+    );
+    for key in ["player/index.html", "player/style.css"] {
+        let (_, body, _) = read(&session, &bucket, key).await;
+        assert_eq!(body, b"someone else's", "{key} untouched");
+    }
+    assert_eq!(keys(&session, &bucket).await, ["player/index.html", "player/style.css"]);
+}
+
+#[tokio::test]
+async fn an_update_in_place_checks_ownership_again() {
+    let session = Session::emulated().await;
+    let bucket = bucket(&session).await;
+    let old = props(&bucket, "player/");
+    let id = succeeded(&session.create("DemoPlayer", old.clone()).await);
+    // Someone replaces the style with their own.
+    put(&session, &bucket, "player/style.css", &[]).await;
+    let new = json!({"Bucket": bucket, "Prefix": "player/", "HlsUrl": HLS});
+    let reason = failed(&session.update("DemoPlayer", &id, old, new).await);
+    assert!(reason.contains("player/style.css already exists"), "{reason}");
+    let (_, body, _) = read(&session, &bucket, "player/style.css").await;
+    assert_eq!(body, b"someone else's");
 }

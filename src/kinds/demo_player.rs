@@ -6,12 +6,15 @@
 //!
 //! Every object carries this stack resource's ownership in its user
 //! metadata; a Delete lists the prefix (all pages) and removes the objects
-//! this player writes that carry it, and nothing else.
+//! this player writes that carry it, and nothing else. A Create or Update
+//! refuses a location where any object with a player's name is someone
+//! else's, so nothing of another's is overwritten. `player` and `player/`
+//! are one location with one id.
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 use reqwest::Url;
 
 use super::resource::{LOGICAL_ID_TAG, Outcome, REQUEST_ID_TAG, Request, Resource, STACK_ID_TAG};
@@ -127,45 +130,45 @@ pub struct Spec {
     urls: BTreeMap<&'static str, String>,
 }
 
-/// Where a player lives: its physical id is `s3://<bucket>/<prefix>`.
+/// Where a player lives: its physical id is `s3://<bucket>/<folder>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Location {
     bucket: String,
-    prefix: String,
+    /// The prefix as a folder (empty, or ending in `/`): `player` and
+    /// `player/` both put the page at `player/index.html`, so they are one
+    /// location, with one id.
+    folder: String,
 }
 
 impl Location {
-    fn of(spec: &Spec) -> Self {
+    fn new(bucket: &str, prefix: &str) -> Self {
+        let folder = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}/")
+        };
         Location {
-            bucket: spec.bucket.clone(),
-            prefix: spec.prefix.clone(),
+            bucket: bucket.to_owned(),
+            folder,
         }
     }
 
+    fn of(spec: &Spec) -> Self {
+        Self::new(&spec.bucket, &spec.prefix)
+    }
+
+    /// The location an id names, in either spelling of its folder.
     fn parse(physical_id: &str) -> Option<Self> {
         let (bucket, prefix) = physical_id.strip_prefix("s3://")?.split_once('/')?;
-        (is_bucket_name(bucket) && physical_id.len() <= 1024).then(|| Location {
-            bucket: bucket.to_owned(),
-            prefix: prefix.to_owned(),
-        })
+        (is_bucket_name(bucket) && physical_id.len() <= 1024).then(|| Self::new(bucket, prefix))
     }
 
     fn id(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.prefix)
-    }
-
-    /// Keys start with the prefix as a folder: `player` and `player/`
-    /// both put the page at `player/index.html`.
-    fn folder(&self) -> String {
-        if self.prefix.is_empty() || self.prefix.ends_with('/') {
-            self.prefix.clone()
-        } else {
-            format!("{}/", self.prefix)
-        }
+        format!("s3://{}/{}", self.bucket, self.folder)
     }
 
     fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.folder())
+        format!("{}{name}", self.folder)
     }
 
     fn what(&self, key: &str) -> String {
@@ -219,7 +222,8 @@ impl Resource for DemoPlayer {
         // FAILED answer names the location and the rollback's Delete
         // removes whatever was written.
         req.record_created(&location.id());
-        write(aws, req, &location, spec).await
+        write(aws, req, &location, spec).await?;
+        Ok(outcome(&location, &location.id()))
     }
 
     async fn update(
@@ -230,15 +234,19 @@ impl Resource for DemoPlayer {
         new: &Spec,
     ) -> Result<Outcome, Error> {
         let location = Location::of(new);
-        if location.id() != physical_id {
+        if Location::parse(physical_id).as_ref() != Some(&location) {
             // Elsewhere: a new player; CloudFormation deletes the old one
             // once this answer names the new location.
-            return Self::create(aws, req, new).await;
+            return move_to(aws, req, &location, new).await;
         }
+        // The same place, however its prefix is spelt: the same id, so
+        // CloudFormation never deletes the live player as an old one.
         if old == Some(new) {
-            return Ok(outcome(&location));
+            return Ok(outcome(&location, physical_id));
         }
-        write(aws, req, &location, new).await
+        refuse_if_not_ours(aws, req, &location).await?;
+        write(aws, req, &location, new).await?;
+        Ok(outcome(&location, physical_id))
     }
 
     fn could_be_id(physical_id: &str) -> bool {
@@ -262,33 +270,127 @@ impl Resource for DemoPlayer {
     }
 }
 
-fn outcome(location: &Location) -> Outcome {
-    Outcome::new(location.id()).with_data(BTreeMap::from([
-        ("Prefix".to_owned(), location.prefix.clone()),
+fn outcome(location: &Location, physical_id: &str) -> Outcome {
+    Outcome::new(physical_id).with_data(BTreeMap::from([
+        ("Prefix".to_owned(), location.folder.clone()),
         ("Objects".to_owned(), (ASSETS.len() + 1).to_string()),
     ]))
 }
 
-/// The page refuses to overwrite another stack resource's player.
-async fn refuse_if_not_ours(aws: &Clients, req: &Request, location: &Location) -> Result<(), Error> {
-    let key = location.key(CONFIG);
-    let existing = aws
-        .s3
-        .head_object()
-        .bucket(&location.bucket)
-        .key(&key)
-        .send()
-        .await
-        .map_err(aws_error("HeadObject"))
-        .found()?;
-    match existing {
-        Some(head) if !req.owns(ownership(head.metadata())) => Err(req.not_ours(&location.what(&key))),
-        _ => Ok(()),
+/// What a move to a new location needs left when its writes fail, to take
+/// back what it wrote there.
+const MOVE_CLEANUP_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Writes the player at a new location for an Update. If that fails
+/// part-way (or runs out of time), what it wrote there is removed again:
+/// CloudFormation's rollback keeps the old location, and nothing would
+/// ever delete the new one.
+async fn move_to(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -> Result<Outcome, Error> {
+    let write_until = req.work_until.checked_sub(MOVE_CLEANUP_TIME).unwrap_or(req.work_until);
+    let written = match tokio::time::timeout_at(write_until, DemoPlayer::create(aws, req, spec)).await {
+        Ok(written) => written,
+        Err(_) => Err(Error::TimedOut(format!(
+            "timed out writing the player at {}",
+            location.id()
+        ))),
+    };
+    if written.is_err() {
+        tracing::warn!(location = %location.id(), "the move failed; removing what it wrote there");
+        if let Err(cleanup) = remove(aws, req, location, Some(&req.request_id)).await {
+            tracing::error!(cause = %cleanup, location = %location.id(), "could not remove what the failed move wrote");
+        }
     }
+    written
+}
+
+/// The objects under `location` that bear the player's names, with their
+/// ownership metadata; `None` when the bucket does not exist. Keys are
+/// listed URL-encoded (S3's `encoding-type=url`), so a key holding a
+/// character XML cannot carry is read like any other.
+async fn player_objects(aws: &Clients, location: &Location) -> Result<Option<Vec<(String, Owner)>>, Error> {
+    let names: Vec<&str> = written_names().collect();
+    let mut found = Vec::new();
+    let mut pages = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&location.bucket)
+        .prefix(&location.folder)
+        .encoding_type(EncodingType::Url)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = page.map_err(aws_error("ListObjectsV2")).found()? else {
+            return Ok(None); // the bucket is gone, and the player with it
+        };
+        for object in page.contents() {
+            let Some(key) = object.key().and_then(url_decoded) else {
+                continue;
+            };
+            if key
+                .strip_prefix(&location.folder)
+                .is_some_and(|name| names.contains(&name))
+            {
+                found.push(key);
+            }
+        }
+    }
+    let mut owned = Vec::with_capacity(found.len());
+    for key in found {
+        let head = aws
+            .s3
+            .head_object()
+            .bucket(&location.bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(aws_error("HeadObject"))
+            .found()?;
+        if let Some(head) = head {
+            owned.push((key, Owner::of(head.metadata())));
+        }
+    }
+    Ok(Some(owned))
+}
+
+/// A key as `encoding-type=url` lists it, decoded; `None` when it does not
+/// decode to text (no name of the player's, then).
+fn url_decoded(key: &str) -> Option<String> {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The page never overwrites an object someone else put where the player
+/// goes: any object with a player's name there must be this resource's.
+async fn refuse_if_not_ours(aws: &Clients, req: &Request, location: &Location) -> Result<(), Error> {
+    for (key, owner) in player_objects(aws, location).await?.unwrap_or_default() {
+        if !req.owns(owner.tags()) {
+            return Err(req.not_ours(&location.what(&key)));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `config.json` and every asset.
-async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -> Result<Outcome, Error> {
+async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -> Result<(), Error> {
     let config = Asset {
         name: CONFIG,
         content_type: "application/json",
@@ -307,7 +409,7 @@ async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -
         objects = ASSETS.len() + 1,
         "demo player written"
     );
-    Ok(outcome(location))
+    Ok(())
 }
 
 async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, body: ByteStream) -> Result<(), Error> {
@@ -332,45 +434,14 @@ async fn put(aws: &Clients, req: &Request, location: &Location, asset: &Asset, b
 /// resource's ownership (and, with `request_id`, were written by that
 /// request). Anything else under the prefix stays.
 async fn remove(aws: &Clients, req: &Request, location: &Location, request_id: Option<&str>) -> Result<(), Error> {
-    let folder = location.folder();
-    let names: Vec<&str> = written_names().collect();
-    let mut candidates = Vec::new();
-    let mut pages = aws
-        .s3
-        .list_objects_v2()
-        .bucket(&location.bucket)
-        .prefix(&folder)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = match page.map_err(aws_error("ListObjectsV2")).found()? {
-            Some(page) => page,
-            None => return Ok(()), // the bucket is gone, and the player with it
-        };
-        for object in page.contents() {
-            let Some(key) = object.key() else { continue };
-            if key.strip_prefix(&folder).is_some_and(|name| names.contains(&name)) {
-                candidates.push(key.to_owned());
-            }
-        }
-    }
-
+    let Some(objects) = player_objects(aws, location).await? else {
+        return Ok(());
+    };
     let mut ours = Vec::new();
-    for key in candidates {
-        let head = aws
-            .s3
-            .head_object()
-            .bucket(&location.bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(aws_error("HeadObject"))
-            .found()?;
-        let Some(head) = head else { continue };
-        let owner = ownership(head.metadata());
+    for (key, owner) in objects {
         let mine = match request_id {
-            Some(request_id) => req.made_in(request_id, owner),
-            None => req.may_delete(&location.what(&key), owner),
+            Some(request_id) => req.made_in(request_id, owner.tags()),
+            None => req.may_delete(&location.what(&key), owner.tags()),
         };
         if mine {
             ours.push(key);
@@ -413,13 +484,28 @@ async fn remove(aws: &Clients, req: &Request, location: &Location, request_id: O
 }
 
 /// The ownership tags an object's user metadata holds.
-fn ownership<'m>(metadata: Option<&'m HashMap<String, String>>) -> impl Iterator<Item = (&'m str, &'m str)> {
-    metadata.into_iter().flatten().filter_map(|(name, value)| {
-        OWNERSHIP_METADATA
-            .iter()
-            .find(|(_, meta)| meta.eq_ignore_ascii_case(name))
-            .map(|(tag, _)| (*tag as &'m str, value.as_str()))
-    })
+#[derive(Debug, Clone, Default)]
+struct Owner(Vec<(&'static str, String)>);
+
+impl Owner {
+    fn of(metadata: Option<&HashMap<String, String>>) -> Self {
+        Owner(
+            metadata
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, value)| {
+                    OWNERSHIP_METADATA
+                        .iter()
+                        .find(|(_, meta)| meta.eq_ignore_ascii_case(name))
+                        .map(|(tag, _)| (*tag, value.clone()))
+                })
+                .collect(),
+        )
+    }
+
+    fn tags(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(tag, value)| (*tag, value.as_str()))
+    }
 }
 
 /// S3's rules for bucket names (general purpose buckets).
