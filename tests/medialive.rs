@@ -806,7 +806,7 @@ async fn the_start_resource_never_starts_or_stops_another_stacks_channel() {
     let other_stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/0c1e11ef-5b6f-3f40-9a4c-0a1b2c3d4e5f";
     let start = session.for_resource("Start");
     let foreign = |request_type: &str| {
-        let event = testkit::events::event(request_type, START, json!({"ChannelId": id}), &start.receiver.url());
+        let event = event(request_type, START, json!({"ChannelId": id}), &start.receiver.url());
         testkit::events::with(event, "StackId", other_stack)
     };
 

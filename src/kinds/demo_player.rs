@@ -594,26 +594,27 @@ mod tests {
 
     #[test]
     fn prefixes_become_folders() {
-        let at = |prefix: &str| Location {
-            bucket: "b".into(),
-            prefix: prefix.into(),
-        };
+        let at = |prefix: &str| Location::new("b", prefix);
         assert_eq!(at("").key("index.html"), "index.html");
         assert_eq!(at("player/").key("index.html"), "player/index.html");
         assert_eq!(at("player").key("index.html"), "player/index.html");
-        assert_eq!(at("player").id(), "s3://b/player");
+        assert_eq!(at("player").id(), "s3://b/player/", "one id for both spellings");
+        assert_eq!(at("player"), at("player/"));
         assert_eq!(Location::parse("s3://b/player/"), None, "bucket too short");
         assert_eq!(
-            Location::parse("s3://demo-bucket/player/"),
-            Some(Location {
-                bucket: "demo-bucket".into(),
-                prefix: "player/".into()
-            })
+            Location::parse("s3://demo-bucket/player"),
+            Some(Location::new("demo-bucket", "player/"))
         );
         assert_eq!(
-            Location::parse("s3://demo-bucket/").map(|l| l.prefix),
+            Location::parse("s3://demo-bucket/").map(|l| l.folder),
             Some(String::new())
         );
+        assert_eq!(
+            url_decoded("player/%01odd+x.txt").as_deref(),
+            Some("player/\u{1}odd x.txt")
+        );
+        assert_eq!(url_decoded("bad%zz"), None);
+        assert_eq!(url_decoded("%ff"), None, "not text");
         for bad in [
             "",
             "demo-bucket/player",
