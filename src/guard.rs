@@ -3,30 +3,41 @@
 //! `IdleStopMinutes`, and says so in the log and on an SNS topic.
 //!
 //! Nothing runs while the channel is stopped. AWS drives it all:
-//! - EventBridge sends the channel's state changes: RUNNING arms the
-//!   max-run guard (a one-time EventBridge Scheduler schedule in the
-//!   stack's schedule group, at start + `MaxRunHours`); STOPPING, STOPPED
-//!   or DELETED disarms it (the schedule is deleted). A start by any means
-//!   (console, CLI, the stack) re-arms it; a stop by any means disarms it.
-//!   Each event is checked against the channel's state now, as EventBridge
-//!   may deliver late, twice, or out of order.
+//! - EventBridge sends the channel's state changes. RUNNING arms the
+//!   guard for that run: a one-time EventBridge Scheduler schedule in the
+//!   stack's schedule group, `max-run-<channel>`, at the run's start (the
+//!   event's time) + `MaxRunHours`, whose input records the start. It is
+//!   the guard's record of the current run (disabled, never firing, when
+//!   `MaxRunHours` is 0). A stop (STOPPING, STOPPED, DELETED) deletes it.
+//!   A start by any means (console, CLI, the stack) arms it; a stop by any
+//!   means disarms it.
 //! - The schedule, when it fires, invokes this function with a
-//!   [`MAX_RUN_SOURCE`] event: stop the channel.
-//! - A CloudWatch alarm on the channel's input video frame rate (every
-//!   pipeline) goes into ALARM after `IdleStopMinutes` without video;
-//!   EventBridge sends that state change: stop the channel.
+//!   [`MAX_RUN_SOURCE`] event naming the run's start: stop the channel.
+//! - A CloudWatch alarm on the channel's input (input loss, or no frames,
+//!   on every pipeline) goes into ALARM after `IdleStopMinutes`;
+//!   EventBridge sends that change: stop the channel.
 //!
-//! The guard stops only a channel tagged with this stack's id, and only
+//! EventBridge and Lambda deliver late, twice, out of order: every event
+//! is checked against the channel's state now, and every stop against the
+//! run it is about. A max-run event stops only the run whose start it
+//! names; an alarm only a run that started before it went into ALARM.
+//!
+//! The guard stops only a channel tagged with this stack's id (its role
+//! may not even look at another), in its own account and region, and only
 //! when it is running. Deleting the stack deletes the schedule group, and
 //! every schedule in it, with the rules and alarms.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
-use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+use aws_sdk_medialive::types::ChannelState;
+use aws_sdk_scheduler::types::{
+    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target,
+};
+use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::{Value, json};
 
-use crate::error::{Error, Found, aws_error};
+use crate::error::{AwsError, Error, Found, aws_error};
 use crate::kinds::STACK_ID_TAG;
 
 /// The `source` of the events this guard's own schedules send.
@@ -36,6 +47,11 @@ const MEDIALIVE_SOURCE: &str = "aws.medialive";
 const CHANNEL_STATE_CHANGE: &str = "MediaLive Channel State Change";
 const CLOUDWATCH_SOURCE: &str = "aws.cloudwatch";
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
+
+/// The template's bounds on its two settings (`MaxRunHours`,
+/// `IdleStopMinutes`); its AllowedPattern admits exactly these numbers.
+pub const MAX_RUN_HOURS_LIMIT: u32 = 720;
+pub const IDLE_MINUTES_LIMIT: u32 = 1440;
 
 /// The guard's settings, from the function's environment (the template
 /// sets them on the guard function only).
@@ -57,6 +73,20 @@ pub struct GuardConfig {
 
 pub const STACK_ID_ENV: &str = "LIVESTREAM_GUARD_STACK_ID";
 
+/// A whole number as the template's pattern admits it: digits, no sign,
+/// no leading zero, at most `limit`. `parameter` is the template's name
+/// for it, which the error names.
+pub fn whole_number(parameter: &str, value: &str, limit: u32) -> Result<u32, String> {
+    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    let canonical = digits && (value == "0" || !value.starts_with('0'));
+    match value.parse::<u32>() {
+        Ok(number) if canonical && number <= limit => Ok(number),
+        _ => Err(format!(
+            "{parameter} must be a whole number from 0 to {limit}, got {value:?}"
+        )),
+    }
+}
+
 impl GuardConfig {
     /// `None` when this function is not the guard (no guard settings).
     pub fn from_env() -> Result<Option<Self>, String> {
@@ -64,37 +94,57 @@ impl GuardConfig {
         let Some(stack_id) = var(STACK_ID_ENV) else {
             return Ok(None);
         };
-        let number = |name: &str| -> Result<u32, String> {
-            var(name)
-                .unwrap_or_else(|| "0".to_owned())
-                .parse()
-                .map_err(|_| format!("{name} must be a whole number"))
+        let number = |name: &str, parameter: &str, limit: u32| -> Result<u32, String> {
+            whole_number(parameter, &var(name).unwrap_or_else(|| "0".to_owned()), limit)
+                .map_err(|why| format!("{why} ({name})"))
         };
         let required = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
         Ok(Some(GuardConfig {
             stack_id,
-            max_run_hours: number("LIVESTREAM_GUARD_MAX_RUN_HOURS")?,
-            idle_minutes: number("LIVESTREAM_GUARD_IDLE_MINUTES")?,
+            max_run_hours: number("LIVESTREAM_GUARD_MAX_RUN_HOURS", "MaxRunHours", MAX_RUN_HOURS_LIMIT)?,
+            idle_minutes: number("LIVESTREAM_GUARD_IDLE_MINUTES", "IdleStopMinutes", IDLE_MINUTES_LIMIT)?,
             idle_alarm: var("LIVESTREAM_GUARD_IDLE_ALARM"),
             schedule_group: required("LIVESTREAM_GUARD_SCHEDULE_GROUP")?,
             scheduler_role_arn: required("LIVESTREAM_GUARD_SCHEDULER_ROLE_ARN")?,
             topic_arn: var("LIVESTREAM_GUARD_TOPIC_ARN"),
         }))
     }
+
+    /// The stack's region and account, read from its id (an ARN).
+    fn scope(&self) -> (&str, &str) {
+        let mut parts = self.stack_id.split(':').skip(3);
+        (parts.next().unwrap_or_default(), parts.next().unwrap_or_default())
+    }
+}
+
+/// Epoch seconds of an RFC 3339 time, as EventBridge writes `time`.
+fn epoch(time: &str) -> Option<u64> {
+    let time = DateTime::from_str(time, Format::DateTime).ok()?;
+    u64::try_from(time.secs()).ok()
 }
 
 /// An event the guard acts on, read from an EventBridge-shaped payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardEvent {
-    /// The channel changed state (EventBridge, from MediaLive).
-    ChannelState { channel_id: String, state: String },
-    /// The guard's own schedule fired.
+    /// The channel changed state (EventBridge, from MediaLive), at `at`
+    /// (epoch seconds). `state` is in EventBridge's words (`STOPPED` is
+    /// not an API state).
+    ChannelState {
+        channel_id: String,
+        state: String,
+        at: u64,
+        /// From the channel's ARN.
+        region: String,
+        account: String,
+    },
+    /// The guard's own schedule fired, for the run that started at `started_at`.
     MaxRunReached { channel_id: String, started_at: u64 },
-    /// A CloudWatch alarm changed state.
+    /// A CloudWatch alarm changed state, at `at`.
     Alarm {
         alarm_name: String,
         state: String,
         channel_id: Option<String>,
+        at: u64,
     },
 }
 
@@ -104,23 +154,34 @@ pub enum GuardEvent {
 pub struct UnknownEvent(pub String);
 
 impl GuardEvent {
-    /// Reads `source` / `detail-type` / `detail` of an EventBridge event.
+    /// Reads `source` / `detail-type` / `time` / `detail` of an EventBridge event.
     pub fn parse(event: &Value) -> Result<Self, UnknownEvent> {
         let text = |v: &Value| v.as_str().map(str::to_owned);
         let source = event["source"].as_str().unwrap_or_default();
         let detail_type = event["detail-type"].as_str().unwrap_or_default();
         let detail = &event["detail"];
         let missing = |what: &str| UnknownEvent(format!("{detail_type} event from {source} without {what}"));
+        let at = || event["time"].as_str().and_then(epoch).ok_or_else(|| missing("a time"));
         match (source, detail_type) {
             (MEDIALIVE_SOURCE, CHANNEL_STATE_CHANGE) => {
                 let arn = text(&detail["channel_arn"]).ok_or_else(|| missing("detail.channel_arn"))?;
-                let channel_id = arn
-                    .rsplit_once(":channel:")
-                    .map(|(_, id)| id.to_owned())
-                    .filter(|id| crate::kinds::is_medialive_id(id))
-                    .ok_or_else(|| missing("a channel ARN in detail.channel_arn"))?;
+                // arn:<partition>:medialive:<region>:<account>:channel:<id>
+                let parts: Vec<&str> = arn.split(':').collect();
+                let (region, account, id) = match parts.as_slice() {
+                    [_, _, "medialive", region, account, "channel", id] => (*region, *account, *id),
+                    _ => return Err(missing("a channel ARN in detail.channel_arn")),
+                };
+                if !crate::kinds::is_medialive_id(id) {
+                    return Err(missing("a channel ARN in detail.channel_arn"));
+                }
                 let state = text(&detail["state"]).ok_or_else(|| missing("detail.state"))?;
-                Ok(GuardEvent::ChannelState { channel_id, state })
+                Ok(GuardEvent::ChannelState {
+                    channel_id: id.to_owned(),
+                    state,
+                    at: at()?,
+                    region: region.to_owned(),
+                    account: account.to_owned(),
+                })
             }
             (MAX_RUN_SOURCE, MAX_RUN_DETAIL_TYPE) => {
                 let channel_id = text(&detail["channelId"])
@@ -146,6 +207,7 @@ impl GuardEvent {
                     alarm_name,
                     state,
                     channel_id,
+                    at: at()?,
                 })
             }
             _ => Err(UnknownEvent(format!(
@@ -160,7 +222,8 @@ impl GuardEvent {
 pub enum GuardAction {
     Armed {
         schedule: String,
-        stop_at: u64,
+        /// Epoch seconds; `None` for the record of a run with no cap.
+        stop_at: Option<u64>,
     },
     Disarmed {
         schedule: String,
@@ -171,29 +234,6 @@ pub enum GuardAction {
     },
     /// Nothing to do, and why.
     Nothing(String),
-}
-
-/// A channel as the guard's role lets it see one.
-enum Channel {
-    Described(Box<DescribeChannelOutput>),
-    /// IAM refused to describe it: not this stack's channel.
-    Refused,
-}
-
-impl Channel {
-    fn state(&self) -> Option<String> {
-        match self {
-            Channel::Described(channel) => channel.state().map(|s| s.as_str().to_owned()),
-            Channel::Refused => None,
-        }
-    }
-
-    fn name(&self) -> Option<&str> {
-        match self {
-            Channel::Described(channel) => channel.name(),
-            Channel::Refused => None,
-        }
-    }
 }
 
 /// The AWS clients the guard uses.
@@ -209,6 +249,37 @@ pub struct Guard {
     pub aws: GuardClients,
 }
 
+/// A channel as the guard's role lets it see one.
+enum Channel {
+    Described(Box<DescribeChannelOutput>),
+    /// IAM refused to describe it: not this stack's channel.
+    Refused,
+}
+
+impl Channel {
+    fn state(&self) -> Option<&ChannelState> {
+        match self {
+            Channel::Described(channel) => channel.state(),
+            Channel::Refused => None,
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        match self {
+            Channel::Described(channel) => channel.name(),
+            Channel::Refused => None,
+        }
+    }
+}
+
+/// The run the guard has armed for a channel, as its schedule records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    started_at: u64,
+    /// When its schedule stops it; `None` when there is no cap.
+    stop_at: Option<u64>,
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -216,37 +287,32 @@ fn now_secs() -> u64 {
         .unwrap_or_default()
 }
 
-/// The schedule that stops `channel_id` (one per channel; names are at
-/// most 64 characters, channel ids are digits).
+/// The schedule that records (and caps) `channel_id`'s run: one per
+/// channel; names are at most 64 characters, channel ids are digits.
 fn schedule_name(channel_id: &str) -> String {
     format!("max-run-{channel_id}")
 }
 
 /// `at(yyyy-mm-ddThh:mm:ss)` in UTC, as EventBridge Scheduler reads it.
 fn at_expression(epoch_secs: u64) -> String {
-    let days = epoch_secs / 86_400;
-    let rem = epoch_secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "at({year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02})",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let time = DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX));
+    let text = time.fmt(Format::DateTime).unwrap_or_default();
+    // RFC 3339 as the SDK writes it, without the zone the expression omits.
+    let seconds = text.get(..19).unwrap_or(&text);
+    format!("at({seconds})")
 }
 
 /// The states in which a channel runs (and bills), or is about to.
-fn is_on(state: &str) -> bool {
-    matches!(state, "RUNNING" | "STARTING" | "RECOVERING")
+fn is_on(state: &ChannelState) -> bool {
+    matches!(
+        state,
+        ChannelState::Running | ChannelState::Starting | ChannelState::Recovering
+    )
+}
+
+/// State changes in EventBridge's words that end a run.
+fn ends_a_run(state: &str) -> bool {
+    matches!(state, "STOPPING" | "STOPPED" | "IDLE" | "DELETING" | "DELETED")
 }
 
 /// "3 h 05 min", "12 min".
@@ -258,30 +324,41 @@ pub fn duration_words(seconds: u64) -> String {
     }
 }
 
+/// StopChannel attempts: the SDK's own retries are off for it, so the
+/// guard knows whether a conflict answers its own earlier attempt.
+const STOP_ATTEMPTS: u32 = 4;
+/// SNS attempts, each bounded, before the invocation fails so that Lambda
+/// retries the event.
+const NOTIFY_ATTEMPTS: u32 = 3;
+const NOTIFY_ATTEMPT_TIME: Duration = Duration::from_secs(8);
+
 impl Guard {
     /// Acts on one event. `function_arn` is this function's (the schedule's target).
     pub async fn handle(&self, event: GuardEvent, function_arn: &str) -> Result<GuardAction, Error> {
         match event {
-            GuardEvent::ChannelState { channel_id, state } => match state.as_str() {
-                "RUNNING" => self.arm(&channel_id, function_arn).await,
-                "STOPPING" | "STOPPED" | "IDLE" | "DELETING" | "DELETED" => self.disarm(&channel_id).await,
+            GuardEvent::ChannelState {
+                channel_id,
+                region,
+                account,
+                ..
+            } if (region.as_str(), account.as_str()) != self.config.scope() => Ok(GuardAction::Nothing(format!(
+                "channel {channel_id} is in account {account}, region {region}: not this stack's"
+            ))),
+            GuardEvent::ChannelState {
+                channel_id, state, at, ..
+            } => match state.as_str() {
+                "RUNNING" => self.arm(&channel_id, at, function_arn).await,
+                stop if ends_a_run(stop) => self.disarm(&channel_id).await,
                 other => Ok(GuardAction::Nothing(format!(
                     "channel {channel_id} is {other}; the guard waits for RUNNING or a stop"
                 ))),
             },
-            GuardEvent::MaxRunReached { channel_id, started_at } => {
-                let ran = now_secs().saturating_sub(started_at);
-                let why = format!(
-                    "it ran for {} ({} h allowed)",
-                    duration_words(ran),
-                    self.config.max_run_hours
-                );
-                self.stop(&channel_id, "max-run", &why).await
-            }
+            GuardEvent::MaxRunReached { channel_id, started_at } => self.max_run(&channel_id, started_at).await,
             GuardEvent::Alarm {
                 alarm_name,
                 state,
                 channel_id,
+                at,
             } => {
                 if self.config.idle_alarm.as_deref() != Some(alarm_name.as_str()) {
                     return Ok(GuardAction::Nothing(format!(
@@ -296,40 +373,100 @@ impl Guard {
                         "alarm {alarm_name} names no ChannelId dimension"
                     )));
                 };
-                // The start time lives in the max-run schedule.
-                let ran = match self.started_at(&channel_id).await {
-                    Some(started) => format!("it ran for {}", duration_words(now_secs().saturating_sub(started))),
-                    None => "how long it ran is known only with MaxRunHours above 0".to_owned(),
-                };
-                let why = format!("it had no input video for {} min ({ran})", self.config.idle_minutes);
-                self.stop(&channel_id, "idle-input", &why).await
+                self.idle(&channel_id, at).await
             }
         }
     }
 
-    async fn arm(&self, channel_id: &str, function_arn: &str) -> Result<GuardAction, Error> {
-        if self.config.max_run_hours == 0 {
-            return Ok(GuardAction::Nothing("the max-run guard is off (MaxRunHours 0)".into()));
+    /// RUNNING at `started_at`: records the run and, with a cap, schedules
+    /// its stop at `started_at` + `MaxRunHours` (the event's time, not when
+    /// it is processed, so a late event never pushes the cap back).
+    async fn arm(&self, channel_id: &str, started_at: u64, function_arn: &str) -> Result<GuardAction, Error> {
+        if self.config.max_run_hours == 0 && self.config.idle_alarm.is_none() {
+            return Ok(GuardAction::Nothing("both guards are off".into()));
         }
-        let Some(state) = self.state_if_ours(channel_id).await? else {
-            return Ok(GuardAction::Nothing(format!(
-                "channel {channel_id} is not this stack's; not armed"
-            )));
+        let channel = match self.describe(channel_id).await? {
+            Some(channel) if self.is_ours(&channel) => channel,
+            _ => {
+                return Ok(GuardAction::Nothing(format!(
+                    "channel {channel_id} is not this stack's; not armed"
+                )));
+            }
         };
         // EventBridge may deliver late and out of order: a RUNNING that
         // arrives after the stop must not arm.
+        let state = channel.state().cloned().unwrap_or_else(|| ChannelState::from(""));
         if !is_on(&state) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is {state} now; this RUNNING event is stale"
             )));
         }
-        let started_at = now_secs();
-        let stop_at = started_at + u64::from(self.config.max_run_hours) * 3600;
+        let name = schedule_name(channel_id);
+        let now = now_secs();
+        let replace = match self.run(channel_id).await? {
+            // A schedule that fired already belongs to a run the guard
+            // stopped, whose stop was never delivered: this is a new run.
+            Some(Run {
+                stop_at: Some(stop_at), ..
+            }) if stop_at <= now && stop_at < started_at => true,
+            Some(run) => {
+                return Ok(GuardAction::Nothing(format!(
+                    "channel {channel_id} is armed already ({name}, for the run started at {}); the cap counts from its first RUNNING",
+                    at_expression(run.started_at)
+                )));
+            }
+            None => false,
+        };
+        let cap = u64::from(self.config.max_run_hours) * 3600;
+        let stop_at = (cap > 0).then_some(started_at + cap);
+        if let Some(stop_at) = stop_at
+            && stop_at <= now
+        {
+            // Its RUNNING came after the cap had passed: stop it now.
+            let why = format!(
+                "it ran for {} ({} h allowed)",
+                duration_words(now.saturating_sub(started_at)),
+                self.config.max_run_hours
+            );
+            return self.stop(channel_id, "max-run", &why).await;
+        }
+        let armed = self
+            .write_run(channel_id, function_arn, Run { started_at, stop_at }, replace)
+            .await;
+        match armed {
+            Ok(()) => {}
+            // Armed by a concurrent delivery of the same event.
+            Err(Error::Aws(err)) if err.is_conflict() => {
+                return Ok(GuardAction::Nothing(format!(
+                    "channel {channel_id} is armed already ({name}); the cap counts from its first RUNNING"
+                )));
+            }
+            Err(err) => return Err(err),
+        }
+        match stop_at {
+            Some(stop_at) => tracing::info!(
+                channel_id,
+                schedule = %name,
+                stop_at = %at_expression(stop_at),
+                max_run_hours = self.config.max_run_hours,
+                "cost guard armed: the channel will be stopped at the time given unless it stops before"
+            ),
+            None => tracing::info!(channel_id, schedule = %name, "cost guard: run recorded (no cap)"),
+        }
+        Ok(GuardAction::Armed {
+            schedule: name,
+            stop_at,
+        })
+    }
+
+    /// Creates (or, for a new run after a stale one, replaces) the
+    /// schedule recording `run`.
+    async fn write_run(&self, channel_id: &str, function_arn: &str, run: Run, replace: bool) -> Result<(), Error> {
         let name = schedule_name(channel_id);
         let input = json!({
             "source": MAX_RUN_SOURCE,
             "detail-type": MAX_RUN_DETAIL_TYPE,
-            "detail": {"channelId": channel_id, "startedAt": started_at},
+            "detail": {"channelId": channel_id, "startedAt": run.started_at, "stopAt": run.stop_at},
         })
         .to_string();
         let target = Target::builder()
@@ -342,54 +479,66 @@ impl Guard {
             .mode(FlexibleTimeWindowMode::Off)
             .build()
             .map_err(|err| Error::Unexpected(format!("schedule window: {err}")))?;
-        let expression = at_expression(stop_at);
-        let created = self
-            .aws
-            .scheduler
-            .create_schedule()
-            .name(&name)
-            .group_name(&self.config.schedule_group)
-            .schedule_expression(&expression)
-            .flexible_time_window(window)
-            .target(target)
-            .action_after_completion(ActionAfterCompletion::Delete)
-            .description(format!(
+        // With no cap the record never fires: disabled, a year out.
+        let (expression, state) = match run.stop_at {
+            Some(stop_at) => (at_expression(stop_at), ScheduleState::Enabled),
+            None => (at_expression(run.started_at + 366 * 86_400), ScheduleState::Disabled),
+        };
+        let description = match run.stop_at {
+            Some(_) => format!(
                 "Stops MediaLive channel {channel_id} {} h after it started",
                 self.config.max_run_hours
-            ))
-            .send()
-            .await
-            .map_err(aws_error("CreateSchedule"));
-        match created {
-            Ok(_) => {}
-            // Armed already for this run (the event delivered twice): the
-            // cap counts from the first start and is never pushed back.
-            Err(Error::Aws(err)) if err.is_conflict() => {
-                return Ok(GuardAction::Nothing(format!(
-                    "channel {channel_id} is armed already ({name}); the cap counts from its first RUNNING"
-                )));
-            }
-            Err(err) => return Err(err),
+            ),
+            None => format!("Records the run of MediaLive channel {channel_id} for the cost guard"),
+        };
+        // Kept after it fires: it stays the run's record until the stop's
+        // event deletes it.
+        let after = ActionAfterCompletion::None;
+        if replace {
+            self.aws
+                .scheduler
+                .update_schedule()
+                .name(&name)
+                .group_name(&self.config.schedule_group)
+                .schedule_expression(expression)
+                .flexible_time_window(window)
+                .target(target)
+                .state(state)
+                .action_after_completion(after)
+                .description(description)
+                .send()
+                .await
+                .map_err(aws_error("UpdateSchedule"))?;
+        } else {
+            self.aws
+                .scheduler
+                .create_schedule()
+                .name(&name)
+                .group_name(&self.config.schedule_group)
+                .schedule_expression(expression)
+                .flexible_time_window(window)
+                .target(target)
+                .state(state)
+                .action_after_completion(after)
+                .description(description)
+                .send()
+                .await
+                .map_err(aws_error("CreateSchedule"))?;
         }
-        tracing::info!(
-            channel_id,
-            schedule = %name,
-            stop_at = %expression,
-            max_run_hours = self.config.max_run_hours,
-            "cost guard armed: the channel will be stopped at the time given unless it stops before"
-        );
-        Ok(GuardAction::Armed {
-            schedule: name,
-            stop_at,
-        })
+        Ok(())
     }
 
     async fn disarm(&self, channel_id: &str) -> Result<GuardAction, Error> {
         // A stop that arrives after the next start is stale: keep the guard.
-        let state = self.describe(channel_id).await?.and_then(|c| c.state());
-        if let Some(state) = state.filter(|state| is_on(state)) {
+        let channel = self.describe(channel_id).await?;
+        if let Some(state) = channel.as_ref().and_then(Channel::state).filter(|state| is_on(state)) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is {state} again; this stop event is stale"
+            )));
+        }
+        if matches!(channel, Some(Channel::Refused)) {
+            return Ok(GuardAction::Nothing(format!(
+                "channel {channel_id} is not this stack's; nothing to disarm"
             )));
         }
         let name = schedule_name(channel_id);
@@ -405,15 +554,62 @@ impl Guard {
             .found()?;
         if deleted.is_none() {
             return Ok(GuardAction::Nothing(format!(
-                "channel {channel_id} stopped; no max-run schedule was armed"
+                "channel {channel_id} stopped; no run was armed"
             )));
         }
         tracing::info!(channel_id, schedule = %name, "cost guard disarmed: the channel stopped");
         Ok(GuardAction::Disarmed { schedule: name })
     }
 
-    /// When the channel started, as its max-run schedule recorded it.
-    async fn started_at(&self, channel_id: &str) -> Option<u64> {
+    /// The schedule fired for the run that started at `started_at`: stops
+    /// the channel only if that run is the one going on.
+    async fn max_run(&self, channel_id: &str, started_at: u64) -> Result<GuardAction, Error> {
+        match self.run(channel_id).await? {
+            None => Ok(GuardAction::Nothing(format!(
+                "no run of channel {channel_id} is armed: the run this event was for has ended"
+            ))),
+            Some(run) if run.started_at != started_at => Ok(GuardAction::Nothing(format!(
+                "this event is for the run of channel {channel_id} that started at {}; the current one started at {}: stale",
+                at_expression(started_at),
+                at_expression(run.started_at)
+            ))),
+            Some(_) => {
+                let why = format!(
+                    "it ran for {} ({} h allowed)",
+                    duration_words(now_secs().saturating_sub(started_at)),
+                    self.config.max_run_hours
+                );
+                self.stop(channel_id, "max-run", &why).await
+            }
+        }
+    }
+
+    /// The no-input alarm went into ALARM at `alarm_at`: stops the channel
+    /// only if its current run had started by then (an alarm retried after
+    /// a restart is about the run before).
+    async fn idle(&self, channel_id: &str, alarm_at: u64) -> Result<GuardAction, Error> {
+        let Some(run) = self.run(channel_id).await? else {
+            return Ok(GuardAction::Nothing(format!(
+                "no run of channel {channel_id} is armed (the guard arms at RUNNING); nothing to stop"
+            )));
+        };
+        if alarm_at < run.started_at {
+            return Ok(GuardAction::Nothing(format!(
+                "the alarm went off at {} for an earlier run; the current one started at {}: stale",
+                at_expression(alarm_at),
+                at_expression(run.started_at)
+            )));
+        }
+        let why = format!(
+            "it had no input video for {} min (it ran for {})",
+            self.config.idle_minutes,
+            duration_words(now_secs().saturating_sub(run.started_at))
+        );
+        self.stop(channel_id, "idle-input", &why).await
+    }
+
+    /// The run recorded for `channel_id`, if any.
+    async fn run(&self, channel_id: &str) -> Result<Option<Run>, Error> {
         let schedule = self
             .aws
             .scheduler
@@ -422,9 +618,21 @@ impl Guard {
             .group_name(&self.config.schedule_group)
             .send()
             .await
-            .ok()?;
-        let input: Value = serde_json::from_str(schedule.target()?.input()?).ok()?;
-        input["detail"]["startedAt"].as_u64()
+            .map_err(aws_error("GetSchedule"))
+            .found()?;
+        let Some(schedule) = schedule else {
+            return Ok(None);
+        };
+        let input: Value = schedule
+            .target()
+            .and_then(|target| target.input())
+            .and_then(|input| serde_json::from_str(input).ok())
+            .unwrap_or_default();
+        let detail = &input["detail"];
+        Ok(detail["startedAt"].as_u64().map(|started_at| Run {
+            started_at,
+            stop_at: detail["stopAt"].as_u64(),
+        }))
     }
 
     /// The channel, `None` when it does not exist. The guard's role may
@@ -457,15 +665,6 @@ impl Guard {
             .is_some_and(|id| *id == self.config.stack_id)
     }
 
-    /// The channel's state, when it exists and carries this stack's id.
-    async fn state_if_ours(&self, channel_id: &str) -> Result<Option<String>, Error> {
-        Ok(self
-            .describe(channel_id)
-            .await?
-            .filter(|channel| self.is_ours(channel))
-            .map(|channel| channel.state().unwrap_or_default()))
-    }
-
     async fn stop(&self, channel_id: &str, guard: &'static str, why: &str) -> Result<GuardAction, Error> {
         let Some(channel) = self.describe(channel_id).await? else {
             return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
@@ -476,60 +675,126 @@ impl Guard {
                 "channel {channel_id} is not this stack's"
             )));
         }
-        let state = channel.state().unwrap_or_default();
-        if !is_on(&state) {
+        if let Some(state) = channel.state().filter(|state| !is_on(state)) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is already {state}; not stopped again"
             )));
         }
-        let stopped = self
-            .aws
-            .medialive
-            .stop_channel()
-            .channel_id(channel_id)
-            .send()
-            .await
-            .map_err(aws_error("StopChannel"));
-        match stopped {
-            Ok(_) => {}
-            // Stopping or stopped already (by someone else, since the look).
-            Err(Error::Aws(err)) if err.is_conflict() => {
-                return Ok(GuardAction::Nothing(format!(
-                    "channel {channel_id} could not be stopped now ({err}); it is stopping already"
-                )));
-            }
-            Err(err) => return Err(err),
+        if let Some(refused) = self.stop_channel(channel_id).await? {
+            return Ok(GuardAction::Nothing(refused));
         }
         let name = channel.name().unwrap_or(channel_id);
         tracing::warn!(channel_id, guard, reason = why, "cost guard stopped the channel");
-        if let Some(topic) = &self.config.topic_arn {
-            let message = format!(
-                "The cost guard stopped the MediaLive channel {name} ({channel_id}): {why}.\n\n\
-                 A stopped channel does not bill for encoding. Start it again when you need it, \
-                 from the MediaLive console or with:\n  aws medialive start-channel --channel-id {channel_id}\n\n\
-                 Stack: {}",
-                self.config.stack_id
-            );
+        self.notify(channel_id, name, why).await?;
+        Ok(GuardAction::Stopped {
+            channel_id: channel_id.to_owned(),
+            guard,
+        })
+    }
+
+    /// StopChannel, retried here rather than by the SDK: a conflict after
+    /// one of this invocation's own attempts went unanswered (it may have
+    /// acted) is this invocation's stop. `Some(why)` when the channel was
+    /// found stopping by someone else's hand.
+    async fn stop_channel(&self, channel_id: &str) -> Result<Option<String>, Error> {
+        let mut sent = false;
+        for attempt in 1..=STOP_ATTEMPTS {
+            let stopped = self
+                .aws
+                .medialive
+                .stop_channel()
+                .channel_id(channel_id)
+                .customize()
+                .config_override(
+                    aws_sdk_medialive::config::Builder::default()
+                        .retry_config(aws_sdk_medialive::config::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await
+                .map_err(aws_error("StopChannel"));
+            match stopped {
+                Ok(_) => return Ok(None),
+                Err(Error::Aws(err)) if err.is_conflict() && sent => {
+                    tracing::info!(
+                        channel_id,
+                        "an earlier attempt's answer was lost; that attempt stopped it"
+                    );
+                    return Ok(None);
+                }
+                Err(Error::Aws(err)) if err.is_conflict() => {
+                    return Ok(Some(format!(
+                        "channel {channel_id} could not be stopped now ({err}); it is stopping already"
+                    )));
+                }
+                Err(Error::Aws(err)) if err.is_transient() && attempt < STOP_ATTEMPTS => {
+                    // No answer or a server error: the attempt may have acted.
+                    sent |= may_have_acted(&err);
+                    tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Err(Error::Unexpected(format!(
+            "StopChannel of {channel_id} failed {STOP_ATTEMPTS} times"
+        )))
+    }
+
+    /// One plain message on the topic, tried a few times, each bounded. If
+    /// it still fails, the invocation fails (Lambda retries the event; the
+    /// channel, stopped already, is not stopped twice).
+    async fn notify(&self, channel_id: &str, name: &str, why: &str) -> Result<(), Error> {
+        let Some(topic) = &self.config.topic_arn else {
+            return Ok(());
+        };
+        let message = format!(
+            "The cost guard stopped the MediaLive channel {name} ({channel_id}): {why}.\n\n\
+             A stopped channel does not bill for encoding. Start it again when you need it, \
+             from the MediaLive console or with:\n  aws medialive start-channel --channel-id {channel_id}\n\n\
+             Stack: {}",
+            self.config.stack_id
+        );
+        let mut failure = None;
+        for _ in 0..NOTIFY_ATTEMPTS {
             let published = self
                 .aws
                 .sns
                 .publish()
                 .topic_arn(topic)
                 .subject("Live stream channel stopped by the cost guard")
-                .message(message)
+                .message(&message)
+                .customize()
+                .config_override(
+                    aws_sdk_sns::config::Builder::default()
+                        .timeout_config(
+                            aws_sdk_sns::config::timeout::TimeoutConfig::builder()
+                                .operation_attempt_timeout(NOTIFY_ATTEMPT_TIME)
+                                .build(),
+                        )
+                        .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled()),
+                )
                 .send()
                 .await
                 .map_err(aws_error("Publish"));
-            // The channel is stopped either way; the log says so too.
-            if let Err(err) = published {
-                tracing::error!(cause = %err, "the notification was not sent");
+            match published {
+                Ok(_) => return Ok(()),
+                Err(err) => {
+                    tracing::warn!(cause = %err, "the notification was not sent; trying again");
+                    failure = Some(err);
+                }
             }
         }
-        Ok(GuardAction::Stopped {
-            channel_id: channel_id.to_owned(),
-            guard,
-        })
+        let cause = failure.map(|err| err.to_string()).unwrap_or_default();
+        tracing::error!(channel_id, cause = %cause, "the channel is stopped, but the notification could not be sent");
+        Err(Error::Unexpected(format!(
+            "channel {channel_id} is stopped, but the notification could not be sent: {cause}"
+        )))
     }
+}
+
+/// Whether a failed attempt may have reached MediaLive and acted: it got
+/// no answer, or a server error (a throttle or another refusal did not).
+fn may_have_acted(err: &AwsError) -> bool {
+    err.http_status.is_none_or(|status| status >= 500)
 }
 
 /// A guard's work is a few calls; this bounds a hung one.
@@ -544,22 +809,43 @@ mod tests {
         assert_eq!(at_expression(0), "at(1970-01-01T00:00:00)");
         assert_eq!(at_expression(1_795_000_000), "at(2026-11-18T11:06:40)");
         assert_eq!(at_expression(951_782_400), "at(2000-02-29T00:00:00)");
+        assert_eq!(epoch("2026-11-18T11:06:40Z"), Some(1_795_000_000));
+        assert_eq!(epoch("yesterday"), None);
         assert_eq!(duration_words(125), "2 min");
         assert_eq!(duration_words(3 * 3600 + 5 * 60), "3 h 05 min");
     }
 
     #[test]
+    fn settings_are_read_exactly_as_the_template_allows_them() {
+        assert_eq!(whole_number("MaxRunHours", "8", 720), Ok(8));
+        assert_eq!(whole_number("MaxRunHours", "0", 720), Ok(0));
+        assert_eq!(whole_number("MaxRunHours", "720", 720), Ok(720));
+        for bad in ["8.5", "0.0", "1e1", "", " 8", "+8", "08", "-1", "721", "99999999999"] {
+            let err = whole_number("MaxRunHours", bad, 720).unwrap_err();
+            assert!(
+                err.starts_with("MaxRunHours must be a whole number from 0 to 720"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn events_are_read_by_source_and_type() {
         let state = json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+            "time": "2026-11-18T11:06:40Z",
             "detail": {"channel_arn": "arn:aws:medialive:us-east-1:123456789012:channel:1234567", "state": "RUNNING"}});
         assert_eq!(
             GuardEvent::parse(&state),
             Ok(GuardEvent::ChannelState {
                 channel_id: "1234567".into(),
-                state: "RUNNING".into()
+                state: "RUNNING".into(),
+                at: 1_795_000_000,
+                region: "us-east-1".into(),
+                account: "123456789012".into(),
             })
         );
         let alarm = json!({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
+            "time": "2026-11-18T11:06:40Z",
             "detail": {"alarmName": "live-no-input-video", "state": {"value": "ALARM"},
               "configuration": {"metrics": [{"id": "p0", "metricStat": {"metric": {"namespace": "AWS/MediaLive",
                 "name": "InputVideoFrameRate", "dimensions": {"ChannelId": "1234567", "Pipeline": "0"}}}},
@@ -569,14 +855,18 @@ mod tests {
             Ok(GuardEvent::Alarm {
                 alarm_name: "live-no-input-video".into(),
                 state: "ALARM".into(),
-                channel_id: Some("1234567".into())
+                channel_id: Some("1234567".into()),
+                at: 1_795_000_000,
             })
         );
         for bad in [
             json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
             json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change", "detail": {"state": "RUNNING"}}),
             json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+                "time": "2026-11-18T11:06:40Z",
                 "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:../x", "state": "RUNNING"}}),
+            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+                "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:123", "state": "RUNNING"}}),
             json!({"source": MAX_RUN_SOURCE, "detail-type": MAX_RUN_DETAIL_TYPE, "detail": {"channelId": "1"}}),
         ] {
             assert!(GuardEvent::parse(&bad).is_err(), "{bad}");

@@ -92,14 +92,21 @@ impl Incoming {
     }
 }
 
+/// The custom resource the cost guard answers itself, at deploy time: its
+/// SUCCESS proves the guard starts with the settings the stack gave it,
+/// its FAILED says why not.
+pub const GUARD_CHECK_KIND: &str = "CostGuardCheck";
+
 /// Everything a request needs, built once per Lambda instance.
 #[derive(Clone)]
 pub struct App {
     aws: Arc<Clients>,
     allowlist: Allowlist,
     sender: Sender,
-    /// Set on the function the template deploys as the cost guard.
-    guard: Option<Arc<Guard>>,
+    /// Set on the function the template deploys as the cost guard: the
+    /// guard, or why its settings cannot be read (said at deploy time by
+    /// the guard's check, and on every event after).
+    guard: Option<Result<Arc<Guard>, String>>,
 }
 
 impl App {
@@ -114,20 +121,29 @@ impl App {
 
     /// This function is also (or only) the cost guard.
     pub fn with_guard(mut self, guard: Guard) -> Self {
-        self.guard = Some(Arc::new(guard));
+        self.guard = Some(Ok(Arc::new(guard)));
         self
     }
 
+    /// Settings that do not read never stop the function from starting:
+    /// the guard's deploy-time check and every event say what is wrong.
     pub async fn from_env() -> Result<Self, lambda_runtime::Error> {
         let config = crate::aws::load_config().await;
-        let app = Self::new(Clients::new(&config), Allowlist::from_env())?;
-        Ok(match GuardConfig::from_env()? {
-            Some(guard) => app.with_guard(Guard {
-                config: guard,
-                aws: GuardClients::new(&config),
-            }),
-            None => app,
-        })
+        let mut app = Self::new(Clients::new(&config), Allowlist::from_env())?;
+        match GuardConfig::from_env() {
+            Ok(Some(guard)) => {
+                app = app.with_guard(Guard {
+                    config: guard,
+                    aws: GuardClients::new(&config),
+                });
+            }
+            Ok(None) => {}
+            Err(why) => {
+                tracing::error!(cause = %why, "the cost guard's settings cannot be read");
+                app.guard = Some(Err(why));
+            }
+        }
+        Ok(app)
     }
 
     /// The Lambda entry point: dispatches on the event's shape.
@@ -160,10 +176,17 @@ impl App {
             id = text("id")
         );
         async {
-            let Some(guard) = &self.guard else {
-                let what = "an EventBridge event, but this function is not configured as the cost guard".to_owned();
-                tracing::error!(event = %what, "refused");
-                return Err(HandlerError::UnknownEvent(what));
+            let guard = match &self.guard {
+                Some(Ok(guard)) => guard,
+                Some(Err(why)) => {
+                    tracing::error!(cause = %why, "the cost guard cannot run");
+                    return Err(HandlerError::Guard(why.clone()));
+                }
+                None => {
+                    let what = "an EventBridge event, but this function is not configured as the cost guard".to_owned();
+                    tracing::error!(event = %what, "refused");
+                    return Err(HandlerError::UnknownEvent(what));
+                }
             };
             let event = GuardEvent::parse(payload).map_err(|unknown| {
                 tracing::error!(event = %unknown, "refused: not an event the cost guard knows");
@@ -261,6 +284,9 @@ impl App {
         let existing_id = invocation.physical_resource_id.clone().unwrap_or_default();
         let kind = invocation.kind_name().to_owned();
 
+        if kind == GUARD_CHECK_KIND {
+            return self.check_guard(&invocation, existing_id);
+        }
         if request_type == RequestType::Delete && is_sentinel(&existing_id) {
             tracing::info!("the Create had failed before anything existed; nothing to delete");
             return ResponseBody::success(&ids, existing_id, Default::default(), false);
@@ -308,6 +334,64 @@ impl App {
             RequestType::Update | RequestType::Delete => existing_id,
         };
         ResponseBody::failed(&ids, physical_id, &failure)
+    }
+}
+
+impl App {
+    /// The cost guard's own deploy-time check: SUCCESS with the settings it
+    /// runs with when they read and match what the stack sent; otherwise
+    /// FAILED saying why, so a guard that cannot work fails the deploy
+    /// instead of staying silent. A Delete always succeeds.
+    fn check_guard(&self, invocation: &Invocation, existing_id: String) -> ResponseBody {
+        let ids = &invocation.ids;
+        let physical_id = if existing_id.is_empty() {
+            format!("{}-cost-guard", invocation.stack_name())
+        } else {
+            existing_id
+        };
+        if invocation.request_type == RequestType::Delete {
+            return ResponseBody::success(ids, physical_id, Default::default(), false);
+        }
+        let guard = match &self.guard {
+            Some(Ok(guard)) => guard,
+            Some(Err(why)) => {
+                return ResponseBody::failed(ids, physical_id, &format!("the cost guard cannot run: {why}"));
+            }
+            None => {
+                return ResponseBody::failed(
+                    ids,
+                    physical_id,
+                    "this function is not the cost guard (it has no guard settings); the check's ServiceToken must be the guard function",
+                );
+            }
+        };
+        let config = &guard.config;
+        let running = [
+            ("MaxRunHours", config.max_run_hours.to_string()),
+            ("IdleStopMinutes", config.idle_minutes.to_string()),
+        ];
+        for (name, value) in &running {
+            let given = invocation.properties.get(*name).map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            if let Some(given) = given
+                && given != *value
+            {
+                return ResponseBody::failed(
+                    ids,
+                    physical_id,
+                    &format!("the cost guard runs with {name} {value}, the stack gives it {given:?}"),
+                );
+            }
+        }
+        tracing::info!(
+            max_run_hours = config.max_run_hours,
+            idle_minutes = config.idle_minutes,
+            "cost guard check: the guard starts with the stack's settings"
+        );
+        let data = running.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        ResponseBody::success(ids, physical_id, data, false)
     }
 }
 

@@ -61,7 +61,7 @@ fn alarm_change(alarm_name: &str, state: &str, channel_id: &str) -> Value {
         "detail-type": "CloudWatch Alarm State Change",
         "source": "aws.cloudwatch",
         "account": "123456789012",
-        "time": "2026-11-23T10:30:00Z",
+        "time": testkit::events::now_rfc3339(),
         "region": "us-east-1",
         "resources": [format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{alarm_name}")],
         "detail": {
@@ -197,7 +197,8 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
         expected.iter().any(|e| e == expression),
         "{expression}, expected {expected:?}"
     );
-    assert_eq!(schedule.action_after_completion().map(|a| a.as_str()), Some("DELETE"));
+    // Kept once it fires: it records the run until the stop's event deletes it.
+    assert_eq!(schedule.action_after_completion().map(|a| a.as_str()), Some("NONE"));
     let target = schedule.target().unwrap();
     assert_eq!(target.role_arn(), attribute(&stack, "GuardSchedulerRole", "Arn"));
     let fired: Value = serde_json::from_str(target.input().unwrap()).unwrap();
@@ -245,6 +246,19 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     let said = inbox.wait_for(2, Duration::from_secs(30)).await[1].json();
     let message = said["Message"].as_str().unwrap();
     assert!(message.contains("no input video for 30 min"), "{message}");
+
+    // The neighbour's RUNNING on this guard (EventBridge's rule would not
+    // send it): its role may not even describe that channel, so it is not
+    // armed.
+    succeeded(&invoke(&guard, &state_change(&neighbour, "RUNNING")).await);
+    let schedules = scheduler.list_schedules().group_name(&group).send().await.unwrap();
+    assert!(
+        schedules
+            .schedules()
+            .iter()
+            .all(|s| s.name() != Some(format!("max-run-{neighbour}").as_str())),
+        "the neighbour's channel is not armed here"
+    );
 
     // The neighbour's max-run event on this guard: not this stack's channel.
     let forged = json!({"source": "livestream.cost-guard", "detail-type": "Maximum run time reached",
@@ -355,4 +369,76 @@ fn at(epoch: u64) -> String {
         .output()
         .unwrap();
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn the_template_admits_exactly_the_settings_the_guard_reads() {
+    use livestream_resources::guard::{IDLE_MINUTES_LIMIT, MAX_RUN_HOURS_LIMIT, whole_number};
+    let template = template();
+    let given = |name: &str, value: &str| {
+        let mut all = parameters("No");
+        all.push((name.to_owned(), value.to_owned()));
+        testkit::stack::play::resolve_parameters(&template, &Default::default(), &all)
+    };
+    let mut samples: Vec<String> = (0..=2000).map(|n| n.to_string()).collect();
+    samples.extend(
+        [
+            "8.5",
+            "0.0",
+            "1e1",
+            "",
+            " 8",
+            "8 ",
+            "+8",
+            "08",
+            "-1",
+            "0x10",
+            "٣",
+            "99999999999",
+        ]
+        .map(String::from),
+    );
+    for (name, limit) in [
+        ("MaxRunHours", MAX_RUN_HOURS_LIMIT),
+        ("IdleStopMinutes", IDLE_MINUTES_LIMIT),
+    ] {
+        for value in &samples {
+            let template_says = given(name, value).is_ok();
+            let guard_says = whole_number(name, value, limit).is_ok();
+            assert_eq!(template_says, guard_says, "{name}={value:?}");
+        }
+    }
+    let refused = given("MaxRunHours", "8.5").unwrap_err();
+    assert!(refused.contains("MaxRunHours"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guard_that_cannot_start_fails_the_deploy_saying_why() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("broken-guard");
+    // Its environment bypassing the parameter's constraint, as an edit of
+    // the template could.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let broken = text.replacen(
+        "LIVESTREAM_GUARD_MAX_RUN_HOURS: !Ref MaxRunHours",
+        "LIVESTREAM_GUARD_MAX_RUN_HOURS: \"8.5\"",
+        1,
+    );
+    assert_ne!(broken, text);
+    let failure = player
+        .create(Template::parse(&broken).unwrap(), &parameters("No"))
+        .await
+        .map(|_| ())
+        .expect_err("the deploy fails");
+    assert_eq!(failure.logical_id, "GuardCheck");
+    assert!(
+        failure.reason.contains("the cost guard cannot run")
+            && failure.reason.contains("MaxRunHours must be a whole number")
+            && failure.reason.contains("8.5"),
+        "{}",
+        failure.reason
+    );
+    let left = rig.leftovers().await.unwrap();
+    assert!(left.is_empty(), "rolled back to nothing: {left:#?}");
 }

@@ -40,8 +40,15 @@ pub fn with(mut event: Value, field: &str, value: impl Into<Value>) -> Value {
     event
 }
 
-/// "MediaLive Channel State Change" for `channel_arn`, as EventBridge
-/// delivers it to the cost guard.
+/// Now, as EventBridge writes an event's `time`.
+pub fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// "MediaLive Channel State Change" for `channel_arn`, happening now, as
+/// EventBridge delivers it to the cost guard.
 pub fn channel_state_change(channel_arn: &str, state: &str) -> Value {
     json!({
         "version": "0",
@@ -49,7 +56,7 @@ pub fn channel_state_change(channel_arn: &str, state: &str) -> Value {
         "detail-type": "MediaLive Channel State Change",
         "source": "aws.medialive",
         "account": "123456789012",
-        "time": "2026-11-23T10:00:00Z",
+        "time": now_rfc3339(),
         "region": "us-east-1",
         "resources": [channel_arn],
         "detail": {

@@ -115,6 +115,11 @@ pub struct Player {
     iam: Option<crate::faithful::Faithful>,
     /// The handler process serving this stack alone, when it has its own.
     _handler: Option<crate::lambda::LambdaProcess>,
+    /// Starts the template's other functions, to which custom resources
+    /// naming them in their ServiceToken are sent.
+    spawner: Option<super::rig::Spawner>,
+    /// Those started, by logical id.
+    functions: BTreeMap<String, super::rig::Function>,
 }
 
 impl Player {
@@ -133,7 +138,36 @@ impl Player {
             emulator: None,
             iam: None,
             _handler: None,
+            spawner: None,
+            functions: BTreeMap::new(),
         }
+    }
+
+    /// Sends a custom resource whose ServiceToken names another of the
+    /// template's functions than the handler to that function, started
+    /// by `spawner`.
+    pub fn functions(mut self, spawner: super::rig::Spawner) -> Self {
+        self.spawner = Some(spawner);
+        self
+    }
+
+    /// The Runtime API of the function `token` (a ServiceToken) names: the
+    /// handler's own, or another function's, started on first use.
+    async fn function_api(&mut self, stack: &Stack, token: &str) -> RuntimeApi {
+        let named = stack.resources.iter().find(|r| {
+            r.kind == "AWS::Lambda::Function" && r.exposed.attributes.get("Arn").map(String::as_str) == Some(token)
+        });
+        let (Some(function), Some(spawner)) = (named, self.spawner.as_ref()) else {
+            return self.api.clone();
+        };
+        if function.logical_id == super::rig::HANDLER_FUNCTION {
+            return self.api.clone();
+        }
+        if !self.functions.contains_key(&function.logical_id) {
+            let started = spawner.spawn(stack, &function.logical_id).await;
+            self.functions.insert(function.logical_id.clone(), started);
+        }
+        self.functions[&function.logical_id].api.clone()
     }
 
     /// Keeps `process` (the handler serving this stack) alive with the player.
@@ -661,8 +695,9 @@ impl Player {
         if let Some(old) = old {
             event["OldResourceProperties"] = as_sent(&old.properties);
         }
+        let api = self.function_api(stack, token).await;
         let before = self.receiver.requests().len();
-        let outcome = self.api.invoke(event.to_string(), timeout).await;
+        let outcome = api.invoke(event.to_string(), timeout).await;
         // The handler answers before its invocation ends, so a response
         // that is not here now never will be; CloudFormation would wait
         // for ServiceTimeout and then fail the resource.

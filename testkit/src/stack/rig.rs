@@ -86,6 +86,7 @@ impl Rig {
         Player::new(self.api.clone(), self.receiver.clone(), stack_name)
             .buckets_at(&self.moto.endpoint)
             .iam(&self.aws)
+            .functions(self.spawner())
     }
 
     /// A player for another stack beside the one `player` serves, with a
@@ -99,6 +100,7 @@ impl Rig {
         Player::new(api, self.receiver.clone(), stack_name)
             .buckets_at(&self.moto.endpoint)
             .iam(&self.aws)
+            .functions(self.spawner())
             .served_by(process)
     }
 
@@ -106,28 +108,21 @@ impl Rig {
     /// `Environment.Variables` as the template evaluated them, its own
     /// Runtime API, and the same AWS. EventBridge events are invoked on it.
     pub async fn function(&self, stack: &super::Stack, logical_id: &str) -> Function {
-        let variables = stack
-            .resource(logical_id)
-            .map(|r| r.properties["Environment"]["Variables"].clone())
-            .unwrap_or_default();
-        let key = crate::iam::function_id(&stack.name, logical_id);
-        self.aws.with_iam(|gate| gate.bind(&key, &key));
-        let mut env = vec![("AWS_ENDPOINT_URL".to_owned(), self.aws.endpoint())];
-        let owned: Vec<(String, String)> = variables
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect();
-        env.extend(owned);
-        let api = RuntimeApi::start().await;
-        let process = spawn_signing(&self.binary, &api, &env, &key);
-        Function { api, process }
+        self.spawner().spawn(stack, logical_id).await
+    }
+
+    /// What starts the template's other functions (for `function`, and for
+    /// the player, which sends a custom resource to the function its
+    /// ServiceToken names).
+    fn spawner(&self) -> Spawner {
+        Spawner {
+            binary: self.binary.clone(),
+            aws: self.aws.clone(),
+            env: vec![
+                ("AWS_ENDPOINT_URL".to_owned(), self.aws.endpoint()),
+                ("RESPONSE_URL_ALLOWED_HOSTS".to_owned(), self.receiver.host()),
+            ],
+        }
     }
 
     /// SDK configuration for what the handler sees (the faithful layer).
@@ -189,4 +184,35 @@ fn spawn_signing(binary: &Path, api: &RuntimeApi, env: &[(String, String)], acce
     let mut env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     env.push(("AWS_ACCESS_KEY_ID", access_key.to_owned()));
     LambdaProcess::spawn(binary, &api.address(), &env)
+}
+
+/// Starts a function of a played stack as its own process: the binary
+/// with the function's `Environment.Variables` as the template evaluated
+/// them, signing with an access key bound to that function.
+#[derive(Clone)]
+pub struct Spawner {
+    binary: PathBuf,
+    aws: Faithful,
+    env: Vec<(String, String)>,
+}
+
+impl Spawner {
+    pub async fn spawn(&self, stack: &super::Stack, logical_id: &str) -> Function {
+        let variables = stack
+            .resource(logical_id)
+            .map(|r| r.properties["Environment"]["Variables"].clone())
+            .unwrap_or_default();
+        let key = crate::iam::function_id(&stack.name, logical_id);
+        self.aws.with_iam(|gate| gate.bind(&key, &key));
+        let mut env = self.env.clone();
+        env.extend(variables.as_object().into_iter().flatten().map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
+            )
+        }));
+        let api = RuntimeApi::start().await;
+        let process = spawn_signing(&self.binary, &api, &env, &key);
+        Function { api, process }
+    }
 }
