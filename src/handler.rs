@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -146,17 +147,33 @@ impl App {
         Ok(app)
     }
 
-    /// The Lambda entry point: dispatches on the event's shape.
-    pub async fn invoke(&self, event: LambdaEvent<Value>) -> Result<(), HandlerError> {
-        match Incoming::of(&event.payload) {
+    /// The Lambda entry point: bounds the event, then dispatches on its
+    /// shape. The payload arrives as raw text; an event holding more values
+    /// than any real one is answered (or refused) from its top level alone,
+    /// without building it, so the largest, densest event CloudFormation
+    /// can send never costs more memory than the function has.
+    pub async fn invoke(&self, event: LambdaEvent<Box<RawValue>>) -> Result<(), HandlerError> {
+        let LambdaEvent { payload, context } = event;
+        let values = json_values(payload.get());
+        if values > MAX_EVENT_VALUES {
+            return self
+                .refuse_oversized(payload.get(), values, lambda_deadline(context.deadline))
+                .await;
+        }
+        let payload: Value = match serde_json::from_str(payload.get()) {
+            Ok(payload) => payload,
+            Err(err) => {
+                let what = format!("an event that is not JSON ({err})");
+                tracing::error!(event = %what, "refused: not an event this function handles");
+                return Err(HandlerError::UnknownEvent(what));
+            }
+        };
+        match Incoming::of(&payload) {
             Incoming::CustomResource => {
-                let deadline = lambda_deadline(event.context.deadline);
-                self.handle(event.payload, deadline).await
+                let deadline = lambda_deadline(context.deadline);
+                self.handle(payload, deadline).await
             }
-            Incoming::AwsEvent => {
-                self.on_aws_event(&event.payload, &event.context.invoked_function_arn)
-                    .await
-            }
+            Incoming::AwsEvent => self.on_aws_event(&payload, &context.invoked_function_arn).await,
             Incoming::Unknown(what) => {
                 tracing::error!(event = %what, "refused: not an event this function handles");
                 Err(HandlerError::UnknownEvent(what))
@@ -215,9 +232,40 @@ impl App {
         .await
     }
 
+    /// An event holding more values than any real one: a custom-resource
+    /// event is answered FAILED from its top-level fields (read each as raw
+    /// text, nothing below them built); any other is refused.
+    async fn refuse_oversized(&self, raw: &str, values: usize, deadline: Instant) -> Result<(), HandlerError> {
+        let top: std::collections::BTreeMap<String, &RawValue> = serde_json::from_str(raw).unwrap_or_default();
+        let custom_resource = ["RequestType", "ResponseURL", "StackId"]
+            .iter()
+            .any(|key| top.contains_key(*key));
+        if !custom_resource {
+            let what = format!("an event of {values} JSON values; at most {MAX_EVENT_VALUES} are read");
+            tracing::error!(event = %what, "refused: not an event this function handles");
+            return Err(HandlerError::UnknownEvent(what));
+        }
+        // The envelope's own fields only: its properties are never built.
+        let envelope: serde_json::Map<String, Value> = top
+            .iter()
+            .filter(|(key, _)| !key.ends_with("ResourceProperties"))
+            .filter_map(|(key, value)| Some((key.clone(), Value::String(serde_json::from_str(value.get()).ok()?))))
+            .collect();
+        let reason = format!(
+            "the event holds {values} JSON values (its ResourceProperties included); a custom resource's event may hold at most {MAX_EVENT_VALUES}: refused unread"
+        );
+        self.answer(Value::Object(envelope), deadline, Some(reason)).await
+    }
+
     /// Answers one custom-resource event. `Ok` once the response has been
     /// delivered; any event with an acceptable ResponseURL gets a response.
     pub async fn handle(&self, raw: Value, lambda_deadline: Instant) -> Result<(), HandlerError> {
+        self.answer(raw, lambda_deadline, None).await
+    }
+
+    /// As `handle`; with `refusal`, answers FAILED with it without reading
+    /// the request further.
+    async fn answer(&self, raw: Value, lambda_deadline: Instant, refusal: Option<String>) -> Result<(), HandlerError> {
         let received = Instant::now();
         let text = |key: &str| raw.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
         let span = tracing::info_span!(
@@ -228,7 +276,10 @@ impl App {
             RequestId = text("RequestId"),
             StackId = text("StackId"),
         );
-        async {
+        // What a FAILED answer needs if the event cannot be read; the event
+        // itself is then consumed, not copied.
+        let (salvaged, physical_id) = (ReplyIds::salvage(&raw), text("PhysicalResourceId"));
+        async move {
             let time_left_ms =
                 u64::try_from(lambda_deadline.saturating_duration_since(received).as_millis()).unwrap_or(u64::MAX);
             tracing::info!(time_left_ms, "received");
@@ -240,15 +291,18 @@ impl App {
                 tracing::error!(cause = %rejected, "ResponseURL refused; it is never contacted");
             })?;
 
-            let (body, deadline) = match Invocation::parse(&raw) {
+            let parsed = match refusal {
+                Some(reason) => Err(reason),
+                None => Invocation::from_value(raw),
+            };
+            let (body, deadline) = match parsed {
                 Ok(invocation) => {
                     let deadline = Deadline::new(received, lambda_deadline, invocation.service_timeout());
                     (self.respond(invocation, deadline).await, deadline)
                 }
                 Err(reason) => {
                     tracing::error!(cause = %reason, "malformed event; answering FAILED");
-                    let physical_id = text("PhysicalResourceId");
-                    let body = ResponseBody::failed(&ReplyIds::salvage(&raw), physical_id, &reason);
+                    let body = ResponseBody::failed(&salvaged, physical_id, &reason);
                     (body, Deadline::new(received, lambda_deadline, None))
                 }
             };
@@ -395,6 +449,33 @@ impl App {
     }
 }
 
+/// More values than any real event holds (a custom resource's properties
+/// are a few dozen); an event beyond it is never built in memory.
+pub const MAX_EVENT_VALUES: usize = 20_000;
+
+/// How many JSON values `raw` holds, at most: its separators and openings
+/// outside strings, counted in one pass over the bytes.
+fn json_values(raw: &str) -> usize {
+    let (mut count, mut in_string, mut escaped) = (1, false, false);
+    for byte in raw.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
 /// Epoch milliseconds before 2001: no real Lambda deadline.
 const EARLIEST_REAL_DEADLINE_MS: u64 = 1_000_000_000_000;
 /// Lambda allows at most 15 minutes.
@@ -423,6 +504,18 @@ fn lambda_deadline(deadline_ms: u64) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_counted_outside_strings() {
+        assert_eq!(json_values("0"), 1);
+        assert_eq!(json_values("[0,0,0]"), 4);
+        assert_eq!(json_values(r#"{"a":"x,[{","b":[1]}"#), 4);
+        assert_eq!(
+            json_values(r#"{"a":"\",","b":1}"#),
+            3,
+            "an escaped quote stays inside the string"
+        );
+    }
 
     #[test]
     fn epoch_deadlines_become_instants() {

@@ -50,8 +50,13 @@ pub struct Invocation {
 impl Invocation {
     /// Parses the envelope; the error is a one-line Reason.
     pub fn parse(raw: &Value) -> Result<Self, String> {
+        Self::from_value(raw.clone())
+    }
+
+    /// As `parse`, consuming the event (no copy of its properties).
+    pub fn from_value(raw: Value) -> Result<Self, String> {
         let request: Request =
-            serde_json::from_value(raw.clone()).map_err(|err| format!("malformed custom-resource event: {err}"))?;
+            serde_json::from_value(raw).map_err(|err| format!("malformed custom-resource event: {err}"))?;
         let (request_type, ids, resource_type, physical, properties, old) = match request {
             Request::Create(r) => (
                 RequestType::Create,
