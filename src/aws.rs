@@ -111,11 +111,19 @@ pub async fn load_config() -> SdkConfig {
         .await
 }
 
-impl crate::guard::GuardClients {
-    /// The guard's clients. They carry no [`DeadlineGuard`]: a guard event
-    /// has no CloudFormation deadline, only the guard's own time bound.
+/// The AWS clients the cost guard uses. They carry no [`DeadlineGuard`]:
+/// a guard event has no CloudFormation deadline, only the guard's own
+/// time bound.
+#[derive(Debug, Clone)]
+pub struct GuardClients {
+    pub medialive: aws_sdk_medialive::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub sns: aws_sdk_sns::Client,
+}
+
+impl GuardClients {
     pub fn new(config: &SdkConfig) -> Self {
-        crate::guard::GuardClients {
+        GuardClients {
             medialive: aws_sdk_medialive::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),

@@ -84,12 +84,7 @@ impl AwsError {
         // The full context, raw response included, goes to the log; the
         // Reason gets the service's own words. Not-found is most often what
         // the caller expects (a Delete of something gone, a first look).
-        let not_found = http_status == Some(404)
-            || matches!(
-                code.as_deref(),
-                Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
-            );
-        if not_found {
+        if means_not_found(http_status, code.as_deref()) {
             tracing::debug!(operation, error = %DisplayErrorContext(&err), "AWS call found nothing");
         } else {
             tracing::warn!(operation, error = %DisplayErrorContext(&err), "AWS call failed");
@@ -115,11 +110,7 @@ impl AwsError {
     /// Not-found in any of the forms the services use: a 404, or the error
     /// codes MediaLive, MediaPackage, Secrets Manager and SSM return.
     pub fn is_not_found(&self) -> bool {
-        self.http_status == Some(404)
-            || matches!(
-                self.code.as_deref(),
-                Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
-            )
+        means_not_found(self.http_status, self.code.as_deref())
     }
 
     /// A failure that says nothing about the request: no answer (a dropped
@@ -147,6 +138,16 @@ impl AwsError {
     pub fn is_conflict(&self) -> bool {
         self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")
     }
+}
+
+/// Not-found in any of the forms the services use: a 404, or the error
+/// codes MediaLive, MediaPackage, Scheduler, Secrets Manager and SSM return.
+fn means_not_found(http_status: Option<u16>, code: Option<&str>) -> bool {
+    http_status == Some(404)
+        || matches!(
+            code,
+            Some("NotFoundException" | "ResourceNotFoundException" | "ParameterNotFound")
+        )
 }
 
 /// "dispatch failure: io error: connection refused": each cause once.

@@ -2,6 +2,7 @@
 //! the response, its delivery and the deadline. Nothing here knows about
 //! media services.
 
+pub mod answer;
 pub mod deadline;
 pub mod event;
 pub mod props;

@@ -14,7 +14,7 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 
-pub struct CdnSecret;
+pub struct MediaPackageCdnSecret;
 
 /// The JSON key MediaPackage reads from the secret.
 pub const SECRET_KEY: &str = "MediaPackageCDNIdentifier";
@@ -36,7 +36,7 @@ impl Spec {
     }
 }
 
-impl Resource for CdnSecret {
+impl Resource for MediaPackageCdnSecret {
     const NAME: &'static str = "MediaPackageCdnSecret";
     const PROPERTIES: &'static [&'static str] = &["Name", "Description"];
     type Spec = Spec;

@@ -17,7 +17,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 use reqwest::Url;
 
-use super::resource::{LOGICAL_ID_TAG, Outcome, REQUEST_ID_TAG, Request, Resource, STACK_ID_TAG};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};

@@ -12,13 +12,13 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, aws_error};
 
-pub struct EndpointUrl;
+pub struct MediaPackageEndPointUrl;
 
 pub struct Spec {
     endpoint_id: String,
 }
 
-impl Resource for EndpointUrl {
+impl Resource for MediaPackageEndPointUrl {
     const NAME: &'static str = "MediaPackageEndPointUrl";
     const PROPERTIES: &'static [&'static str] = &["EndpointId"];
     type Spec = Spec;

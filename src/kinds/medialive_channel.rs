@@ -14,7 +14,8 @@ use aws_sdk_medialive::types::{
 };
 
 use super::medialive_input::INPUT_TYPES;
-use super::resource::{Outcome, Request, Resource, tag_pairs};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::tag_pairs;
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
@@ -22,7 +23,7 @@ use crate::error::{Error, Found, aws_error};
 use crate::profiles::{self, Profile};
 use crate::wait::{self, Look};
 
-pub struct Channel;
+pub struct MediaLiveChannel;
 
 /// Input types that can loop their source.
 const LOOPABLE: &[&str] = &["URL_PULL", "MP4_FILE", "TS_FILE"];
@@ -45,7 +46,7 @@ pub struct Spec {
     log_level: Option<&'static str>,
 }
 
-impl Resource for Channel {
+impl Resource for MediaLiveChannel {
     const NAME: &'static str = "MediaLiveChannel";
     const PROPERTIES: &'static [&'static str] = &[
         "Name",
@@ -203,7 +204,7 @@ impl Resource for Channel {
     }
 
     fn could_be_id(physical_id: &str) -> bool {
-        validate::is_medialive_id(physical_id)
+        crate::ownership::is_medialive_id(physical_id)
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {

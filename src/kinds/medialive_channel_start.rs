@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use aws_sdk_medialive::types::ChannelState;
 
 use super::medialive_channel::{settle, start, stop};
-use super::resource::{Outcome, Request, Resource, tag_pairs};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::tag_pairs;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
@@ -38,13 +39,13 @@ async fn look(aws: &Clients, req: &Request, id: &str) -> Result<Owned, Error> {
     })
 }
 
-pub struct ChannelStart;
+pub struct MediaLiveChannelStart;
 
 pub struct Spec {
     channel_id: String,
 }
 
-impl Resource for ChannelStart {
+impl Resource for MediaLiveChannelStart {
     const NAME: &'static str = "MediaLiveChannelStart";
     const PROPERTIES: &'static [&'static str] = &["ChannelId"];
     type Spec = Spec;
@@ -128,7 +129,7 @@ impl Resource for ChannelStart {
     }
 
     fn could_be_id(physical_id: &str) -> bool {
-        super::validate::is_medialive_id(physical_id)
+        crate::ownership::is_medialive_id(physical_id)
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {

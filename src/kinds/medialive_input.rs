@@ -19,14 +19,15 @@ use aws_sdk_medialive::types::{
 };
 use aws_sdk_ssm::types::ParameterType;
 
-use super::resource::{Outcome, REQUEST_ID_TAG, Request, Resource, tag_pairs};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::{REQUEST_ID_TAG, tag_pairs};
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
 use crate::wait::{self, Look};
 
-pub struct Input;
+pub struct MediaLiveInput;
 
 pub const INPUT_TYPES: &[&str] = &[
     "RTP_PUSH",
@@ -162,7 +163,7 @@ fn check_url(name: &str, url: &str, input_type: &str) -> Result<(), PropError> {
     }
 }
 
-impl Resource for Input {
+impl Resource for MediaLiveInput {
     const NAME: &'static str = "MediaLiveInput";
     const PROPERTIES: &'static [&'static str] = &[
         "Type",
@@ -432,7 +433,7 @@ impl Resource for Input {
     }
 
     fn could_be_id(physical_id: &str) -> bool {
-        validate::is_medialive_id(physical_id.strip_prefix(GROUP_ONLY).unwrap_or(physical_id))
+        crate::ownership::is_medialive_id(physical_id.strip_prefix(GROUP_ONLY).unwrap_or(physical_id))
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, spec: Option<&Spec>) -> Result<(), Error> {

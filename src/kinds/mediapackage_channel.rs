@@ -5,21 +5,22 @@ use std::collections::BTreeMap;
 
 use aws_sdk_mediapackage::types::HlsIngest;
 
-use super::resource::{Outcome, Request, Resource, tag_pairs};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::tag_pairs;
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelOutput;
 
-pub struct Channel;
+pub struct MediaPackageChannel;
 
 pub struct Spec {
     channel_id: String,
     description: Option<String>,
 }
 
-impl Resource for Channel {
+impl Resource for MediaPackageChannel {
     const NAME: &'static str = "MediaPackageChannel";
     const PROPERTIES: &'static [&'static str] = &["ChannelId", "Description"];
     type Spec = Spec;
@@ -65,7 +66,7 @@ impl Resource for Channel {
     }
 
     fn could_be_id(physical_id: &str) -> bool {
-        validate::is_media_id(physical_id)
+        crate::ownership::is_media_id(physical_id)
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {

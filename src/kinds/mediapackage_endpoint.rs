@@ -14,14 +14,15 @@ use aws_sdk_mediapackage::types::{
 };
 
 use super::endpoint_url::{playback_url, url_data};
-use super::resource::{Outcome, Request, Resource, tag_pairs};
+use super::resource::{Outcome, Request, Resource};
+use crate::ownership::tag_pairs;
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 
-pub struct Endpoint;
+pub struct MediaPackageEndPoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Packaging {
@@ -120,7 +121,7 @@ fn int(props: &Props<'_>, name: &str, range: std::ops::RangeInclusive<i64>, defa
     Ok(i32::try_from(value).unwrap_or(i32::MAX))
 }
 
-impl Resource for Endpoint {
+impl Resource for MediaPackageEndPoint {
     const NAME: &'static str = "MediaPackageEndPoint";
     const PROPERTIES: &'static [&'static str] = &[
         "EndPoint",
@@ -376,7 +377,7 @@ impl Resource for Endpoint {
     }
 
     fn could_be_id(physical_id: &str) -> bool {
-        validate::is_media_id(physical_id)
+        crate::ownership::is_media_id(physical_id)
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
@@ -594,8 +595,8 @@ mod tests {
     fn parse(props: Value) -> Result<Spec, PropError> {
         let map = props.as_object().cloned().unwrap_or_default();
         let props = Props::new(&map);
-        props.check_known(Endpoint::PROPERTIES)?;
-        Endpoint::parse(props)
+        props.check_known(MediaPackageEndPoint::PROPERTIES)?;
+        MediaPackageEndPoint::parse(props)
     }
 
     #[test]

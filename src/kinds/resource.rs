@@ -12,6 +12,7 @@ use crate::budget::Budget;
 use crate::cfn::event::Invocation;
 use crate::cfn::props::{PropError, Props};
 use crate::error::Error;
+use crate::ownership::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 
 /// What a successful Create or Update reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,16 +155,6 @@ impl Request {
     }
 }
 
-pub const STACK_ID_TAG: &str = "livestream:stack-id";
-pub const LOGICAL_ID_TAG: &str = "livestream:logical-id";
-/// The RequestId of the Create (or replacing Update) that made a resource.
-pub const REQUEST_ID_TAG: &str = "livestream:request-id";
-
-/// `owns` input from a service's tag map.
-pub fn tag_pairs(tags: Option<&HashMap<String, String>>) -> impl Iterator<Item = (&str, &str)> {
-    tags.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
 /// One resource kind.
 pub trait Resource {
     /// The kind's name in `Custom::<NAME>` or the `Resource` property.
@@ -200,7 +191,7 @@ pub trait Resource {
     /// Delete of one that cannot (empty, over-long, wrong shape) touches
     /// nothing, so it never blocks a rollback.
     fn could_be_id(physical_id: &str) -> bool {
-        super::validate::plausible_id(physical_id)
+        crate::ownership::plausible_id(physical_id)
     }
 
     /// Deletes whatever the Create `request_id` made without learning its

@@ -1,26 +1,7 @@
-//! Checks several kinds share: service ids, names and ARNs.
+//! Property checks several kinds share: service ids, names and ARNs.
 
 use crate::cfn::props::{PropError, shown};
-
-/// MediaPackage ids and manifest names: letters, digits, `-`, `_`.
-/// Whether `value` can be a MediaPackage id (channel, endpoint).
-pub fn is_media_id(value: &str) -> bool {
-    (1..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// Whether `value` can be a MediaLive id: letters and digits.
-pub fn is_medialive_id(value: &str) -> bool {
-    (1..=256).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-/// Whether `value` can be an id or ARN of any kind: not empty, within
-/// CloudFormation's 1024 bytes, and only the characters ids and ARNs use.
-pub fn plausible_id(value: &str) -> bool {
-    (1..=1024).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ":/_+=.@-".contains(c))
-}
+use crate::ownership::is_media_id;
 
 pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
     if is_media_id(value) {

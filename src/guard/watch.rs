@@ -1,31 +1,5 @@
-//! The cost guard: stops the stack's MediaLive channel when it has run
-//! longer than `MaxRunHours` or has had no input video for
-//! `IdleStopMinutes`, and says so in the log and on an SNS topic.
-//!
-//! Nothing runs while the channel is stopped. AWS drives it all:
-//! - EventBridge sends the channel's state changes. RUNNING arms the
-//!   guard for that run: a one-time EventBridge Scheduler schedule in the
-//!   stack's schedule group, `max-run-<channel>`, at the run's start (the
-//!   event's time) + `MaxRunHours`, whose input records the start. It is
-//!   the guard's record of the current run (disabled, never firing, when
-//!   `MaxRunHours` is 0). A stop (STOPPING, STOPPED, DELETED) deletes it.
-//!   A start by any means (console, CLI, the stack) arms it; a stop by any
-//!   means disarms it.
-//! - The schedule, when it fires, invokes this function with a
-//!   [`MAX_RUN_SOURCE`] event naming the run's start: stop the channel.
-//! - A CloudWatch alarm on the channel's input (input loss, or no frames,
-//!   on every pipeline) goes into ALARM after `IdleStopMinutes`;
-//!   EventBridge sends that change: stop the channel.
-//!
-//! EventBridge and Lambda deliver late, twice, out of order: every event
-//! is checked against the channel's state now, and every stop against the
-//! run it is about. A max-run event stops only the run whose start it
-//! names; an alarm only a run that started before it went into ALARM.
-//!
-//! The guard stops only a channel tagged with this stack's id (its role
-//! may not even look at another), in its own account and region, and only
-//! when it is running. Deleting the stack deletes the schedule group, and
-//! every schedule in it, with the rules and alarms.
+//! What the guard does with an event: arm and disarm a run, and stop the
+//! channel of the run a max-run or idle event is about.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,185 +11,11 @@ use aws_sdk_scheduler::types::{
 use aws_smithy_types::date_time::{DateTime, Format};
 use serde_json::{Value, json};
 
+use super::config::GuardConfig;
+use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
+use crate::aws::GuardClients;
 use crate::error::{AwsError, Error, Found, aws_error};
-use crate::kinds::STACK_ID_TAG;
-
-/// The `source` of the events this guard's own schedules send.
-pub const MAX_RUN_SOURCE: &str = "livestream.cost-guard";
-pub const MAX_RUN_DETAIL_TYPE: &str = "Maximum run time reached";
-const MEDIALIVE_SOURCE: &str = "aws.medialive";
-const CHANNEL_STATE_CHANGE: &str = "MediaLive Channel State Change";
-const CLOUDWATCH_SOURCE: &str = "aws.cloudwatch";
-const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
-
-/// The template's bounds on its two settings (`MaxRunHours`,
-/// `IdleStopMinutes`); its AllowedPattern admits exactly these numbers.
-pub const MAX_RUN_HOURS_LIMIT: u32 = 720;
-pub const IDLE_MINUTES_LIMIT: u32 = 1440;
-
-/// The guard's settings, from the function's environment (the template
-/// sets them on the guard function only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuardConfig {
-    /// Only a channel tagged with this stack id is ever stopped.
-    pub stack_id: String,
-    /// 0: the max-run guard is off.
-    pub max_run_hours: u32,
-    /// For the messages only; the alarm itself counts the minutes.
-    pub idle_minutes: u32,
-    /// The alarm whose ALARM state means "no input video".
-    pub idle_alarm: Option<String>,
-    pub schedule_group: String,
-    /// The role EventBridge Scheduler assumes to invoke this function.
-    pub scheduler_role_arn: String,
-    pub topic_arn: Option<String>,
-}
-
-pub const STACK_ID_ENV: &str = "LIVESTREAM_GUARD_STACK_ID";
-
-/// A whole number as the template's pattern admits it: digits, no sign,
-/// no leading zero, at most `limit`. `parameter` is the template's name
-/// for it, which the error names.
-pub fn whole_number(parameter: &str, value: &str, limit: u32) -> Result<u32, String> {
-    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
-    let canonical = digits && (value == "0" || !value.starts_with('0'));
-    match value.parse::<u32>() {
-        Ok(number) if canonical && number <= limit => Ok(number),
-        _ => Err(format!(
-            "{parameter} must be a whole number from 0 to {limit}, got {value:?}"
-        )),
-    }
-}
-
-impl GuardConfig {
-    /// `None` when this function is not the guard (no guard settings).
-    pub fn from_env() -> Result<Option<Self>, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let Some(stack_id) = var(STACK_ID_ENV) else {
-            return Ok(None);
-        };
-        let number = |name: &str, parameter: &str, limit: u32| -> Result<u32, String> {
-            whole_number(parameter, &var(name).unwrap_or_else(|| "0".to_owned()), limit)
-                .map_err(|why| format!("{why} ({name})"))
-        };
-        let required = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
-        Ok(Some(GuardConfig {
-            stack_id,
-            max_run_hours: number("LIVESTREAM_GUARD_MAX_RUN_HOURS", "MaxRunHours", MAX_RUN_HOURS_LIMIT)?,
-            idle_minutes: number("LIVESTREAM_GUARD_IDLE_MINUTES", "IdleStopMinutes", IDLE_MINUTES_LIMIT)?,
-            idle_alarm: var("LIVESTREAM_GUARD_IDLE_ALARM"),
-            schedule_group: required("LIVESTREAM_GUARD_SCHEDULE_GROUP")?,
-            scheduler_role_arn: required("LIVESTREAM_GUARD_SCHEDULER_ROLE_ARN")?,
-            topic_arn: var("LIVESTREAM_GUARD_TOPIC_ARN"),
-        }))
-    }
-
-    /// The stack's region and account, read from its id (an ARN).
-    fn scope(&self) -> (&str, &str) {
-        let mut parts = self.stack_id.split(':').skip(3);
-        (parts.next().unwrap_or_default(), parts.next().unwrap_or_default())
-    }
-}
-
-/// Epoch seconds of an RFC 3339 time, as EventBridge writes `time`.
-fn epoch(time: &str) -> Option<u64> {
-    let time = DateTime::from_str(time, Format::DateTime).ok()?;
-    u64::try_from(time.secs()).ok()
-}
-
-/// An event the guard acts on, read from an EventBridge-shaped payload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GuardEvent {
-    /// The channel changed state (EventBridge, from MediaLive), at `at`
-    /// (epoch seconds). `state` is in EventBridge's words (`STOPPED` is
-    /// not an API state).
-    ChannelState {
-        channel_id: String,
-        state: String,
-        at: u64,
-        /// From the channel's ARN.
-        region: String,
-        account: String,
-    },
-    /// The guard's own schedule fired, for the run that started at `started_at`.
-    MaxRunReached { channel_id: String, started_at: u64 },
-    /// A CloudWatch alarm changed state, at `at`.
-    Alarm {
-        alarm_name: String,
-        state: String,
-        channel_id: Option<String>,
-        at: u64,
-    },
-}
-
-/// Why an EventBridge-shaped payload is not one the guard knows.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UnknownEvent(pub String);
-
-impl GuardEvent {
-    /// Reads `source` / `detail-type` / `time` / `detail` of an EventBridge event.
-    pub fn parse(event: &Value) -> Result<Self, UnknownEvent> {
-        let text = |v: &Value| v.as_str().map(str::to_owned);
-        let source = event["source"].as_str().unwrap_or_default();
-        let detail_type = event["detail-type"].as_str().unwrap_or_default();
-        let detail = &event["detail"];
-        let missing = |what: &str| UnknownEvent(format!("{detail_type} event from {source} without {what}"));
-        let at = || event["time"].as_str().and_then(epoch).ok_or_else(|| missing("a time"));
-        match (source, detail_type) {
-            (MEDIALIVE_SOURCE, CHANNEL_STATE_CHANGE) => {
-                let arn = text(&detail["channel_arn"]).ok_or_else(|| missing("detail.channel_arn"))?;
-                // arn:<partition>:medialive:<region>:<account>:channel:<id>
-                let parts: Vec<&str> = arn.split(':').collect();
-                let (region, account, id) = match parts.as_slice() {
-                    [_, _, "medialive", region, account, "channel", id] => (*region, *account, *id),
-                    _ => return Err(missing("a channel ARN in detail.channel_arn")),
-                };
-                if !crate::kinds::is_medialive_id(id) {
-                    return Err(missing("a channel ARN in detail.channel_arn"));
-                }
-                let state = text(&detail["state"]).ok_or_else(|| missing("detail.state"))?;
-                Ok(GuardEvent::ChannelState {
-                    channel_id: id.to_owned(),
-                    state,
-                    at: at()?,
-                    region: region.to_owned(),
-                    account: account.to_owned(),
-                })
-            }
-            (MAX_RUN_SOURCE, MAX_RUN_DETAIL_TYPE) => {
-                let channel_id = text(&detail["channelId"])
-                    .filter(|id| crate::kinds::is_medialive_id(id))
-                    .ok_or_else(|| missing("detail.channelId"))?;
-                let started_at = detail["startedAt"]
-                    .as_u64()
-                    .ok_or_else(|| missing("detail.startedAt"))?;
-                Ok(GuardEvent::MaxRunReached { channel_id, started_at })
-            }
-            (CLOUDWATCH_SOURCE, ALARM_STATE_CHANGE) => {
-                let alarm_name = text(&detail["alarmName"]).ok_or_else(|| missing("detail.alarmName"))?;
-                let state = text(&detail["state"]["value"]).ok_or_else(|| missing("detail.state.value"))?;
-                // The channel is the ChannelId dimension of the alarm's metrics.
-                let channel_id = detail["configuration"]["metrics"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m["metricStat"]["metric"]["dimensions"]["ChannelId"].as_str())
-                    .find(|id| crate::kinds::is_medialive_id(id))
-                    .map(str::to_owned);
-                Ok(GuardEvent::Alarm {
-                    alarm_name,
-                    state,
-                    channel_id,
-                    at: at()?,
-                })
-            }
-            _ => Err(UnknownEvent(format!(
-                "an event from source {source:?} of type {detail_type:?}; the guard knows {CHANNEL_STATE_CHANGE:?} from {MEDIALIVE_SOURCE}, {ALARM_STATE_CHANGE:?} from {CLOUDWATCH_SOURCE} and its own {MAX_RUN_DETAIL_TYPE:?}"
-            ))),
-        }
-    }
-}
+use crate::ownership::STACK_ID_TAG;
 
 /// What the guard did, for the log and the tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,14 +36,7 @@ pub enum GuardAction {
     Nothing(String),
 }
 
-/// The AWS clients the guard uses.
-#[derive(Debug, Clone)]
-pub struct GuardClients {
-    pub medialive: aws_sdk_medialive::Client,
-    pub scheduler: aws_sdk_scheduler::Client,
-    pub sns: aws_sdk_sns::Client,
-}
-
+#[derive(Debug)]
 pub struct Guard {
     pub config: GuardConfig,
     pub aws: GuardClients,
@@ -797,9 +590,6 @@ fn may_have_acted(err: &AwsError) -> bool {
     err.http_status.is_none_or(|status| status >= 500)
 }
 
-/// A guard's work is a few calls; this bounds a hung one.
-pub const GUARD_TIME: Duration = Duration::from_secs(60);
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -809,67 +599,7 @@ mod tests {
         assert_eq!(at_expression(0), "at(1970-01-01T00:00:00)");
         assert_eq!(at_expression(1_795_000_000), "at(2026-11-18T11:06:40)");
         assert_eq!(at_expression(951_782_400), "at(2000-02-29T00:00:00)");
-        assert_eq!(epoch("2026-11-18T11:06:40Z"), Some(1_795_000_000));
-        assert_eq!(epoch("yesterday"), None);
         assert_eq!(duration_words(125), "2 min");
         assert_eq!(duration_words(3 * 3600 + 5 * 60), "3 h 05 min");
-    }
-
-    #[test]
-    fn settings_are_read_exactly_as_the_template_allows_them() {
-        assert_eq!(whole_number("MaxRunHours", "8", 720), Ok(8));
-        assert_eq!(whole_number("MaxRunHours", "0", 720), Ok(0));
-        assert_eq!(whole_number("MaxRunHours", "720", 720), Ok(720));
-        for bad in ["8.5", "0.0", "1e1", "", " 8", "+8", "08", "-1", "721", "99999999999"] {
-            let err = whole_number("MaxRunHours", bad, 720).unwrap_err();
-            assert!(
-                err.starts_with("MaxRunHours must be a whole number from 0 to 720"),
-                "{bad}: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn events_are_read_by_source_and_type() {
-        let state = json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
-            "time": "2026-11-18T11:06:40Z",
-            "detail": {"channel_arn": "arn:aws:medialive:us-east-1:123456789012:channel:1234567", "state": "RUNNING"}});
-        assert_eq!(
-            GuardEvent::parse(&state),
-            Ok(GuardEvent::ChannelState {
-                channel_id: "1234567".into(),
-                state: "RUNNING".into(),
-                at: 1_795_000_000,
-                region: "us-east-1".into(),
-                account: "123456789012".into(),
-            })
-        );
-        let alarm = json!({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
-            "time": "2026-11-18T11:06:40Z",
-            "detail": {"alarmName": "live-no-input-video", "state": {"value": "ALARM"},
-              "configuration": {"metrics": [{"id": "p0", "metricStat": {"metric": {"namespace": "AWS/MediaLive",
-                "name": "InputVideoFrameRate", "dimensions": {"ChannelId": "1234567", "Pipeline": "0"}}}},
-                {"id": "frames", "expression": "MAX([p0])"}]}}});
-        assert_eq!(
-            GuardEvent::parse(&alarm),
-            Ok(GuardEvent::Alarm {
-                alarm_name: "live-no-input-video".into(),
-                state: "ALARM".into(),
-                channel_id: Some("1234567".into()),
-                at: 1_795_000_000,
-            })
-        );
-        for bad in [
-            json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
-            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change", "detail": {"state": "RUNNING"}}),
-            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
-                "time": "2026-11-18T11:06:40Z",
-                "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:../x", "state": "RUNNING"}}),
-            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
-                "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:123", "state": "RUNNING"}}),
-            json!({"source": MAX_RUN_SOURCE, "detail-type": MAX_RUN_DETAIL_TYPE, "detail": {"channelId": "1"}}),
-        ] {
-            assert!(GuardEvent::parse(&bad).is_err(), "{bad}");
-        }
     }
 }

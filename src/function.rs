@@ -1,0 +1,38 @@
+//! Which function this process is, chosen once at start-up from its
+//! environment: the cost guard when the template gave it the guard's
+//! settings, the custom-resource handler otherwise. Each has its own
+//! clients and its own event type.
+
+use std::sync::Arc;
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::value::RawValue;
+
+use crate::aws::{Clients, GuardClients, load_config};
+use crate::cfn::sender::Allowlist;
+use crate::guard::{GuardConfig, GuardFunction};
+use crate::handler::App;
+
+/// Runs this process's function until Lambda ends it.
+pub async fn run() -> Result<(), lambda_runtime::Error> {
+    let config = load_config().await;
+    let allowlist = Allowlist::from_env();
+    match GuardConfig::from_env().transpose() {
+        Some(guard) => {
+            let function = Arc::new(GuardFunction::new(guard, GuardClients::new(&config), allowlist)?);
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+                let function = Arc::clone(&function);
+                async move { function.invoke(event).await }
+            }))
+            .await
+        }
+        None => {
+            let app = Arc::new(App::new(Clients::new(&config), allowlist)?);
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
+                let app = Arc::clone(&app);
+                async move { app.invoke(event).await }
+            }))
+            .await
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The events the guard acts on, read from EventBridge-shaped payloads.
+
+use aws_smithy_types::date_time::{DateTime, Format};
+use serde_json::Value;
+
+use crate::ownership::is_medialive_id;
+
+/// The `source` of the events this guard's own schedules send.
+pub const MAX_RUN_SOURCE: &str = "livestream.cost-guard";
+pub const MAX_RUN_DETAIL_TYPE: &str = "Maximum run time reached";
+const MEDIALIVE_SOURCE: &str = "aws.medialive";
+const CHANNEL_STATE_CHANGE: &str = "MediaLive Channel State Change";
+const CLOUDWATCH_SOURCE: &str = "aws.cloudwatch";
+const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
+
+/// Epoch seconds of an RFC 3339 time, as EventBridge writes `time`.
+pub(super) fn epoch(time: &str) -> Option<u64> {
+    let time = DateTime::from_str(time, Format::DateTime).ok()?;
+    u64::try_from(time.secs()).ok()
+}
+
+/// An event the guard acts on, read from an EventBridge-shaped payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardEvent {
+    /// The channel changed state (EventBridge, from MediaLive), at `at`
+    /// (epoch seconds). `state` is in EventBridge's words (`STOPPED` is
+    /// not an API state).
+    ChannelState {
+        channel_id: String,
+        state: String,
+        at: u64,
+        /// From the channel's ARN.
+        region: String,
+        account: String,
+    },
+    /// The guard's own schedule fired, for the run that started at `started_at`.
+    MaxRunReached { channel_id: String, started_at: u64 },
+    /// A CloudWatch alarm changed state, at `at`.
+    Alarm {
+        alarm_name: String,
+        state: String,
+        channel_id: Option<String>,
+        at: u64,
+    },
+}
+
+/// Why an EventBridge-shaped payload is not one the guard knows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownEvent(pub String);
+
+impl GuardEvent {
+    /// Reads `source` / `detail-type` / `time` / `detail` of an EventBridge event.
+    pub fn parse(event: &Value) -> Result<Self, UnknownEvent> {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let source = event["source"].as_str().unwrap_or_default();
+        let detail_type = event["detail-type"].as_str().unwrap_or_default();
+        let detail = &event["detail"];
+        let missing = |what: &str| UnknownEvent(format!("{detail_type} event from {source} without {what}"));
+        let at = || event["time"].as_str().and_then(epoch).ok_or_else(|| missing("a time"));
+        match (source, detail_type) {
+            (MEDIALIVE_SOURCE, CHANNEL_STATE_CHANGE) => {
+                let arn = text(&detail["channel_arn"]).ok_or_else(|| missing("detail.channel_arn"))?;
+                // arn:<partition>:medialive:<region>:<account>:channel:<id>
+                let parts: Vec<&str> = arn.split(':').collect();
+                let (region, account, id) = match parts.as_slice() {
+                    [_, _, "medialive", region, account, "channel", id] => (*region, *account, *id),
+                    _ => return Err(missing("a channel ARN in detail.channel_arn")),
+                };
+                if !is_medialive_id(id) {
+                    return Err(missing("a channel ARN in detail.channel_arn"));
+                }
+                let state = text(&detail["state"]).ok_or_else(|| missing("detail.state"))?;
+                Ok(GuardEvent::ChannelState {
+                    channel_id: id.to_owned(),
+                    state,
+                    at: at()?,
+                    region: region.to_owned(),
+                    account: account.to_owned(),
+                })
+            }
+            (MAX_RUN_SOURCE, MAX_RUN_DETAIL_TYPE) => {
+                let channel_id = text(&detail["channelId"])
+                    .filter(|id| is_medialive_id(id))
+                    .ok_or_else(|| missing("detail.channelId"))?;
+                let started_at = detail["startedAt"]
+                    .as_u64()
+                    .ok_or_else(|| missing("detail.startedAt"))?;
+                Ok(GuardEvent::MaxRunReached { channel_id, started_at })
+            }
+            (CLOUDWATCH_SOURCE, ALARM_STATE_CHANGE) => {
+                let alarm_name = text(&detail["alarmName"]).ok_or_else(|| missing("detail.alarmName"))?;
+                let state = text(&detail["state"]["value"]).ok_or_else(|| missing("detail.state.value"))?;
+                // The channel is the ChannelId dimension of the alarm's metrics.
+                let channel_id = detail["configuration"]["metrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m["metricStat"]["metric"]["dimensions"]["ChannelId"].as_str())
+                    .find(|id| is_medialive_id(id))
+                    .map(str::to_owned);
+                Ok(GuardEvent::Alarm {
+                    alarm_name,
+                    state,
+                    channel_id,
+                    at: at()?,
+                })
+            }
+            _ => Err(UnknownEvent(format!(
+                "an event from source {source:?} of type {detail_type:?}; the guard knows {CHANNEL_STATE_CHANGE:?} from {MEDIALIVE_SOURCE}, {ALARM_STATE_CHANGE:?} from {CLOUDWATCH_SOURCE} and its own {MAX_RUN_DETAIL_TYPE:?}"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn event_times_are_read_as_eventbridge_writes_them() {
+        assert_eq!(epoch("2026-11-18T11:06:40Z"), Some(1_795_000_000));
+        assert_eq!(epoch("yesterday"), None);
+    }
+
+    #[test]
+    fn events_are_read_by_source_and_type() {
+        let state = json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+            "time": "2026-11-18T11:06:40Z",
+            "detail": {"channel_arn": "arn:aws:medialive:us-east-1:123456789012:channel:1234567", "state": "RUNNING"}});
+        assert_eq!(
+            GuardEvent::parse(&state),
+            Ok(GuardEvent::ChannelState {
+                channel_id: "1234567".into(),
+                state: "RUNNING".into(),
+                at: 1_795_000_000,
+                region: "us-east-1".into(),
+                account: "123456789012".into(),
+            })
+        );
+        let alarm = json!({"source": "aws.cloudwatch", "detail-type": "CloudWatch Alarm State Change",
+            "time": "2026-11-18T11:06:40Z",
+            "detail": {"alarmName": "live-no-input-video", "state": {"value": "ALARM"},
+              "configuration": {"metrics": [{"id": "p0", "metricStat": {"metric": {"namespace": "AWS/MediaLive",
+                "name": "InputVideoFrameRate", "dimensions": {"ChannelId": "1234567", "Pipeline": "0"}}}},
+                {"id": "frames", "expression": "MAX([p0])"}]}}});
+        assert_eq!(
+            GuardEvent::parse(&alarm),
+            Ok(GuardEvent::Alarm {
+                alarm_name: "live-no-input-video".into(),
+                state: "ALARM".into(),
+                channel_id: Some("1234567".into()),
+                at: 1_795_000_000,
+            })
+        );
+        for bad in [
+            json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
+            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change", "detail": {"state": "RUNNING"}}),
+            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+                "time": "2026-11-18T11:06:40Z",
+                "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:../x", "state": "RUNNING"}}),
+            json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change",
+                "detail": {"channel_arn": "arn:aws:medialive:us-east-1:1:channel:123", "state": "RUNNING"}}),
+            json!({"source": MAX_RUN_SOURCE, "detail-type": MAX_RUN_DETAIL_TYPE, "detail": {"channelId": "1"}}),
+        ] {
+            assert!(GuardEvent::parse(&bad).is_err(), "{bad}");
+        }
+    }
+}
