@@ -1,0 +1,396 @@
+//! The cost guard's answers to what the emulator cannot stage, with the
+//! SDK's mock client: a stop refused because the channel is stopping
+//! already, a stop whose answer was lost, events of an earlier run that
+//! arrive after a restart, late events, a topic that cannot be reached,
+//! a channel of another account.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
+use aws_sdk_medialive::operation::stop_channel::{StopChannelError, StopChannelOutput};
+use aws_sdk_medialive::types::ChannelState;
+use aws_sdk_medialive::types::error::ConflictException;
+use aws_sdk_scheduler::operation::create_schedule::CreateScheduleOutput;
+use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleOutput;
+use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
+use aws_sdk_scheduler::types::Target;
+use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
+use aws_sdk_sns::types::error::NotFoundException;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use livestream_resources::aws::GuardClients;
+use livestream_resources::guard::{Guard, GuardAction, GuardConfig, GuardEvent};
+
+const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/live/1";
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:live-cost-guard";
+const HOUR: u64 = 3600;
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn config() -> GuardConfig {
+    GuardConfig {
+        stack_id: STACK.into(),
+        max_run_hours: 8,
+        idle_minutes: 30,
+        idle_alarm: Some("live-no-input-video".into()),
+        schedule_group: "live-cost-guard".into(),
+        scheduler_role_arn: "arn:aws:iam::123456789012:role/live-scheduler".into(),
+        topic_arn: Some("arn:aws:sns:us-east-1:123456789012:live-guard".into()),
+    }
+}
+
+fn channel_in(state: ChannelState) -> Rule {
+    mock!(aws_sdk_medialive::Client::describe_channel).then_output(move || {
+        DescribeChannelOutput::builder()
+            .id("1234567")
+            .name("live-livestream")
+            .state(state.clone())
+            .set_tags(Some(HashMap::from([(
+                "livestream:stack-id".to_owned(),
+                STACK.to_owned(),
+            )])))
+            .build()
+    })
+}
+
+fn running_and_ours() -> Rule {
+    channel_in(ChannelState::Running)
+}
+
+/// The guard's record of the run that started at `started_at`.
+fn armed_for(started_at: u64) -> Rule {
+    mock!(aws_sdk_scheduler::Client::get_schedule).then_output(move || {
+        let input = serde_json::json!({"source": "livestream.cost-guard", "detail-type": "Maximum run time reached",
+            "detail": {"channelId": "1234567", "startedAt": started_at, "stopAt": started_at + 8 * HOUR}});
+        GetScheduleOutput::builder()
+            .name("max-run-1234567")
+            .target(
+                Target::builder()
+                    .arn(FUNCTION)
+                    .role_arn("arn:aws:iam::123456789012:role/live-scheduler")
+                    .input(input.to_string())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    })
+}
+
+fn nothing_armed() -> Rule {
+    mock!(aws_sdk_scheduler::Client::get_schedule).then_error(|| {
+        GetScheduleError::ResourceNotFoundException(
+            aws_sdk_scheduler::types::error::ResourceNotFoundException::builder()
+                .message("Schedule max-run-1234567 does not exist.")
+                .meta(ErrorMetadata::builder().code("ResourceNotFoundException").build())
+                .build()
+                .unwrap(),
+        )
+    })
+}
+
+fn conflict() -> StopChannelError {
+    StopChannelError::ConflictException(
+        ConflictException::builder()
+            .meta(
+                ErrorMetadata::builder()
+                    .code("ConflictException")
+                    .message("Channel is stopping")
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn published() -> Rule {
+    mock!(aws_sdk_sns::Client::publish).then_output(|| PublishOutput::builder().build())
+}
+
+fn guard(medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
+    Guard {
+        config: config(),
+        aws: GuardClients {
+            medialive: mock_client!(aws_sdk_medialive, RuleMode::MatchAny, medialive),
+            scheduler: mock_client!(aws_sdk_scheduler, RuleMode::MatchAny, scheduler),
+            sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, sns),
+        },
+    }
+}
+
+fn state_change(state: &str, at: u64) -> GuardEvent {
+    GuardEvent::ChannelState {
+        channel_id: "1234567".into(),
+        state: state.into(),
+        at,
+        region: "us-east-1".into(),
+        account: "123456789012".into(),
+    }
+}
+
+fn max_run(started_at: u64) -> GuardEvent {
+    GuardEvent::MaxRunReached {
+        channel_id: "1234567".into(),
+        started_at,
+    }
+}
+
+fn alarm(at: u64) -> GuardEvent {
+    GuardEvent::Alarm {
+        alarm_name: "live-no-input-video".into(),
+        state: "ALARM".into(),
+        channel_id: Some("1234567".into()),
+        at,
+    }
+}
+
+fn nothing_because(action: &GuardAction, words: &str) -> bool {
+    matches!(action, GuardAction::Nothing(why) if why.contains(words))
+}
+
+#[tokio::test]
+async fn a_stop_refused_because_the_channel_is_stopping_already_is_not_an_error() {
+    let started = now() - 8 * HOUR;
+    let (describe, armed) = (running_and_ours(), armed_for(started));
+    let refuse = mock!(aws_sdk_medialive::Client::stop_channel).then_error(conflict);
+    let publish = published();
+    let guard = guard(&[&describe, &refuse], &[&armed], &[&publish]);
+    let action = guard.handle(max_run(started), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "stopping already"), "{action:?}");
+    assert_eq!(refuse.num_calls(), 1);
+    assert_eq!(publish.num_calls(), 0, "nothing was stopped, nothing is said");
+}
+
+#[tokio::test]
+async fn a_stop_whose_answer_was_lost_is_this_invocations_stop_and_is_said() {
+    let started = now() - 8 * HOUR;
+    let (describe, armed, publish) = (running_and_ours(), armed_for(started), published());
+    // The first attempt acts but its answer is lost (a 500); the retry
+    // finds the channel stopping.
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel)
+        .sequence()
+        .http_status(500, None)
+        .error(conflict)
+        .build();
+    let guard = guard(&[&describe, &stop], &[&armed], &[&publish]);
+    let action = guard.handle(max_run(started), FUNCTION).await.unwrap();
+    assert_eq!(
+        action,
+        GuardAction::Stopped {
+            channel_id: "1234567".into(),
+            guard: "max-run"
+        }
+    );
+    assert_eq!(stop.num_calls(), 2);
+    assert_eq!(publish.num_calls(), 1, "the stop is said");
+}
+
+#[tokio::test]
+async fn a_max_run_event_of_an_earlier_run_never_stops_the_current_one() {
+    let (first_run, second_run) = (now() - 9 * HOUR, now() - 600);
+    let describe = running_and_ours();
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    // Stopped and started again: the guard armed the second run.
+    let armed = armed_for(second_run);
+    let guard_now = guard(&[&describe, &stop], &[&armed], &[]);
+    let action = guard_now.handle(max_run(first_run), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "stale"), "{action:?}");
+    // Stopped, not started again: the run's record is gone.
+    let none = nothing_armed();
+    let guard_after_stop = guard(&[&describe, &stop], &[&none], &[]);
+    let action = guard_after_stop.handle(max_run(first_run), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "has ended"), "{action:?}");
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn an_alarm_retried_after_a_restart_never_stops_the_new_run() {
+    let restarted = now() - 60;
+    let describe = running_and_ours();
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let armed = armed_for(restarted);
+    let guard = guard(&[&describe, &stop], &[&armed], &[]);
+    // The alarm went off before the restart; Lambda delivers it again now.
+    let action = guard.handle(alarm(restarted - 600), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "earlier run"), "{action:?}");
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_late_running_event_arms_from_its_own_time_and_a_very_late_one_stops_at_once() {
+    let started = now() - 2 * HOUR;
+    let (describe, none) = (running_and_ours(), nothing_armed());
+    let expected = format!("at({})", at_text(started + 8 * HOUR));
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .match_requests(move |r| r.schedule_expression() == Some(expected.as_str()))
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let guard_now = guard(&[&describe], &[&none, &create], &[]);
+    let action = guard_now
+        .handle(state_change("RUNNING", started), FUNCTION)
+        .await
+        .unwrap();
+    assert_eq!(
+        action,
+        GuardAction::Armed {
+            schedule: "max-run-1234567".into(),
+            stop_at: Some(started + 8 * HOUR)
+        }
+    );
+    assert_eq!(create.num_calls(), 1, "armed at the event's time + 8 h");
+
+    // Delivered after its cap had passed: stopped now, not armed for later.
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let publish = published();
+    let guard_late = guard(&[&describe, &stop], &[&none], &[&publish]);
+    let action = guard_late
+        .handle(state_change("RUNNING", now() - 9 * HOUR), FUNCTION)
+        .await
+        .unwrap();
+    assert!(
+        matches!(action, GuardAction::Stopped { guard: "max-run", .. }),
+        "{action:?}"
+    );
+    assert_eq!((stop.num_calls(), publish.num_calls()), (1, 1));
+}
+
+/// `yyyy-mm-ddThh:mm:ss` of an epoch time, as the schedule's expression holds it.
+fn at_text(epoch: u64) -> String {
+    let time = aws_smithy_types::DateTime::from_secs(epoch as i64);
+    time.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap()[..19].to_owned()
+}
+
+#[tokio::test]
+async fn a_notification_that_fails_fails_the_invocation_and_its_retry_does_not_stop_twice() {
+    let started = now() - 8 * HOUR;
+    let armed = armed_for(started);
+    let describe = mock!(aws_sdk_medialive::Client::describe_channel)
+        .sequence()
+        .output(|| {
+            DescribeChannelOutput::builder()
+                .id("1234567")
+                .state(ChannelState::Running)
+                .set_tags(Some(HashMap::from([(
+                    "livestream:stack-id".to_owned(),
+                    STACK.to_owned(),
+                )])))
+                .build()
+        })
+        .output(|| {
+            DescribeChannelOutput::builder()
+                .id("1234567")
+                .state(ChannelState::Stopping)
+                .set_tags(Some(HashMap::from([(
+                    "livestream:stack-id".to_owned(),
+                    STACK.to_owned(),
+                )])))
+                .build()
+        })
+        .build();
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let unreachable = mock!(aws_sdk_sns::Client::publish).then_error(|| {
+        PublishError::NotFoundException(
+            NotFoundException::builder()
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("NotFound")
+                        .message("Topic does not exist")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let guard = guard(&[&describe, &stop], &[&armed], &[&unreachable]);
+    let err = guard.handle(max_run(started), FUNCTION).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is stopped, but the notification could not be sent"),
+        "{err}"
+    );
+    assert_eq!(stop.num_calls(), 1);
+    assert_eq!(unreachable.num_calls(), 3, "tried again before failing");
+    // Lambda retries the event: the channel is stopping, not stopped twice.
+    let retried = guard.handle(max_run(started), FUNCTION).await.unwrap();
+    assert!(nothing_because(&retried, "already"), "{retried:?}");
+    assert_eq!(stop.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_schedule_armed_before_is_kept_not_moved() {
+    let started = now() - HOUR;
+    let (describe, armed) = (running_and_ours(), armed_for(started));
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let guard = guard(&[&describe], &[&armed, &create], &[]);
+    // RUNNING again (delivered twice, or after a recovery): the cap counts
+    // from the first.
+    let action = guard.handle(state_change("RUNNING", now()), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "armed already"), "{action:?}");
+    assert_eq!(create.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn late_events_are_checked_against_the_channel_now() {
+    // A RUNNING delivered after the channel stopped arms nothing.
+    let idle = channel_in(ChannelState::Idle);
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let guard_when_idle = guard(&[&idle], &[&create], &[]);
+    let action = guard_when_idle
+        .handle(state_change("RUNNING", now() - 60), FUNCTION)
+        .await
+        .unwrap();
+    assert!(nothing_because(&action, "stale"), "{action:?}");
+    assert_eq!(create.num_calls(), 0);
+
+    // A STOPPED delivered after the channel started again disarms nothing.
+    let describe = running_and_ours();
+    let delete =
+        mock!(aws_sdk_scheduler::Client::delete_schedule).then_output(|| DeleteScheduleOutput::builder().build());
+    let guard_when_running = guard(&[&describe], &[&delete], &[]);
+    let action = guard_when_running
+        .handle(state_change("STOPPED", now() - 60), FUNCTION)
+        .await
+        .unwrap();
+    assert!(nothing_because(&action, "stale"), "{action:?}");
+    assert_eq!(delete.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_channel_without_this_stacks_tag_is_never_armed_nor_stopped() {
+    let foreign = mock!(aws_sdk_medialive::Client::describe_channel).then_output(|| {
+        DescribeChannelOutput::builder()
+            .id("1234567")
+            .state(ChannelState::Running)
+            .build()
+    });
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let started = now() - 9 * HOUR;
+    let armed = armed_for(started);
+    let guard = guard(&[&foreign, &stop], &[&create, &armed], &[]);
+    let armed_action = guard.handle(state_change("RUNNING", now()), FUNCTION).await.unwrap();
+    assert!(matches!(armed_action, GuardAction::Nothing(_)), "{armed_action:?}");
+    let stopped = guard.handle(max_run(started), FUNCTION).await.unwrap();
+    assert!(matches!(stopped, GuardAction::Nothing(_)), "{stopped:?}");
+    assert_eq!((stop.num_calls(), create.num_calls()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_channel_of_another_account_or_region_is_left_alone_without_a_call() {
+    let describe = running_and_ours();
+    let guard = guard(&[&describe], &[], &[]);
+    for (region, account) in [("us-east-1", "999999999999"), ("eu-west-1", "123456789012")] {
+        let event = GuardEvent::ChannelState {
+            channel_id: "1234567".into(),
+            state: "RUNNING".into(),
+            at: now(),
+            region: region.into(),
+            account: account.into(),
+        };
+        let action = guard.handle(event, FUNCTION).await.unwrap();
+        assert!(nothing_because(&action, "not this stack's"), "{action:?}");
+    }
+    assert_eq!(describe.num_calls(), 0);
+}

@@ -1,0 +1,33 @@
+//! Every integration test in one binary (one link of the AWS SDK, not
+//! one per file): each module is the tests of one part, driven from
+//! outside through the library or the compiled binary.
+
+// The SDK's futures nest deeply; rustc's default limit is too low to lay
+// out the shared helpers' futures.
+#![recursion_limit = "256"]
+// Panicking is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod binary;
+mod cut_off;
+mod demo_player;
+mod demo_source;
+mod duplicates;
+mod engine;
+mod events;
+mod guard;
+mod guard_mock;
+mod hostile;
+mod iam;
+mod medialive;
+mod medialive_mock;
+mod mediapackage;
+mod mediapackage_mock;
+mod memory;
+mod packaging;
+mod player_browser;
+mod stack;
+mod stack_faults;
+mod validation;

@@ -1,0 +1,496 @@
+//! The demo player in a real browser. ffmpeg makes live HLS (MPEG-TS), CMAF
+//! (HLS of fragmented MP4), DASH and Smooth Streaming streams (two
+//! renditions each) on loopback; the real handler binary
+//! writes the player into an emulated S3 bucket from a small template (as
+//! the stack does); a loopback server serves those objects as written and
+//! the stream beside them (one origin, as CloudFront does); headless
+//! Chromium, driven by playwright-core (player/test/drive.mjs), plays
+//! them. Screenshots go to `target/tmp/player-browser/`.
+//!
+//! Needs ffmpeg, Chromium and Node.js with the player's npm packages:
+//! `./deployment/bootstrap.sh --test-tools` installs them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use testkit::http::{Handler, Recorded, reply, typed_reply};
+use testkit::stack::{Rig, Template};
+use tokio::time::Instant;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
+/// Debian's package; `LIVESTREAM_CHROMIUM` names another.
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The stream's renditions: width, height, video bitrate.
+const RENDITIONS: &[(u32, u32, &str)] = &[(640, 360, "800k"), (320, 180, "300k")];
+/// For the stream to have a few segments, and for the browser to play.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// Three players in one bucket, as the stack would write them: every
+/// format, HLS alone, and one whose stream is not there.
+const TEMPLATE: &str = r#"
+Parameters:
+  HlsUrl: { Type: String }
+  DashUrl: { Type: String }
+  CmafUrl: { Type: String }
+  MssUrl: { Type: String }
+  MissingUrl: { Type: String }
+Resources:
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties: { Timeout: 60 }
+  DemoBucket:
+    Type: AWS::S3::Bucket
+  Player:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: player/
+      HlsUrl: !Ref HlsUrl
+      DashUrl: !Ref DashUrl
+      CmafUrl: !Ref CmafUrl
+      MssUrl: !Ref MssUrl
+  HlsOnly:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: one/
+      HlsUrl: !Ref HlsUrl
+  NoStream:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: broken/
+      HlsUrl: !Ref MissingUrl
+"#;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chromium() -> String {
+    std::env::var("LIVESTREAM_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned())
+}
+
+/// Fails, saying what to install, when a tool is missing.
+fn require_tools() {
+    let install = "run ./deployment/bootstrap.sh --test-tools (installs Debian's ffmpeg and chromium, and the player's npm packages)";
+    for (tool, version_flag) in [
+        ("ffmpeg", "-version"),
+        ("node", "--version"),
+        (&chromium() as &str, "--version"),
+    ] {
+        let found = Command::new(tool)
+            .arg(version_flag)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(found, "{tool} is not installed: {install}");
+    }
+    let driver = root().join("player/node_modules/playwright-core");
+    assert!(driver.is_dir(), "{} is missing: {install}", driver.display());
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// ffmpeg's test pattern and tone, in real time, as live sources.
+#[rustfmt::skip]
+const SOURCES: &[&str] = &[
+    "-hide_banner", "-loglevel", "error", "-re",
+    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+];
+
+/// H.264 and AAC; one-second segments start on a keyframe.
+#[rustfmt::skip]
+const CODECS: &[&str] = &[
+    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+    "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
+    "-c:a", "aac", "-b:a", "64k",
+];
+
+/// The sources encoded live in every rendition, written by `format_args`
+/// into `dir`; with `audio_per_rendition`, each rendition gets its own audio.
+fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Running {
+    let split: Vec<String> = (0..RENDITIONS.len()).map(|i| format!("[v{i}]")).collect();
+    let mut filter = format!("[0:v]split={}{}", RENDITIONS.len(), split.join(""));
+    for (i, (w, h, _)) in RENDITIONS.iter().enumerate() {
+        filter.push_str(&format!(";[v{i}]scale={w}:{h}[s{i}]"));
+    }
+    let mut args: Vec<String> = SOURCES.iter().map(|a| a.to_string()).collect();
+    args.extend(["-filter_complex".to_owned(), filter]);
+    for i in 0..RENDITIONS.len() {
+        args.extend(["-map".to_owned(), format!("[s{i}]")]);
+    }
+    let audio_streams = if audio_per_rendition { RENDITIONS.len() } else { 1 };
+    for _ in 0..audio_streams {
+        args.extend(["-map".to_owned(), "1:a".to_owned()]);
+    }
+    args.extend(CODECS.iter().map(|a| a.to_string()));
+    for (i, (_, _, bitrate)) in RENDITIONS.iter().enumerate() {
+        args.extend([format!("-b:v:{i}"), bitrate.to_string()]);
+    }
+    args.extend(format_args.iter().map(|a| a.to_string()));
+    let child = Command::new("ffmpeg")
+        .args(&args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("starting ffmpeg");
+    Running(child)
+}
+
+/// A live HLS output: a master playlist over both renditions, each with its
+/// own audio; `fmp4` makes fragmented-MP4 segments (CMAF, as MediaPackage's
+/// CMAF endpoint serves) instead of MPEG-TS.
+#[rustfmt::skip]
+fn hls_output(fmp4: bool) -> Vec<&'static str> {
+    let mut args = vec![
+        "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+        "-hls_flags", "delete_segments+independent_segments",
+        "-master_pl_name", "master.m3u8", "-var_stream_map", "v:0,a:0 v:1,a:1",
+    ];
+    if fmp4 {
+        args.extend([
+            "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init_%v.mp4",
+            "-hls_segment_filename", "stream_%v_%03d.m4s",
+        ]);
+    }
+    args.push("stream_%v.m3u8");
+    args
+}
+
+fn segments(dir: &Path, extension: &str) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == extension))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Waits until `ready` holds, looking every 100 ms.
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    let give_up = Instant::now() + READY_WITHIN;
+    let mut look = tokio::time::interval(Duration::from_millis(100));
+    while !ready() {
+        assert!(Instant::now() < give_up, "{what} was not ready within {READY_WITHIN:?}");
+        look.tick().await;
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "ts" => "video/mp2t",
+        "mpd" => "application/dash+xml",
+        "m4s" => "video/iso.segment",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
+    }
+}
+
+/// One origin, as CloudFront gives the stack: `/live/…` from ffmpeg's
+/// files, everything else from the bucket the handler wrote, with the
+/// Content-Type stored on each object. The bucket is known once the stack
+/// is made, after the URLs the players hold (this server's) had to be.
+fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) -> Handler {
+    Arc::new(move |request: Recorded| {
+        let live = live.clone();
+        let s3 = s3.clone();
+        let bucket = bucket.get().cloned().unwrap_or_default();
+        Box::pin(async move {
+            let path = request.target.split('?').next().unwrap_or_default().to_owned();
+            if path.contains("..") {
+                return reply(400, "");
+            }
+            if let Some(file) = path.strip_prefix("/live/") {
+                return match tokio::fs::read(live.join(file)).await {
+                    Ok(body) => typed_reply(200, content_type(file), body),
+                    Err(_) => reply(404, "not found"),
+                };
+            }
+            let key = path.trim_start_matches('/');
+            let Ok(object) = s3.get_object().bucket(&bucket).key(key).send().await else {
+                return reply(404, "no such object");
+            };
+            let stored_type = object.content_type().unwrap_or_default().to_owned();
+            let body = object.body.collect().await.map(|b| b.into_bytes()).unwrap_or_default();
+            let mut served = typed_reply(200, &stored_type, body);
+            // As the template's managed SecurityHeadersPolicy adds: the
+            // browser then trusts the stored Content-Type, and nothing else.
+            served
+                .headers_mut()
+                .insert("x-content-type-options", "nosniff".try_into().unwrap());
+            served
+        })
+    })
+}
+
+/// The bitrates the manifests declare: BANDWIDTH in the HLS master
+/// playlist, the representations' bandwidth in the MPD, the quality
+/// levels' Bitrate in the Smooth manifest.
+fn declared_bitrates(live: &Path) -> Vec<u64> {
+    let master = std::fs::read_to_string(live.join("hls/master.m3u8")).unwrap()
+        + &std::fs::read_to_string(live.join("cmaf/master.m3u8")).unwrap();
+    let mpd = std::fs::read_to_string(live.join("dash/manifest.mpd")).unwrap();
+    let smooth = std::fs::read_to_string(live.join("mss/Manifest")).unwrap();
+    let mut rates: Vec<u64> = master
+        .split("BANDWIDTH=")
+        .skip(1)
+        .chain(mpd.split("bandwidth=\"").skip(1))
+        .chain(smooth.split("Bitrate=\"").skip(1))
+        .filter_map(|rest| rest.split([',', '"', '\n']).next()?.parse().ok())
+        .collect();
+    rates.sort_unstable();
+    rates
+}
+
+fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path) -> Value {
+    let viewport = if phone {
+        json!({"width": 390, "height": 844})
+    } else {
+        json!({"width": 1280, "height": 800})
+    };
+    json!({
+        "name": name,
+        "url": url,
+        "choose": choose,
+        "expectError": name == "no-stream",
+        "viewport": viewport,
+        "screenshot": shots.join(format!("{name}.png")),
+        "timeoutMs": READY_WITHIN.as_millis() as u64,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
+    require_tools();
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("player-browser");
+    let live = work.join(format!("live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&live);
+    for dir in ["hls", "cmaf", "dash", "mss"] {
+        std::fs::create_dir_all(live.join(dir)).unwrap();
+    }
+
+    let _hls = encode(&live.join("hls"), &hls_output(false), true);
+    let _cmaf = encode(&live.join("cmaf"), &hls_output(true), true);
+    #[rustfmt::skip]
+    let _dash = encode(
+        &live.join("dash"),
+        &[
+            "-f", "dash", "-seg_duration", "1", "-window_size", "6", "-extra_window_size", "2",
+            "-use_template", "1", "-use_timeline", "1",
+            "-adaptation_sets", "id=0,streams=v id=1,streams=a", "manifest.mpd",
+        ],
+        false,
+    );
+    #[rustfmt::skip]
+    let _mss = encode(
+        &live.join("mss"),
+        &["-f", "smoothstreaming", "-window_size", "6", "-extra_window_size", "2", "-min_frag_duration", "1000000", "."],
+        false,
+    );
+
+    // The handler writes the players while the stream warms up.
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let bucket = Arc::new(OnceLock::new());
+    let config = testkit::moto::sdk_config(&rig.aws.endpoint()).await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let server = testkit::http::serve(origin(live.clone(), s3, Arc::clone(&bucket))).await;
+    let base = format!("http://{server}");
+    let template = Template::parse(TEMPLATE).unwrap();
+    let mut player = rig.player("player-browser");
+    let stack = player
+        .create(
+            template,
+            &[
+                ("HlsUrl".into(), format!("{base}/live/hls/master.m3u8")),
+                ("DashUrl".into(), format!("{base}/live/dash/manifest.mpd")),
+                ("CmafUrl".into(), format!("{base}/live/cmaf/master.m3u8")),
+                ("MssUrl".into(), format!("{base}/live/mss/Manifest")),
+                ("MissingUrl".into(), format!("{base}/live/missing/master.m3u8")),
+            ],
+        )
+        .await
+        .unwrap_or_else(|failure| panic!("{failure:?}\n{}", player.transcript().join("\n")));
+    bucket.set(stack.physical_id("DemoBucket").unwrap().to_owned()).unwrap();
+
+    // Served as written: the type S3 stores is the type the browser gets.
+    for (key, expected) in [
+        ("player/index.html", "text/html"),
+        ("one/player.js", "text/javascript"),
+        ("player/config.json", "application/json"),
+    ] {
+        let page = reqwest::get(format!("{base}/{key}")).await.unwrap();
+        let got = page.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(page.status(), 200, "{key}");
+        assert!(got.starts_with(expected), "{key}: {got}");
+    }
+
+    until("the HLS stream", || segments(&live.join("hls"), "ts") >= 6).await;
+    until("the DASH stream", || segments(&live.join("dash"), "m4s") >= 9).await;
+    until("the CMAF stream", || segments(&live.join("cmaf"), "m4s") >= 6).await;
+    until("the Smooth stream", || {
+        std::fs::read_to_string(live.join("mss/Manifest")).is_ok_and(|m| m.matches("<c ").count() >= 6)
+    })
+    .await;
+
+    let shots = work.join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let plan = json!({
+        "chromium": chromium(),
+        "runs": [
+            run("hls", format!("{base}/player/index.html"), Some("hls"), false, &shots),
+            run("dash", format!("{base}/player/index.html"), Some("dash"), false, &shots),
+            run("cmaf", format!("{base}/player/index.html"), Some("cmaf"), false, &shots),
+            run("mss", format!("{base}/player/index.html"), Some("mss"), false, &shots),
+            run("phone-hls-only", format!("{base}/one/index.html"), None, true, &shots),
+            run("no-stream", format!("{base}/broken/index.html"), None, true, &shots),
+        ],
+    });
+    let driven = tokio::time::timeout(
+        Duration::from_secs(300),
+        tokio::process::Command::new("node")
+            .arg(root().join("player/test/drive.mjs"))
+            .arg(plan.to_string())
+            .current_dir(root())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the browser runs finished within 5 minutes")
+    .expect("running node");
+    assert!(
+        driven.status.success(),
+        "drive.mjs failed: {}",
+        String::from_utf8_lossy(&driven.stderr)
+    );
+    let reports: Vec<Value> = serde_json::from_slice(&driven.stdout).unwrap();
+    let report = |name: &str| reports.iter().find(|r| r["name"] == name).unwrap().clone();
+    let bitrates = declared_bitrates(&live);
+    let renditions: Vec<(u64, u64)> = RENDITIONS
+        .iter()
+        .map(|(w, h, _)| (u64::from(*w), u64::from(*h)))
+        .collect();
+
+    for (name, format, choices) in [
+        ("hls", "HLS", vec!["hls", "dash", "cmaf", "mss"]),
+        ("dash", "DASH", vec!["hls", "dash", "cmaf", "mss"]),
+        ("cmaf", "CMAF", vec!["hls", "dash", "cmaf", "mss"]),
+        ("mss", "Smooth Streaming", vec!["hls", "dash", "cmaf", "mss"]),
+        ("phone-hls-only", "HLS", vec![]),
+    ] {
+        let seen = report(name);
+        let summary = serde_json::to_string_pretty(&seen).unwrap();
+        assert!(seen["failure"].is_null(), "{name}: {summary}");
+        let (start, end) = (seen["startTime"].as_f64().unwrap(), seen["endTime"].as_f64().unwrap());
+        assert!(end >= start + 2.0, "{name}: currentTime went from {start} to {end}");
+        assert_eq!(seen["format"], format, "{name}");
+        assert_eq!(seen["muted"], true, "{name}: autoplay is muted");
+        let shown: (u64, u64) = (
+            seen["rendition"]["width"].as_str().unwrap().parse().unwrap(),
+            seen["rendition"]["height"].as_str().unwrap().parse().unwrap(),
+        );
+        assert!(
+            renditions.contains(&shown),
+            "{name}: shown {shown:?}, stream has {renditions:?}"
+        );
+        let bitrate: u64 = seen["rendition"]["bitrate"].as_str().unwrap().parse().unwrap();
+        assert!(
+            bitrates.contains(&bitrate),
+            "{name}: shown {bitrate} bit/s, manifests declare {bitrates:?}"
+        );
+        let text = seen["rendition"]["text"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("{}×{}", shown.0, shown.1)) && text.contains("kbit/s"),
+            "{name}: {text}"
+        );
+        assert!(
+            seen["buffer"].as_str().unwrap().ends_with("s ahead"),
+            "{name}: {summary}"
+        );
+        assert_ne!(seen["messageTone"], "error", "{name}: {summary}");
+        let offered: Vec<&str> = seen["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(offered, choices, "{name}");
+        // A live Smooth client asks for the fragment after the newest one
+        // (the manifest's look-ahead); the origin answers 404 until it
+        // exists, and the player waits. Nothing else may fail.
+        let failed: Vec<&Value> = seen["failedResponses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !(name == "mss" && f["status"] == 404 && f["url"].as_str().unwrap().contains("/Fragments(")))
+            .collect();
+        assert!(failed.is_empty(), "{name}: {summary}");
+        let errors: Vec<&Value> = seen["consoleErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| !(name == "mss" && e.as_str().unwrap().contains("status of 404")))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {summary}");
+        // Nothing but this one origin: no script, style or time server elsewhere.
+        for url in seen["requests"].as_array().unwrap().iter().filter_map(Value::as_str) {
+            let url = url.strip_prefix("blob:").unwrap_or(url);
+            assert!(url.starts_with(&format!("{base}/")), "{name} requested {url}");
+        }
+        assert_eq!(
+            seen["overflowsWidth"], false,
+            "{name}: the page is wider than the screen"
+        );
+    }
+
+    let broken = report("no-stream");
+    assert!(broken["failure"].is_null(), "{broken}");
+    let message = broken["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("No stream yet") && message.contains("Is the channel running"),
+        "{message}"
+    );
+
+    for name in ["hls", "dash", "cmaf", "mss", "phone-hls-only", "no-stream"] {
+        let shot = shots.join(format!("{name}.png"));
+        let bytes = std::fs::read(&shot).unwrap_or_else(|err| panic!("{}: {err}", shot.display()));
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 5_000,
+            "{}",
+            shot.display()
+        );
+    }
+    println!("screenshots: {}", shots.display());
+
+    // The stack's delete removes every object the players wrote (the
+    // bucket's delete would fail otherwise).
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(rig.leftovers().await.unwrap(), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&live);
+}

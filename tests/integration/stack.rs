@@ -1,0 +1,445 @@
+//! The whole of `template.yaml`, played as CloudFormation plays it, through
+//! the compiled handler against an emulator of its own (behind the faithful
+//! layer): create, update, delete, rollback, and an audit that nothing is
+//! left.
+
+use std::path::Path;
+
+use aws_sdk_medialive::types::ChannelState;
+use testkit::stack::{Rig, Stack, Template};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
+
+fn template() -> Template {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
+    Template::parse(&text).expect("template.yaml parses")
+}
+
+const CODE_BUCKET_PREFIX: &str = "local-code";
+const DEMO_SOURCE_KEY: &str = "livestream/v0/demo-source.mp4";
+
+/// `pairs` plus the code location, which only a real deployment reads.
+fn parameters(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    [
+        ("CodeBucketPrefix", CODE_BUCKET_PREFIX),
+        ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", DEMO_SOURCE_KEY),
+    ]
+    .iter()
+    .chain(pairs)
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn output(rig_outputs: &[(String, String)], name: &str) -> String {
+    rig_outputs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no output {name} in {rig_outputs:?}"))
+}
+
+fn attribute(stack: &Stack, logical_id: &str, key: &str) -> String {
+    stack
+        .resource(logical_id)
+        .and_then(|r| r.exposed.attributes.get(key).cloned())
+        .unwrap_or_else(|| panic!("{logical_id} has no {key}"))
+}
+
+async fn channel_state(rig: &Rig, channel_id: &str) -> ChannelState {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let channel = medialive
+        .describe_channel()
+        .channel_id(channel_id)
+        .send()
+        .await
+        .expect("describing the channel");
+    channel.state().cloned().expect("a channel state")
+}
+
+/// The CIDRs an input security group allows, sorted.
+async fn group_rules(rig: &Rig, group_id: &str) -> Vec<String> {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let group = medialive
+        .describe_input_security_group()
+        .input_security_group_id(group_id)
+        .send()
+        .await
+        .expect("the input's security group exists");
+    let mut cidrs: Vec<String> = group
+        .whitelist_rules()
+        .iter()
+        .filter_map(|rule| rule.cidr().map(str::to_owned))
+        .collect();
+    cidrs.sort();
+    cidrs
+}
+
+/// Nothing left in the emulator, and every call the stack's functions made
+/// (and what the services do as their roles) allowed by the template's IAM.
+async fn assert_nothing_left(rig: &Rig) {
+    let left = rig.leftovers().await.expect("auditing the emulator");
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    rig.iam_report().assert_clean();
+}
+
+/// The input's sources, as MediaLive describes them.
+async fn input_sources(rig: &Rig, input_id: &str) -> Vec<String> {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let input = medialive
+        .describe_input()
+        .input_id(input_id)
+        .send()
+        .await
+        .expect("describing the input");
+    input
+        .sources()
+        .iter()
+        .filter_map(|s| s.url().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exactly_it() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let source = rig
+        .upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY)
+        .await
+        .expect("the test source is uploaded as a deployment has it");
+    let mut player = rig.player("default-stack");
+    let stack = player
+        .create(template(), &parameters(&[("ChannelStart", "Yes")]))
+        .await
+        .expect("the stack is created with the defaults");
+
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+    assert_eq!(
+        input_sources(&rig, &input_id).await,
+        [source.clone(), source.clone()],
+        "both pipelines loop the stack's own source"
+    );
+    assert_eq!(
+        source,
+        format!("s3ssl://{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")
+    );
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Running);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let object = s3
+        .head_object()
+        .bucket(format!("{CODE_BUCKET_PREFIX}-us-east-1"))
+        .key(DEMO_SOURCE_KEY)
+        .send()
+        .await
+        .expect("the object the input reads exists");
+    assert!(object.content_length().unwrap_or_default() > 100_000);
+
+    // MediaLive reads the source as the channel's role: exactly that object.
+    let report = rig.iam_report();
+    let reads: Vec<_> = report
+        .checked
+        .iter()
+        .filter(|c| c.role == "MediaLiveRole" && c.action == "s3:GetObject")
+        .collect();
+    assert!(!reads.is_empty(), "MediaLive's read of the source is checked");
+    for read in &reads {
+        assert!(read.allowed, "{read}");
+        assert_eq!(
+            read.resource,
+            format!("arn:aws:s3:::{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")
+        );
+    }
+    let role = stack.resource("MediaLiveRole").expect("MediaLive's role");
+    let statements = role.properties["Policies"][0]["PolicyDocument"]["Statement"].clone();
+    let source_files = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "SourceFiles")
+        .expect("a statement for the source files");
+    assert_eq!(
+        source_files["Resource"],
+        serde_json::json!([format!("arn:aws:s3:::{CODE_BUCKET_PREFIX}-us-east-1/{DEMO_SOURCE_KEY}")]),
+        "no other object"
+    );
+
+    let stack = player
+        .update(
+            stack,
+            template(),
+            &[("EncodingProfile".to_owned(), "SD-540p".to_owned())],
+        )
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel_id.as_str()));
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_input_without_cidrs_is_refused_before_anything_is_made() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("open-push");
+    let failure = player
+        .create(template(), &parameters(&[("InputType", "RTMP_PUSH")]))
+        .await
+        .expect_err("refused");
+    assert_eq!(failure.logical_id, "Rules");
+    assert!(
+        failure.reason.contains("InputCIDR") && failure.reason.contains("checkip.amazonaws.com"),
+        "names the parameter and how to find one's address: {}",
+        failure.reason
+    );
+    assert!(rig.receiver.requests().is_empty(), "no request reached the handler");
+    assert!(rig.aws.calls().is_empty(), "no AWS call");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("pull-stack");
+    let given = parameters(&[
+        ("InputType", "URL_PULL"),
+        ("PriPullUrl", "https://origin.example.com/live/primary.m3u8"),
+        ("SecPullUrl", "https://origin.example.com/live/secondary.m3u8"),
+        ("PriPullUser", "alice"),
+        ("PriPullPass", "primary-password"),
+        ("SecPullUser", "bob"),
+        ("SecPullPass", "secondary-password"),
+        ("ChannelStart", "Yes"),
+    ]);
+    let stack = player.create(template(), &given).await.expect("the stack is created");
+
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Running);
+    let ssm = aws_sdk_ssm::Client::new(&rig.sdk_config().await);
+    for (pipeline, password) in [("primary", "primary-password"), ("secondary", "secondary-password")] {
+        let parameter = ssm
+            .get_parameter()
+            .name(format!("/pull-stack/MediaLiveInput/{pipeline}"))
+            .with_decryption(true)
+            .send()
+            .await
+            .expect("the pull password is stored")
+            .parameter
+            .expect("a parameter");
+        assert_eq!(parameter.value(), Some(password));
+        assert_eq!(parameter.r#type().map(|t| t.as_str()), Some("SecureString"));
+    }
+
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    for name in ["HlsUrl", "DashUrl", "CmafUrl", "MssUrl"] {
+        let url = output(&outputs, name);
+        assert!(
+            url.starts_with("https://d") && url.contains(".cloudfront.net/"),
+            "{name} = {url}"
+        );
+    }
+    assert_eq!(output(&outputs, "ChannelId"), channel_id);
+    assert!(
+        outputs.iter().all(|(name, _)| name != "IngestEndpoints"),
+        "a pull input has no ingest endpoints"
+    );
+    // The demo player, deployed by default, plays the same URLs.
+    let domain = attribute(&stack, "Distribution", "DomainName");
+    assert_eq!(
+        output(&outputs, "PlayerUrl"),
+        format!("https://{domain}/player/index.html")
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let config = s3
+        .get_object()
+        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
+        .key("player/config.json")
+        .send()
+        .await
+        .expect("the player's config.json");
+    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
+    for (key, name) in [
+        ("hls", "HlsUrl"),
+        ("dash", "DashUrl"),
+        ("cmaf", "CmafUrl"),
+        ("mss", "MssUrl"),
+    ] {
+        assert_eq!(config[key], output(&outputs, name), "{key}");
+    }
+
+    let before = player.transcript().len();
+    let stack = player
+        .update(
+            stack,
+            template(),
+            &[("EncodingProfile".to_owned(), "HD-1080p".to_owned())],
+        )
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    let sent: Vec<&String> = player.transcript()[before..]
+        .iter()
+        .filter(|line| line.starts_with("  UPDATE "))
+        .collect();
+    assert_eq!(sent.len(), 1, "only the channel's properties changed: {sent:#?}");
+    assert!(
+        sent[0].contains("MediaLiveChannel") && sent[0].contains("SUCCESS"),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(
+        stack.physical_id("MediaLiveChannel"),
+        Some(channel_id.as_str()),
+        "updated in place"
+    );
+    assert_eq!(
+        channel_state(&rig, &channel_id).await,
+        ChannelState::Running,
+        "running again"
+    );
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let channel = medialive
+        .describe_channel()
+        .channel_id(&channel_id)
+        .send()
+        .await
+        .unwrap();
+    let widths: Vec<i32> = channel
+        .encoder_settings()
+        .map(|settings| settings.video_descriptions().iter().filter_map(|v| v.width()).collect())
+        .unwrap_or_default();
+    assert!(widths.contains(&1920), "the HD-1080p ladder is in place: {widths:?}");
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("push-stack");
+    let given = parameters(&[
+        ("InputType", "RTMP_PUSH"),
+        ("ChannelClass", "SINGLE_PIPELINE"),
+        ("InputCIDR", "203.0.113.0/24, 198.51.100.7/32"),
+        ("DeployDemoPlayer", "No"),
+    ]);
+    let stack = player.create(template(), &given).await.expect("the stack is created");
+    for absent in ["DemoBucket", "DemoPlayer", "DemoOriginAccessControl"] {
+        assert!(stack.resource(absent).is_none(), "{absent} with DeployDemoPlayer=No");
+    }
+
+    assert!(
+        stack.resource("MediaLiveChannelStart").is_none(),
+        "ChannelStart defaults to No"
+    );
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Idle);
+    let group_id = attribute(&stack, "MediaLiveInput", "SecurityGroupId");
+    assert_eq!(
+        group_rules(&rig, &group_id).await,
+        ["198.51.100.7/32", "203.0.113.0/24"]
+    );
+
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    assert!(outputs.iter().all(|(name, _)| name != "PlayerUrl"));
+    let ingest = output(&outputs, "IngestEndpoints");
+    assert!(
+        ingest.starts_with("rtmp://") && ingest.ends_with("/live/primary") && !ingest.contains(' '),
+        "one pipeline, one ingest URL: {ingest}"
+    );
+
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+    let stack = player
+        .update(
+            stack,
+            template(),
+            &[("InputCIDR".to_owned(), "192.0.2.0/24".to_owned())],
+        )
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    assert_eq!(
+        stack.physical_id("MediaLiveInput"),
+        Some(input_id.as_str()),
+        "same input"
+    );
+    assert_eq!(
+        group_rules(&rig, &group_id).await,
+        ["192.0.2.0/24"],
+        "the same group, new rules"
+    );
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+
+    // Shaped like a CIDR, so the template's pattern lets it through; the
+    // handler refuses it and CloudFormation rolls back what was made.
+    let mut player = rig.player("bad-cidr");
+    let given = parameters(&[("InputType", "RTMP_PUSH"), ("InputCIDR", "10.0.0.0/33")]);
+    let failure = player.create(template(), &given).await.expect_err("the create fails");
+    assert_eq!(failure.logical_id, "MediaLiveInput");
+    assert!(
+        failure.reason.contains("Cidr") && failure.reason.contains("10.0.0.0/33"),
+        "{}",
+        failure.reason
+    );
+    let transcript = player.transcript().join("\n");
+    assert!(
+        transcript.contains("ROLLBACK MediaPackageChannel") && transcript.contains("ROLLBACK CdnSecret"),
+        "what was made before is deleted:\n{transcript}"
+    );
+    assert_nothing_left(&rig).await;
+
+    // Not a CIDR at all: refused by the template's constraint, before any
+    // resource, as CloudFormation refuses it.
+    let sent = rig.receiver.requests().len();
+    let mut player = rig.player("not-a-cidr");
+    let given = parameters(&[("InputType", "RTMP_PUSH"), ("InputCIDR", "everyone")]);
+    let failure = player.create(template(), &given).await.expect_err("refused");
+    assert_eq!(failure.logical_id, "Parameters");
+    assert!(failure.reason.contains("InputCIDR"), "{}", failure.reason);
+    assert_eq!(rig.receiver.requests().len(), sent, "no request reached the handler");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_update_is_rolled_back_and_the_stack_still_deletes() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("rollback-stack");
+    let given = parameters(&[("InputType", "RTMP_PUSH"), ("InputCIDR", "203.0.113.0/24")]);
+    let stack = player.create(template(), &given).await.expect("the stack is created");
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+
+    let (old, failure) = player
+        .update(stack, template(), &[("InputCIDR".to_owned(), "10.0.0.0/33".to_owned())])
+        .await
+        .expect_err("the update fails");
+    assert_eq!(failure.logical_id, "MediaLiveInput");
+    // The rollback sends the refused properties as the old ones; the live
+    // input must be updated back in place, not replaced.
+    assert_eq!(
+        old.physical_id("MediaLiveInput"),
+        Some(input_id.as_str()),
+        "the same input after rollback"
+    );
+
+    let failures = player.delete(old).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
