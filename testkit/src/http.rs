@@ -87,3 +87,17 @@ pub async fn serve(handler: Handler) -> SocketAddr {
     });
     addr
 }
+
+pub(crate) fn json_reply(status: u16, body: &serde_json::Value) -> Reply {
+    json_body(status, &body.to_string())
+}
+
+/// `body`, already JSON, as an answer of `status`.
+pub fn json_body(status: u16, body: &str) -> Reply {
+    let mut reply: Response<Full<Bytes>> = reply(status, body.to_owned());
+    reply.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    reply
+}

@@ -3,6 +3,7 @@
 //! minimal Lambda Runtime API to drive the real binary, and an endpoint that
 //! accepts connections and never answers.
 
+pub mod account;
 pub mod blackhole;
 pub mod demo_source;
 pub mod events;

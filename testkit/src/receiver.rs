@@ -49,7 +49,7 @@ impl Receiver {
             Box::pin(async move {
                 match answer {
                     Answer::Status(status) => http::reply(status, ""),
-                    Answer::Json(status, body) => crate::faithful::json_body(status, &body),
+                    Answer::Json(status, body) => http::json_body(status, &body),
                     Answer::Hang => std::future::pending().await,
                 }
             })

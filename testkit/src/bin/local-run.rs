@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use testkit::runtime_api::Outcome;
-use testkit::stack::play::{no_echo, parse_overrides};
+use testkit::stack::parameters::{no_echo, parse_overrides};
 use testkit::stack::{Failure, Rig, Stack, Template};
 
 /// Values the local run needs that a real deployment gets elsewhere: the

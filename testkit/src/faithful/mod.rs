@@ -17,7 +17,7 @@ use http_body_util::Full;
 use hyper::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::http::{self, Recorded, Reply};
+use crate::http::{self, Recorded, Reply, json_reply};
 
 /// List page size, small so that paging is exercised.
 const PAGE: usize = 2;
@@ -281,8 +281,8 @@ impl Faithful {
     pub fn enable_iam(&self, enforce: bool) {
         let env = crate::iam::Env {
             partition: "aws".to_owned(),
-            region: crate::stack::play::REGION.to_owned(),
-            account: crate::stack::play::ACCOUNT.to_owned(),
+            region: crate::account::REGION.to_owned(),
+            account: crate::account::ACCOUNT.to_owned(),
         };
         self.state.lock().expect("faithful state").iam = Some(crate::iam::Gate::new(env, enforce));
     }
@@ -518,20 +518,6 @@ pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
             body: Bytes::from(format!("emulator unreachable: {err}")),
         },
     }
-}
-
-pub(crate) fn json_reply(status: u16, body: &Value) -> Reply {
-    json_body(status, &body.to_string())
-}
-
-/// `body`, already JSON, as an answer of `status`.
-pub(crate) fn json_body(status: u16, body: &str) -> Reply {
-    let mut reply: Response<Full<Bytes>> = http::reply(status, body.to_owned());
-    reply.headers_mut().insert(
-        "content-type",
-        hyper::header::HeaderValue::from_static("application/json"),
-    );
-    reply
 }
 
 /// An AWS JSON error as restJson services send it (with `__type` for the

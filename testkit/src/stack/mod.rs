@@ -2,12 +2,18 @@
 //! reads it and played against the real handler binary and the emulator.
 
 mod audit;
+mod deployed;
 pub mod eval;
+mod functions;
+mod native;
+pub mod parameters;
+mod plan;
 pub mod play;
 mod rig;
 pub mod template;
 
 pub use audit::leftovers;
+pub use functions::{Function, HANDLER_FUNCTION};
 pub use play::{Failure, Player, Stack};
-pub use rig::{Function, Rig};
+pub use rig::Rig;
 pub use template::Template;

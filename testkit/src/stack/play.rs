@@ -5,41 +5,24 @@
 //! its response read back; native resources get stand-in ids. A FAILED
 //! response rolls back as CloudFormation would.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::eval::{EvalError, Exposed, Scope, references};
+use super::eval::{EvalError, Exposed, Scope};
 use super::template::{Resource, Template};
 use crate::receiver::Receiver;
 use crate::runtime_api::{Outcome, RuntimeApi};
 
-pub const REGION: &str = "us-east-1";
-pub const ACCOUNT: &str = "123456789012";
+pub use super::deployed::Deployed;
+use super::native;
+use super::parameters::{check_rules, resolve_conditions, resolve_parameters};
+use super::plan::plan;
+use crate::account::{ACCOUNT, REGION};
 /// Lambda's own default when a function sets no `Timeout`.
 const DEFAULT_LAMBDA_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// One resource as it stands in the stack.
-#[derive(Debug, Clone)]
-pub struct Deployed {
-    pub logical_id: String,
-    pub kind: String,
-    /// Evaluated, as last sent.
-    pub properties: Value,
-    pub exposed: Exposed,
-}
-
-impl Deployed {
-    pub fn is_custom(&self) -> bool {
-        is_custom(&self.kind)
-    }
-}
-
-fn is_custom(kind: &str) -> bool {
-    kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource"
-}
 
 /// A stack after a successful operation.
 #[derive(Debug, Clone)]
@@ -117,9 +100,9 @@ pub struct Player {
     _handler: Option<crate::lambda::LambdaProcess>,
     /// Starts the template's other functions, to which custom resources
     /// naming them in their ServiceToken are sent.
-    spawner: Option<super::rig::Spawner>,
+    spawner: Option<super::functions::Spawner>,
     /// Those started, by logical id.
-    functions: BTreeMap<String, super::rig::Function>,
+    functions: BTreeMap<String, super::functions::Function>,
 }
 
 impl Player {
@@ -146,7 +129,7 @@ impl Player {
     /// Sends a custom resource whose ServiceToken names another of the
     /// template's functions than the handler to that function, started
     /// by `spawner`.
-    pub fn functions(mut self, spawner: super::rig::Spawner) -> Self {
+    pub fn functions(mut self, spawner: super::functions::Spawner) -> Self {
         self.spawner = Some(spawner);
         self
     }
@@ -160,7 +143,7 @@ impl Player {
         let (Some(function), Some(spawner)) = (named, self.spawner.as_ref()) else {
             return self.api.clone();
         };
-        if function.logical_id == super::rig::HANDLER_FUNCTION {
+        if function.logical_id == super::functions::HANDLER_FUNCTION {
             return self.api.clone();
         }
         if !self.functions.contains_key(&function.logical_id) {
@@ -205,73 +188,6 @@ impl Player {
     pub fn buckets_at(mut self, endpoint: &str) -> Self {
         self.emulator = Some(endpoint.to_owned());
         self
-    }
-
-    /// Creates (`make`) or deletes, in the emulator, a native resource the
-    /// handler writes into or calls: an S3 bucket (deleted only when empty,
-    /// as CloudFormation does), a schedule group (whose deletion deletes
-    /// its schedules), an SNS topic.
-    async fn native(&self, resource: &Deployed, make: bool) -> Result<(), String> {
-        let Some(endpoint) = self.emulator.as_deref() else {
-            return Ok(());
-        };
-        let name = &resource.exposed.physical_id;
-        let config = crate::moto::sdk_config(endpoint).await;
-        let s3 = || {
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&config)
-                    .force_path_style(true)
-                    .build(),
-            )
-        };
-        let scheduler = || aws_sdk_scheduler::Client::new(&config);
-        let sns = || aws_sdk_sns::Client::new(&config);
-        let done = match (resource.kind.as_str(), make) {
-            ("AWS::S3::Bucket", true) => match s3().create_bucket().bucket(name).send().await {
-                // A retained bucket of an earlier run of the same stack.
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
-                {
-                    Ok(())
-                }
-                answer => answer.map(drop).map_err(shown),
-            },
-            ("AWS::S3::Bucket", false) => s3().delete_bucket().bucket(name).send().await.map(drop).map_err(shown),
-            ("AWS::Scheduler::ScheduleGroup", true) => scheduler()
-                .create_schedule_group()
-                .name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(shown),
-            ("AWS::Scheduler::ScheduleGroup", false) => scheduler()
-                .delete_schedule_group()
-                .name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(shown),
-            ("AWS::SNS::Topic", true) => {
-                let topic = resource
-                    .exposed
-                    .attributes
-                    .get("TopicName")
-                    .cloned()
-                    .unwrap_or_default();
-                sns().create_topic().name(topic).send().await.map(drop).map_err(shown)
-            }
-            ("AWS::SNS::Topic", false) => sns()
-                .delete_topic()
-                .topic_arn(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(shown),
-            _ => Ok(()),
-        };
-        done.map_err(|err| format!("{} {name}: {err}", resource.kind))
     }
 
     /// Gives each invocation at most `cap` (the template's 900 s would make
@@ -486,7 +402,7 @@ impl Player {
             exposed: Exposed::default(),
         };
         if !deployed.is_custom() {
-            deployed.exposed = stand_in(&self.stack_name, &deployed);
+            deployed.exposed = native::stand_in(&self.stack_name, &deployed);
             if let Err(reason) = self.native(&deployed, true).await {
                 return Err((failure(&resource.logical_id, reason), None));
             }
@@ -781,328 +697,6 @@ fn lambda_timeout(stack: &Stack, token: &str) -> Result<Duration, String> {
     Ok(seconds.map_or(DEFAULT_LAMBDA_TIMEOUT, Duration::from_secs))
 }
 
-/// Parameter values: `previous` (for an update), then `overrides`, then
-/// defaults; each checked against its constraints as CloudFormation does.
-pub fn resolve_parameters(
-    template: &Template,
-    previous: &BTreeMap<String, String>,
-    overrides: &[(String, String)],
-) -> Result<BTreeMap<String, String>, String> {
-    let unknown: Vec<&str> = overrides
-        .iter()
-        .map(|(name, _)| name.as_str())
-        .filter(|name| !template.parameters.contains_key(*name))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!("Parameters: {unknown:?} do not exist in the template"));
-    }
-    let mut values = BTreeMap::new();
-    let mut missing = Vec::new();
-    for (name, definition) in &template.parameters {
-        let given = overrides.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-        let default = match &definition["Default"] {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            other => Some(other.to_string()),
-        };
-        let Some(value) = given.or_else(|| previous.get(name).cloned()).or(default) else {
-            missing.push(name.clone());
-            continue;
-        };
-        check_constraints(name, definition, &value)?;
-        values.insert(name.clone(), value);
-    }
-    if !missing.is_empty() {
-        return Err(format!("Parameters: {missing:?} must have values"));
-    }
-    Ok(values)
-}
-
-fn check_constraints(name: &str, definition: &Value, value: &str) -> Result<(), String> {
-    let refused = || {
-        let why = definition["ConstraintDescription"].as_str().unwrap_or("a constraint");
-        format!("Parameter '{name}' failed to satisfy constraint: {why}")
-    };
-    if let Some(allowed) = definition["AllowedValues"].as_array()
-        && !allowed.iter().any(|a| a.as_str() == Some(value))
-    {
-        let allowed: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-        return Err(format!("Parameter '{name}' must be one of AllowedValues {allowed:?}"));
-    }
-    if let Some(pattern) = definition["AllowedPattern"].as_str() {
-        // CloudFormation matches the whole value.
-        let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
-            .map_err(|err| format!("Parameter '{name}': AllowedPattern is not a regular expression: {err}"))?;
-        if !whole.is_match(value) {
-            return Err(refused());
-        }
-    }
-    let length = value.chars().count();
-    let bound = |key: &str| {
-        definition[key]
-            .as_u64()
-            .or_else(|| definition[key].as_str()?.parse().ok())
-    };
-    if bound("MaxLength").is_some_and(|max| length as u64 > max)
-        || bound("MinLength").is_some_and(|min| (length as u64) < min)
-    {
-        return Err(refused());
-    }
-    Ok(())
-}
-
-/// The template's `Rules`, as CloudFormation checks them before a create
-/// or update: a rule whose `RuleCondition` holds (or that has none) must
-/// have every `Assert` true, else the operation is refused with the
-/// assertion's `AssertDescription`.
-fn check_rules(
-    template: &Template,
-    parameters: &BTreeMap<String, String>,
-    pseudo: &BTreeMap<String, String>,
-) -> Result<(), String> {
-    let (conditions, resources) = (BTreeMap::new(), BTreeMap::new());
-    let scope = Scope {
-        parameters,
-        pseudo,
-        mappings: &template.mappings,
-        conditions: &conditions,
-        resources: &resources,
-    };
-    for (name, rule) in &template.rules {
-        let applies = match rule.get("RuleCondition") {
-            None => true,
-            Some(condition) => scope
-                .condition(condition)
-                .map_err(|err| format!("rule {name}: {err}"))?,
-        };
-        if !applies {
-            continue;
-        }
-        for assertion in rule["Assertions"].as_array().into_iter().flatten() {
-            let holds = scope
-                .condition(&assertion["Assert"])
-                .map_err(|err| format!("rule {name}: {err}"))?;
-            if !holds {
-                let why = assertion["AssertDescription"].as_str().unwrap_or("an assertion failed");
-                return Err(format!("Template rule {name} failed: {why}"));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Every condition's value; a condition may use others (`Condition`).
-fn resolve_conditions(
-    template: &Template,
-    parameters: &BTreeMap<String, String>,
-    pseudo: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, bool>, String> {
-    let mut resolved: BTreeMap<String, bool> = BTreeMap::new();
-    let empty = BTreeMap::new();
-    loop {
-        let before = resolved.len();
-        for (name, expression) in &template.conditions {
-            if resolved.contains_key(name) {
-                continue;
-            }
-            let scope = Scope {
-                parameters,
-                pseudo,
-                mappings: &template.mappings,
-                conditions: &resolved,
-                resources: &empty,
-            };
-            match scope.condition(expression) {
-                Ok(value) => {
-                    resolved.insert(name.clone(), value);
-                }
-                Err(EvalError::Invalid(message)) if message.starts_with("unknown condition") => {}
-                Err(err) => return Err(format!("condition {name}: {err}")),
-            }
-        }
-        if resolved.len() == template.conditions.len() {
-            return Ok(resolved);
-        }
-        if resolved.len() == before {
-            let open: Vec<&String> = template
-                .conditions
-                .keys()
-                .filter(|n| !resolved.contains_key(*n))
-                .collect();
-            return Err(format!("conditions {open:?} refer to unknown or circular conditions"));
-        }
-    }
-}
-
-/// The resources whose condition holds, ordered so that each comes after
-/// everything it refers to; ties keep template order.
-pub fn plan(template: &Template, conditions: &BTreeMap<String, bool>) -> Result<Vec<Resource>, String> {
-    let included: Vec<&Resource> = template
-        .resources
-        .iter()
-        .filter(|r| {
-            r.condition
-                .as_ref()
-                .is_none_or(|c| conditions.get(c).copied().unwrap_or(false))
-        })
-        .collect();
-    let names: BTreeSet<&str> = included.iter().map(|r| r.logical_id.as_str()).collect();
-    let mut needs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for resource in &included {
-        let mut refs = BTreeSet::new();
-        references(&resource.properties, conditions, &mut refs);
-        refs.extend(resource.depends_on.iter().cloned());
-        let mut deps = BTreeSet::new();
-        for name in refs {
-            if names.contains(name.as_str()) {
-                deps.insert(name);
-            } else if template.resource(&name).is_some() {
-                return Err(format!(
-                    "{} refers to {name}, whose condition is false",
-                    resource.logical_id
-                ));
-            } else if !template.parameters.contains_key(&name) && !name.starts_with("AWS::") {
-                return Err(format!(
-                    "Unresolved resource dependencies [{name}] in {}",
-                    resource.logical_id
-                ));
-            }
-        }
-        needs.insert(resource.logical_id.as_str(), deps);
-    }
-    let mut order = Vec::new();
-    let mut placed: BTreeSet<String> = BTreeSet::new();
-    while order.len() < included.len() {
-        let next = included.iter().find(|r| {
-            !placed.contains(&r.logical_id) && needs[r.logical_id.as_str()].iter().all(|d| placed.contains(d))
-        });
-        let Some(next) = next else {
-            let stuck: Vec<&str> = names.iter().copied().filter(|n| !placed.contains(*n)).collect();
-            return Err(format!("Circular dependency between resources: {stuck:?}"));
-        };
-        placed.insert(next.logical_id.clone());
-        order.push((*next).clone());
-    }
-    Ok(order)
-}
-
-/// Ids and attributes for a native resource, shaped like the real ones so
-/// that the handler's validation (ARNs, host names) sees real-looking values.
-fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
-    let logical = &resource.logical_id;
-    let name = format!("{stack_name}-{logical}");
-    let named = |key: &str| resource.properties[key].as_str().map(str::to_owned);
-    let (physical_id, mut attributes): (String, Vec<(&str, String)>) = match resource.kind.as_str() {
-        "AWS::IAM::Role" => (
-            name.clone(),
-            vec![
-                // A role's ARN holds its path (`/` unless the template sets one).
-                (
-                    "Arn",
-                    format!(
-                        "arn:aws:iam::{ACCOUNT}:role{}{name}",
-                        named("Path").unwrap_or("/".into())
-                    ),
-                ),
-                ("RoleId", format!("AROA{}", hex(&name, 16))),
-            ],
-        ),
-        "AWS::Lambda::Function" => {
-            let function = named("FunctionName").unwrap_or(name.clone());
-            let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}");
-            (function, vec![("Arn", arn)])
-        }
-        "AWS::SNS::Topic" => {
-            let topic = named("TopicName").unwrap_or_else(|| format!("{name}-{}", hex(&name, 12).to_uppercase()));
-            let arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{topic}");
-            (arn.clone(), vec![("TopicArn", arn), ("TopicName", topic)])
-        }
-        "AWS::Scheduler::ScheduleGroup" => {
-            let group = named("Name").unwrap_or(name.clone());
-            let arn = format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{group}");
-            (group, vec![("Arn", arn)])
-        }
-        "AWS::CloudWatch::Alarm" => {
-            let alarm = named("AlarmName").unwrap_or(name.clone());
-            let arn = format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm}");
-            (alarm, vec![("Arn", arn)])
-        }
-        "AWS::Events::Rule" => (
-            name.clone(),
-            vec![("Arn", format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"))],
-        ),
-        "AWS::Logs::LogGroup" => {
-            let group = named("LogGroupName").unwrap_or(name.clone());
-            let arn = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*");
-            (group, vec![("Arn", arn)])
-        }
-        "AWS::S3::Bucket" => {
-            let bucket = named("BucketName").unwrap_or_else(|| format!("{}-{}", name.to_lowercase(), hex(&name, 8)));
-            (
-                bucket.clone(),
-                vec![
-                    ("Arn", format!("arn:aws:s3:::{bucket}")),
-                    ("DomainName", format!("{bucket}.s3.amazonaws.com")),
-                    ("RegionalDomainName", format!("{bucket}.s3.{REGION}.amazonaws.com")),
-                ],
-            )
-        }
-        "AWS::CloudFront::Distribution" => {
-            let id = format!("E{}", hex(&name, 13).to_uppercase());
-            (
-                id.clone(),
-                vec![
-                    ("DomainName", format!("d{}.cloudfront.net", hex(&name, 13))),
-                    ("Id", id),
-                ],
-            )
-        }
-        "AWS::CloudFront::OriginAccessControl" => {
-            let id = format!("E{}", hex(&name, 13).to_uppercase());
-            (id.clone(), vec![("Id", id)])
-        }
-        _ => (
-            name.clone(),
-            vec![(
-                "Arn",
-                format!("arn:aws:{}:{REGION}:{ACCOUNT}:{name}", service_of(&resource.kind)),
-            )],
-        ),
-    };
-    attributes.sort();
-    Exposed {
-        physical_id,
-        attributes: attributes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-    }
-}
-
-fn service_of(kind: &str) -> String {
-    kind.split("::").nth(1).unwrap_or("unknown").to_lowercase()
-}
-
-/// An SDK error with its causes, on one line.
-fn shown(err: impl std::error::Error) -> String {
-    aws_sdk_s3::error::DisplayErrorContext(err).to_string()
-}
-
-/// A stable hex string of `len` digits from `seed`.
-fn hex(seed: &str, len: usize) -> String {
-    // FNV-1a over the seed, then once more per further 16 digits.
-    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut out = String::new();
-    for round in 0u8.. {
-        for byte in seed.bytes().chain([round]) {
-            state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        out.push_str(&format!("{state:016x}"));
-        if out.len() >= len {
-            break;
-        }
-    }
-    out.truncate(len);
-    out
-}
-
 /// A random-looking request or stack id (uuid-shaped).
 fn uuid() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -1115,7 +709,7 @@ fn uuid() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let h = hex(&seed, 32);
+    let h = native::hex(&seed, 32);
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],
@@ -1126,146 +720,23 @@ fn uuid() -> String {
     )
 }
 
-/// Parses `Key=Value` arguments.
-pub fn parse_overrides<S: AsRef<str>>(args: &[S]) -> Result<Vec<(String, String)>, String> {
-    args.iter()
-        .map(|arg| {
-            let arg = arg.as_ref();
-            arg.split_once('=')
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .ok_or_else(|| format!("expected Parameter=Value, got {arg:?}"))
-        })
-        .collect()
-}
-
-/// The parameters whose values must not be printed.
-pub fn no_echo(template: &Template) -> BTreeSet<String> {
-    template
-        .parameters
-        .iter()
-        .filter(|(_, d)| d["NoEcho"] == json!(true) || d["NoEcho"] == json!("true"))
-        .map(|(name, _)| name.clone())
-        .collect()
+impl Player {
+    /// Makes or deletes a native resource in the emulator, when the player
+    /// has one (see `buckets_at`).
+    async fn native(&self, resource: &Deployed, make: bool) -> Result<(), String> {
+        match self.emulator.as_deref() {
+            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await,
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn template(text: &str) -> Template {
-        Template::parse(text).unwrap()
-    }
-
     #[test]
-    fn resources_follow_their_references_and_depends_on() {
-        let t = template(
-            "Conditions:\n  Off: !Equals [a, b]\nResources:\n  \
-             C:\n    Type: Custom::X\n    Properties: { A: !GetAtt B.Arn, S: !Sub '${A}' }\n  \
-             B:\n    Type: Custom::X\n    DependsOn: A\n  \
-             A:\n    Type: Custom::X\n  \
-             D:\n    Type: Custom::X\n    Condition: Off\n",
-        );
-        let conditions = BTreeMap::from([("Off".to_owned(), false)]);
-        let order: Vec<String> = plan(&t, &conditions)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.logical_id)
-            .collect();
-        assert_eq!(order, ["A", "B", "C"]);
-    }
-
-    #[test]
-    fn cycles_and_references_to_excluded_resources_are_refused() {
-        let t = template(
-            "Resources:\n  A:\n    Type: Custom::X\n    Properties: { B: !Ref B }\n  \
-             B:\n    Type: Custom::X\n    Properties: { A: !Ref A }\n",
-        );
-        assert!(plan(&t, &BTreeMap::new()).unwrap_err().contains("Circular"));
-        let t = template(
-            "Resources:\n  A:\n    Type: Custom::X\n    Properties: { B: !Ref B }\n  \
-             B:\n    Type: Custom::X\n    Condition: Off\n",
-        );
-        let conditions = BTreeMap::from([("Off".to_owned(), false)]);
-        assert!(plan(&t, &conditions).unwrap_err().contains("condition is false"));
-    }
-
-    #[test]
-    fn parameters_are_checked_like_cloudformation() {
-        let t = template(
-            "Parameters:\n  P:\n    Type: String\n    Default: b\n    AllowedValues: [a, b]\n  \
-             Q:\n    Type: String\n    AllowedPattern: '[0-9]+'\n    ConstraintDescription: digits\n  \
-             R:\n    Type: Number\n    Default: 6\nResources:\n  A:\n    Type: Custom::X\n",
-        );
-        let given = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-        };
-        let values = resolve_parameters(&t, &BTreeMap::new(), &given(&[("Q", "42")])).unwrap();
-        assert_eq!(values["P"], "b");
-        assert_eq!(values["R"], "6");
-        let err = resolve_parameters(&t, &BTreeMap::new(), &given(&[("Q", "4x2")])).unwrap_err();
-        assert_eq!(err, "Parameter 'Q' failed to satisfy constraint: digits");
-        let err = resolve_parameters(&t, &BTreeMap::new(), &given(&[("Q", "1"), ("P", "c")])).unwrap_err();
-        assert!(err.contains("AllowedValues"), "{err}");
-        let err = resolve_parameters(&t, &BTreeMap::new(), &[]).unwrap_err();
-        assert!(err.contains("[\"Q\"] must have values"), "{err}");
-        let err = resolve_parameters(&t, &BTreeMap::new(), &given(&[("Q", "1"), ("Z", "1")])).unwrap_err();
-        assert!(err.contains("do not exist"), "{err}");
-        let previous = BTreeMap::from([("Q".to_owned(), "7".to_owned())]);
-        assert_eq!(resolve_parameters(&t, &previous, &[]).unwrap()["Q"], "7");
-    }
-
-    #[test]
-    fn rules_refuse_before_anything_with_their_assertion() {
-        let t = template(
-            "Parameters:\n  Type:\n    Type: String\n  Cidr:\n    Type: String\n    Default: ''\n\
-             Rules:\n  PushNeedsCidr:\n    RuleCondition: !Contains [[RTMP_PUSH, RTP_PUSH], !Ref Type]\n    \
-             Assertions:\n      - Assert: !Not [!Equals [!Ref Cidr, '']]\n        AssertDescription: Cidr is required\n\
-             Resources:\n  A:\n    Type: Custom::X\n",
-        );
-        let pseudo = BTreeMap::new();
-        let values = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-        };
-        let err = check_rules(&t, &values(&[("Type", "RTMP_PUSH"), ("Cidr", "")]), &pseudo).unwrap_err();
-        assert_eq!(err, "Template rule PushNeedsCidr failed: Cidr is required");
-        assert!(check_rules(&t, &values(&[("Type", "RTMP_PUSH"), ("Cidr", "10.0.0.0/8")]), &pseudo).is_ok());
-        assert!(
-            check_rules(&t, &values(&[("Type", "URL_PULL"), ("Cidr", "")]), &pseudo).is_ok(),
-            "the rule's condition does not hold"
-        );
-    }
-
-    #[test]
-    fn stand_ins_look_like_the_real_thing() {
-        let role = Deployed {
-            logical_id: "MediaLiveRole".into(),
-            kind: "AWS::IAM::Role".into(),
-            properties: json!({}),
-            exposed: Exposed::default(),
-        };
-        let exposed = stand_in("live", &role);
-        assert_eq!(
-            exposed.attributes["Arn"],
-            "arn:aws:iam::123456789012:role/live-MediaLiveRole"
-        );
-        let with_path = Deployed {
-            properties: json!({"Path": "/live/mediapackage/"}),
-            ..role.clone()
-        };
-        assert_eq!(
-            stand_in("live", &with_path).attributes["Arn"],
-            "arn:aws:iam::123456789012:role/live/mediapackage/live-MediaLiveRole",
-            "a role's ARN holds its path"
-        );
-        let distribution = Deployed {
-            kind: "AWS::CloudFront::Distribution".into(),
-            ..role
-        };
-        let domain = &stand_in("live", &distribution).attributes["DomainName"];
-        assert!(
-            domain.starts_with('d') && domain.ends_with(".cloudfront.net"),
-            "{domain}"
-        );
+    fn properties_are_sent_as_strings_as_cloudformation_sends_them() {
         assert_eq!(as_sent(&json!({"a": [1, true, "x"]})), json!({"a": ["1", "true", "x"]}));
     }
 }

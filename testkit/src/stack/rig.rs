@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use aws_config::SdkConfig;
 
+use super::functions::{HANDLER_FUNCTION, Spawner, spawn_signing};
 use super::play::Player;
 use crate::faithful::Faithful;
 use crate::lambda::LambdaProcess;
@@ -13,17 +14,9 @@ use crate::moto::{self, Moto};
 use crate::receiver::Receiver;
 use crate::runtime_api::RuntimeApi;
 
-/// The template's function the rig's handler processes play.
-pub const HANDLER_FUNCTION: &str = "ResourcesFunction";
 /// The access key the rig's own handler process signs with; it is bound
 /// to the stack of the latest `player`.
 const HANDLER_KEY: &str = "ResourcesFunction";
-
-/// A second function of the stack (the cost guard).
-pub struct Function {
-    pub api: RuntimeApi,
-    pub process: LambdaProcess,
-}
 
 pub struct Rig {
     pub aws: Faithful,
@@ -107,7 +100,7 @@ impl Rig {
     /// Another function of the stack running the same binary: `logical_id`'s
     /// `Environment.Variables` as the template evaluated them, its own
     /// Runtime API, and the same AWS. EventBridge events are invoked on it.
-    pub async fn function(&self, stack: &super::Stack, logical_id: &str) -> Function {
+    pub async fn function(&self, stack: &super::Stack, logical_id: &str) -> super::Function {
         self.spawner().spawn(stack, logical_id).await
     }
 
@@ -115,14 +108,14 @@ impl Rig {
     /// the player, which sends a custom resource to the function its
     /// ServiceToken names).
     fn spawner(&self) -> Spawner {
-        Spawner {
-            binary: self.binary.clone(),
-            aws: self.aws.clone(),
-            env: vec![
+        Spawner::new(
+            &self.binary,
+            &self.aws,
+            vec![
                 ("AWS_ENDPOINT_URL".to_owned(), self.aws.endpoint()),
                 ("RESPONSE_URL_ALLOWED_HOSTS".to_owned(), self.receiver.host()),
             ],
-        }
+        )
     }
 
     /// SDK configuration for what the handler sees (the faithful layer).
@@ -139,7 +132,7 @@ impl Rig {
     /// code bucket `<prefix>-<region>` under `key`, as the deployer's
     /// upload of build-s3-dist.sh's assets does.
     pub async fn upload_demo_source(&self, bucket_prefix: &str, key: &str) -> Result<String, String> {
-        let bucket = format!("{bucket_prefix}-{}", super::play::REGION);
+        let bucket = format!("{bucket_prefix}-{}", crate::account::REGION);
         let body =
             std::fs::read(crate::demo_source::rendered()).map_err(|err| format!("reading the test source: {err}"))?;
         let config = moto::sdk_config(&self.moto.endpoint).await;
@@ -176,43 +169,5 @@ impl Rig {
     pub async fn leftovers(&self) -> Result<Vec<String>, String> {
         let artifacts = self.artifacts.lock().expect("artifacts").clone();
         super::audit::leftovers(&self.sdk_config().await, &artifacts).await
-    }
-}
-
-/// The binary on `api` with `env`, signing its AWS calls with `access_key`.
-fn spawn_signing(binary: &Path, api: &RuntimeApi, env: &[(String, String)], access_key: &str) -> LambdaProcess {
-    let mut env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    env.push(("AWS_ACCESS_KEY_ID", access_key.to_owned()));
-    LambdaProcess::spawn(binary, &api.address(), &env)
-}
-
-/// Starts a function of a played stack as its own process: the binary
-/// with the function's `Environment.Variables` as the template evaluated
-/// them, signing with an access key bound to that function.
-#[derive(Clone)]
-pub struct Spawner {
-    binary: PathBuf,
-    aws: Faithful,
-    env: Vec<(String, String)>,
-}
-
-impl Spawner {
-    pub async fn spawn(&self, stack: &super::Stack, logical_id: &str) -> Function {
-        let variables = stack
-            .resource(logical_id)
-            .map(|r| r.properties["Environment"]["Variables"].clone())
-            .unwrap_or_default();
-        let key = crate::iam::function_id(&stack.name, logical_id);
-        self.aws.with_iam(|gate| gate.bind(&key, &key));
-        let mut env = self.env.clone();
-        env.extend(variables.as_object().into_iter().flatten().map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()),
-            )
-        }));
-        let api = RuntimeApi::start().await;
-        let process = spawn_signing(&self.binary, &api, &env, &key);
-        Function { api, process }
     }
 }

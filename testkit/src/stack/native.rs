@@ -1,0 +1,227 @@
+//! The template's native resources: stand-in ids and attributes shaped
+//! like AWS's, and the few the handler writes into or calls (S3 buckets,
+//! schedule groups, SNS topics) made and deleted in the emulator for real.
+
+use super::deployed::Deployed;
+use super::eval::Exposed;
+use crate::account::{ACCOUNT, REGION};
+
+/// Creates (`make`) or deletes, in the emulator, a native resource the
+/// handler writes into or calls: an S3 bucket (deleted only when empty,
+/// as CloudFormation does), a schedule group (whose deletion deletes
+/// its schedules), an SNS topic.
+pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bool) -> Result<(), String> {
+    let name = &resource.exposed.physical_id;
+    let config = crate::moto::sdk_config(endpoint).await;
+    let s3 = || {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        )
+    };
+    let scheduler = || aws_sdk_scheduler::Client::new(&config);
+    let sns = || aws_sdk_sns::Client::new(&config);
+    let done = match (resource.kind.as_str(), make) {
+        ("AWS::S3::Bucket", true) => match s3().create_bucket().bucket(name).send().await {
+            // A retained bucket of an earlier run of the same stack.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
+            {
+                Ok(())
+            }
+            answer => answer.map(drop).map_err(shown),
+        },
+        ("AWS::S3::Bucket", false) => s3().delete_bucket().bucket(name).send().await.map(drop).map_err(shown),
+        ("AWS::Scheduler::ScheduleGroup", true) => scheduler()
+            .create_schedule_group()
+            .name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(shown),
+        ("AWS::Scheduler::ScheduleGroup", false) => scheduler()
+            .delete_schedule_group()
+            .name(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(shown),
+        ("AWS::SNS::Topic", true) => {
+            let topic = resource
+                .exposed
+                .attributes
+                .get("TopicName")
+                .cloned()
+                .unwrap_or_default();
+            sns().create_topic().name(topic).send().await.map(drop).map_err(shown)
+        }
+        ("AWS::SNS::Topic", false) => sns()
+            .delete_topic()
+            .topic_arn(name)
+            .send()
+            .await
+            .map(drop)
+            .map_err(shown),
+        _ => Ok(()),
+    };
+    done.map_err(|err| format!("{} {name}: {err}", resource.kind))
+}
+
+/// Ids and attributes for a native resource, shaped like the real ones so
+/// that the handler's validation (ARNs, host names) sees real-looking values.
+pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
+    let logical = &resource.logical_id;
+    let name = format!("{stack_name}-{logical}");
+    let named = |key: &str| resource.properties[key].as_str().map(str::to_owned);
+    let (physical_id, mut attributes): (String, Vec<(&str, String)>) = match resource.kind.as_str() {
+        "AWS::IAM::Role" => (
+            name.clone(),
+            vec![
+                // A role's ARN holds its path (`/` unless the template sets one).
+                (
+                    "Arn",
+                    format!(
+                        "arn:aws:iam::{ACCOUNT}:role{}{name}",
+                        named("Path").unwrap_or("/".into())
+                    ),
+                ),
+                ("RoleId", format!("AROA{}", hex(&name, 16))),
+            ],
+        ),
+        "AWS::Lambda::Function" => {
+            let function = named("FunctionName").unwrap_or(name.clone());
+            let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}");
+            (function, vec![("Arn", arn)])
+        }
+        "AWS::SNS::Topic" => {
+            let topic = named("TopicName").unwrap_or_else(|| format!("{name}-{}", hex(&name, 12).to_uppercase()));
+            let arn = format!("arn:aws:sns:{REGION}:{ACCOUNT}:{topic}");
+            (arn.clone(), vec![("TopicArn", arn), ("TopicName", topic)])
+        }
+        "AWS::Scheduler::ScheduleGroup" => {
+            let group = named("Name").unwrap_or(name.clone());
+            let arn = format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{group}");
+            (group, vec![("Arn", arn)])
+        }
+        "AWS::CloudWatch::Alarm" => {
+            let alarm = named("AlarmName").unwrap_or(name.clone());
+            let arn = format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm}");
+            (alarm, vec![("Arn", arn)])
+        }
+        "AWS::Events::Rule" => (
+            name.clone(),
+            vec![("Arn", format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"))],
+        ),
+        "AWS::Logs::LogGroup" => {
+            let group = named("LogGroupName").unwrap_or(name.clone());
+            let arn = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*");
+            (group, vec![("Arn", arn)])
+        }
+        "AWS::S3::Bucket" => {
+            let bucket = named("BucketName").unwrap_or_else(|| format!("{}-{}", name.to_lowercase(), hex(&name, 8)));
+            (
+                bucket.clone(),
+                vec![
+                    ("Arn", format!("arn:aws:s3:::{bucket}")),
+                    ("DomainName", format!("{bucket}.s3.amazonaws.com")),
+                    ("RegionalDomainName", format!("{bucket}.s3.{REGION}.amazonaws.com")),
+                ],
+            )
+        }
+        "AWS::CloudFront::Distribution" => {
+            let id = format!("E{}", hex(&name, 13).to_uppercase());
+            (
+                id.clone(),
+                vec![
+                    ("DomainName", format!("d{}.cloudfront.net", hex(&name, 13))),
+                    ("Id", id),
+                ],
+            )
+        }
+        "AWS::CloudFront::OriginAccessControl" => {
+            let id = format!("E{}", hex(&name, 13).to_uppercase());
+            (id.clone(), vec![("Id", id)])
+        }
+        _ => (
+            name.clone(),
+            vec![(
+                "Arn",
+                format!("arn:aws:{}:{REGION}:{ACCOUNT}:{name}", service_of(&resource.kind)),
+            )],
+        ),
+    };
+    attributes.sort();
+    Exposed {
+        physical_id,
+        attributes: attributes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    }
+}
+
+fn service_of(kind: &str) -> String {
+    kind.split("::").nth(1).unwrap_or("unknown").to_lowercase()
+}
+
+/// An SDK error with its causes, on one line.
+fn shown(err: impl std::error::Error) -> String {
+    aws_sdk_s3::error::DisplayErrorContext(err).to_string()
+}
+
+/// A stable hex string of `len` digits from `seed`.
+pub(super) fn hex(seed: &str, len: usize) -> String {
+    // FNV-1a over the seed, then once more per further 16 digits.
+    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = String::new();
+    for round in 0u8.. {
+        for byte in seed.bytes().chain([round]) {
+            state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        out.push_str(&format!("{state:016x}"));
+        if out.len() >= len {
+            break;
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stand_ins_look_like_the_real_thing() {
+        let role = Deployed {
+            logical_id: "MediaLiveRole".into(),
+            kind: "AWS::IAM::Role".into(),
+            properties: json!({}),
+            exposed: Exposed::default(),
+        };
+        let exposed = stand_in("live", &role);
+        assert_eq!(
+            exposed.attributes["Arn"],
+            "arn:aws:iam::123456789012:role/live-MediaLiveRole"
+        );
+        let with_path = Deployed {
+            properties: json!({"Path": "/live/mediapackage/"}),
+            ..role.clone()
+        };
+        assert_eq!(
+            stand_in("live", &with_path).attributes["Arn"],
+            "arn:aws:iam::123456789012:role/live/mediapackage/live-MediaLiveRole",
+            "a role's ARN holds its path"
+        );
+        let distribution = Deployed {
+            kind: "AWS::CloudFront::Distribution".into(),
+            ..role
+        };
+        let domain = &stand_in("live", &distribution).attributes["DomainName"];
+        assert!(
+            domain.starts_with('d') && domain.ends_with(".cloudfront.net"),
+            "{domain}"
+        );
+    }
+}
