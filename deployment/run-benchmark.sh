@@ -13,8 +13,8 @@ RUNS="${RUNS:-5}"
 ./deployment/bootstrap.sh --build-tools
 
 echo "run-benchmark: release build of the handler and the two floors" >&2
-cargo build --release --features benchmark-floors \
-    --bin livestream-resources --bin floor-bare --bin floor-clients
+cargo build --release \
+    --bin livestream-resources --example floor-bare --example floor-clients
 # The harness with the same features as the tests and run-local.sh, so the
 # debug build of the AWS SDK is shared rather than made a second time.
 cargo build --workspace --bins
@@ -25,8 +25,8 @@ echo "run-benchmark: the arm64 package, as build-s3-dist.sh makes it" >&2
 echo "run-benchmark: $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
 target/debug/benchmark \
     --handler target/release/livestream-resources \
-    --bare target/release/floor-bare \
-    --clients target/release/floor-clients \
+    --bare target/release/examples/floor-bare \
+    --clients target/release/examples/floor-clients \
     --runs "$RUNS" \
     --zip deployment/regional-s3-assets/livestream-resources.zip
 

@@ -1,6 +1,6 @@
 //! Benchmark floor: a Lambda function that does nothing, so the benchmark
-//! can show what the runtime alone costs. Built only with the
-//! `benchmark-floors` feature; never shipped.
+//! can show what the runtime alone costs. An example, built by
+//! deployment/run-benchmark.sh; never shipped.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;

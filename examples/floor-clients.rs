@@ -1,6 +1,6 @@
 //! Benchmark floor: a Lambda function that only sets up logging and builds
 //! the handler's AWS clients, so the benchmark can show what the handler
-//! adds on top. Built only with the `benchmark-floors` feature; never shipped.
+//! adds on top. An example, built by deployment/run-benchmark.sh; never shipped.
 
 use std::sync::Arc;
 
