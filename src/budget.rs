@@ -43,13 +43,13 @@ const UNBOUNDED_ATTEMPT_TIME: Duration = Duration::from_secs(2);
 /// One request's deadline for AWS calls and its count of calls that may
 /// have made something.
 #[derive(Debug, Clone)]
-pub struct Budget {
+pub(crate) struct Budget {
     until: Instant,
     unrefused_makes: Arc<AtomicUsize>,
 }
 
 impl Budget {
-    pub fn new(until: Instant) -> Self {
+    pub(crate) fn new(until: Instant) -> Self {
         Budget {
             until,
             unrefused_makes: Arc::default(),
@@ -57,13 +57,13 @@ impl Budget {
     }
 
     /// Runs `work` with every AWS call in it held to this budget.
-    pub async fn run<F: Future>(&self, work: F) -> F::Output {
+    pub(crate) async fn run<F: Future>(&self, work: F) -> F::Output {
         BUDGET.scope(self.clone(), work).await
     }
 
     /// Whether a call that makes something was sent and not refused: it
     /// succeeded, failed on the server's side, or was never answered.
-    pub fn may_have_made_something(&self) -> bool {
+    pub(crate) fn may_have_made_something(&self) -> bool {
         self.unrefused_makes.load(Ordering::SeqCst) > 0
     }
 }
@@ -71,7 +71,7 @@ impl Budget {
 /// Why a call (or a retry of it) was not sent.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.describe())]
-pub struct NoTimeLeft {
+pub(crate) struct NoTimeLeft {
     pub operation: String,
     pub left: Duration,
     pub needed: Duration,
@@ -81,7 +81,7 @@ pub struct NoTimeLeft {
 
 /// The attempts of a call before the one not sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Earlier {
+pub(crate) enum Earlier {
     /// None: the call was never sent.
     None,
     /// Each was refused by AWS (throttled, say): nothing was done.
@@ -119,7 +119,7 @@ impl aws_smithy_types::config_bag::Storable for UnrefusedAttempt {
 /// The interceptor every client carries. Outside a request (no budget in
 /// scope) it lets everything through.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DeadlineGuard;
+pub(crate) struct DeadlineGuard;
 
 /// Calls that make something new, which could be left behind.
 fn makes(operation: &str) -> bool {
@@ -209,7 +209,7 @@ impl Intercept for DeadlineGuard {
 }
 
 /// The [`NoTimeLeft`] somewhere in `err`'s chain of causes.
-pub fn no_time_left<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e NoTimeLeft> {
+pub(crate) fn no_time_left<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e NoTimeLeft> {
     let mut cause = Some(err);
     while let Some(current) = cause {
         if let Some(found) = current.downcast_ref::<NoTimeLeft>() {

@@ -46,6 +46,7 @@ pub fn init() {
 struct SpanJson(Map<String, Value>);
 
 /// Keeps [`SpanJson`] on every span.
+#[derive(Debug)]
 pub struct SpanFields;
 
 impl<S> Layer<S> for SpanFields
@@ -70,6 +71,7 @@ where
 }
 
 /// Formats an event as a flat JSON object.
+#[derive(Debug)]
 pub struct JsonLine;
 
 impl<S, N> FormatEvent<S, N> for JsonLine

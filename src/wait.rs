@@ -16,14 +16,14 @@ const MAX_PAUSE: Duration = Duration::from_secs(5);
 const LOOK_TIME: Duration = Duration::from_secs(2);
 
 /// What one look found.
-pub enum Look<T> {
+pub(crate) enum Look<T> {
     Done(T),
     /// Not yet; the text says where things stand (a state name).
     NotYet(String),
 }
 
 /// Calls `look` until it reports `Done`, fails, or `until` would pass.
-pub async fn until<T, F, Fut>(what: &str, until: Instant, mut look: F) -> Result<T, Error>
+pub(crate) async fn until<T, F, Fut>(what: &str, until: Instant, mut look: F) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Look<T>, Error>>,

@@ -14,15 +14,15 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 
-pub struct MediaPackageCdnSecret;
+pub(super) struct MediaPackageCdnSecret;
 
 /// The JSON key MediaPackage reads from the secret.
-pub const SECRET_KEY: &str = "MediaPackageCDNIdentifier";
+pub(super) const SECRET_KEY: &str = "MediaPackageCDNIdentifier";
 const VALUE_LENGTH: usize = 40;
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
+pub(super) struct Spec {
     /// `None`: `MediaPackage/<stack name>`.
     name: Option<String>,
     description: Option<String>,

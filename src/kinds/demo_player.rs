@@ -23,7 +23,7 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
 
-pub struct DemoPlayer;
+pub(super) struct DemoPlayer;
 
 /// One file of the player as it is written to S3.
 struct Asset {
@@ -124,7 +124,7 @@ const OWNERSHIP_METADATA: &[(&str, &str)] = &[
 const DELETE_BATCH: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
+pub(super) struct Spec {
     bucket: String,
     prefix: String,
     /// `config.json` key → URL, for each URL property given.

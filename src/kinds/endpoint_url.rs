@@ -12,9 +12,9 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, aws_error};
 
-pub struct MediaPackageEndPointUrl;
+pub(super) struct MediaPackageEndPointUrl;
 
-pub struct Spec {
+pub(super) struct Spec {
     endpoint_id: String,
 }
 
@@ -73,7 +73,7 @@ impl Resource for MediaPackageEndPointUrl {
 }
 
 /// The endpoint's URL; for CMAF, its first HLS manifest's.
-pub fn playback_url<'a>(endpoint_url: Option<&'a str>, cmaf: Option<&'a CmafPackage>) -> Option<&'a str> {
+pub(super) fn playback_url<'a>(endpoint_url: Option<&'a str>, cmaf: Option<&'a CmafPackage>) -> Option<&'a str> {
     let manifest_url = cmaf
         .and_then(|cmaf| cmaf.hls_manifests().first())
         .and_then(|manifest| manifest.url())
@@ -83,7 +83,7 @@ pub fn playback_url<'a>(endpoint_url: Option<&'a str>, cmaf: Option<&'a CmafPack
 
 /// `Url`, `DomainName`, `Path` and `Manifest` (the path without its
 /// leading `/out/v1`, for building CDN URLs).
-pub fn url_data(url: &str) -> Result<BTreeMap<String, String>, Error> {
+pub(super) fn url_data(url: &str) -> Result<BTreeMap<String, String>, Error> {
     let parsed = Url::parse(url)
         .map_err(|err| Error::Unexpected(format!("MediaPackage returned an unusable URL {url:?}: {err}")))?;
     let path = parsed.path().to_owned();

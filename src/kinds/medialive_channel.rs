@@ -23,7 +23,7 @@ use crate::error::{Error, Found, aws_error};
 use crate::profiles::{self, Profile};
 use crate::wait::{self, Look};
 
-pub struct MediaLiveChannel;
+pub(super) struct MediaLiveChannel;
 
 /// Input types that can loop their source.
 const LOOPABLE: &[&str] = &["URL_PULL", "MP4_FILE", "TS_FILE"];
@@ -33,7 +33,7 @@ const AUDIO_SELECTOR: &str = "default";
 const DESTINATION: &str = "destination1";
 
 #[derive(Debug)]
-pub struct Spec {
+pub(super) struct Spec {
     name: String,
     input_id: String,
     role_arn: String,
@@ -375,7 +375,7 @@ fn gone(id: &str) -> Error {
 }
 
 /// The channel's state; `None` when it does not exist (or is deleted).
-pub async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Error> {
+pub(super) async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState>, Error> {
     let channel = aws
         .medialive
         .describe_channel()
@@ -437,7 +437,7 @@ async fn under_way(aws: &Clients, id: &str, refusal: Error, states: &[ChannelSta
 
 /// Waits until the channel is in one of `targets` (or gone, when DELETED is
 /// a target). CREATE_FAILED ends the wait with an error.
-pub async fn wait_for(
+pub(super) async fn wait_for(
     aws: &Clients,
     req: &Request,
     id: &str,
@@ -472,7 +472,7 @@ pub async fn wait_for(
 
 /// Lets any transition in progress finish, then returns the settled state
 /// (IDLE, RUNNING or CREATE_FAILED); `None` when the channel is gone.
-pub async fn settle(aws: &Clients, req: &Request, id: &str) -> Result<Option<ChannelState>, Error> {
+pub(super) async fn settle(aws: &Clients, req: &Request, id: &str) -> Result<Option<ChannelState>, Error> {
     let what = format!("MediaLive channel {id} settling");
     wait::until(&what, req.work_until, || async {
         Ok(match state(aws, id).await? {
@@ -485,7 +485,7 @@ pub async fn settle(aws: &Clients, req: &Request, id: &str) -> Result<Option<Cha
 }
 
 /// Stops a running channel and waits until it is IDLE.
-pub async fn stop(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
+pub(super) async fn stop(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
     let stopped = aws
         .medialive
         .stop_channel()
@@ -501,7 +501,7 @@ pub async fn stop(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
 }
 
 /// Starts an idle channel and waits until it is RUNNING.
-pub async fn start(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
+pub(super) async fn start(aws: &Clients, req: &Request, id: &str) -> Result<(), Error> {
     let started = aws
         .medialive
         .start_channel()

@@ -39,9 +39,9 @@ async fn look(aws: &Clients, req: &Request, id: &str) -> Result<Owned, Error> {
     })
 }
 
-pub struct MediaLiveChannelStart;
+pub(super) struct MediaLiveChannelStart;
 
-pub struct Spec {
+pub(super) struct Spec {
     channel_id: String,
 }
 

@@ -27,9 +27,9 @@ use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
 use crate::wait::{self, Look};
 
-pub struct MediaLiveInput;
+pub(super) struct MediaLiveInput;
 
-pub const INPUT_TYPES: &[&str] = &[
+pub(super) const INPUT_TYPES: &[&str] = &[
     "RTP_PUSH",
     "RTMP_PUSH",
     "UDP_PUSH",
@@ -75,7 +75,7 @@ struct Source {
     password: Option<String>,
 }
 
-pub struct Spec {
+pub(super) struct Spec {
     input_type: &'static str,
     name: Option<String>,
     channel_class: &'static str,

@@ -13,9 +13,9 @@ use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelOutput;
 
-pub struct MediaPackageChannel;
+pub(super) struct MediaPackageChannel;
 
-pub struct Spec {
+pub(super) struct Spec {
     channel_id: String,
     description: Option<String>,
 }
@@ -177,7 +177,7 @@ fn outcome(channel_id: &str, arn: Option<&str>, ingest: Option<&HlsIngest>) -> O
 
 /// Every origin endpoint of `channel_id`, across all pages. Each endpoint's
 /// own channel id is checked: the filter is a request, not a guarantee.
-pub async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>, Error> {
+pub(super) async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>, Error> {
     let mut pages = aws
         .mediapackage
         .list_origin_endpoints()

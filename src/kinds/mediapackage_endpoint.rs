@@ -22,10 +22,10 @@ use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 
-pub struct MediaPackageEndPoint;
+pub(super) struct MediaPackageEndPoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Packaging {
+pub(super) enum Packaging {
     Hls,
     Dash,
     Cmaf,
@@ -86,7 +86,7 @@ const MAX_STARTOVER: i64 = 14 * DAY;
 const MAX_BITRATE: i64 = i32::MAX as i64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
+pub(super) struct Spec {
     packaging: Packaging,
     id: String,
     channel_id: String,

@@ -16,7 +16,7 @@ use crate::ownership::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 
 /// What a successful Create or Update reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub physical_id: String,
     pub data: BTreeMap<String, String>,
     /// Set when `data` holds a secret: CloudFormation then masks it.
@@ -24,7 +24,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(physical_id: impl Into<String>) -> Self {
+    pub(crate) fn new(physical_id: impl Into<String>) -> Self {
         Outcome {
             physical_id: physical_id.into(),
             data: BTreeMap::new(),
@@ -32,7 +32,7 @@ impl Outcome {
         }
     }
 
-    pub fn with_data(mut self, data: BTreeMap<String, String>) -> Self {
+    pub(crate) fn with_data(mut self, data: BTreeMap<String, String>) -> Self {
         self.data.extend(data);
         self
     }
@@ -40,7 +40,7 @@ impl Outcome {
 
 /// The request as a kind sees it.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub stack_id: String,
     pub stack_name: String,
     pub request_id: String,
@@ -52,7 +52,7 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(invocation: &Invocation, work_until: Instant) -> Self {
+    pub(crate) fn new(invocation: &Invocation, work_until: Instant) -> Self {
         Request {
             stack_id: invocation.ids.stack_id.clone(),
             stack_name: invocation.stack_name().to_owned(),
@@ -65,23 +65,23 @@ impl Request {
     }
 
     /// The budget every AWS call of this request is held to.
-    pub fn budget(&self) -> &Budget {
+    pub(crate) fn budget(&self) -> &Budget {
         &self.budget
     }
 
     /// Records that a resource now exists under `physical_id`. If the Create
     /// then fails or runs out of time, the FAILED response carries this id,
     /// so the rollback's Delete removes what was made.
-    pub fn record_created(&self, physical_id: &str) {
+    pub(crate) fn record_created(&self, physical_id: &str) {
         *self.created.lock().unwrap_or_else(PoisonError::into_inner) = Some(physical_id.to_owned());
     }
 
     /// Forgets a recorded resource that was removed again.
-    pub fn clear_created(&self) {
+    pub(crate) fn clear_created(&self) {
         *self.created.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    pub fn created(&self) -> Option<String> {
+    pub(crate) fn created(&self) -> Option<String> {
         self.created.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
@@ -90,7 +90,7 @@ impl Request {
     /// resource by them and adopts it; a resource without them belongs to
     /// someone else; the Delete after a Create that never learnt the id of
     /// what it made finds it by the request's tag.
-    pub fn ownership_tags(&self) -> HashMap<String, String> {
+    pub(crate) fn ownership_tags(&self) -> HashMap<String, String> {
         HashMap::from([
             (STACK_ID_TAG.to_owned(), self.stack_id.clone()),
             (LOGICAL_ID_TAG.to_owned(), self.logical_id.clone()),
@@ -100,20 +100,20 @@ impl Request {
 
     /// Whether `tags` mark a resource made by this stack resource in the
     /// request `request_id`.
-    pub fn made_in<'t>(&self, request_id: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+    pub(crate) fn made_in<'t>(&self, request_id: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
         let tags: Vec<_> = tags.into_iter().collect();
         tags.contains(&(REQUEST_ID_TAG, request_id)) && self.owns(tags)
     }
 
     /// Whether `tags` mark a resource made by this stack (by any of its
     /// resources): what acting on another resource's channel requires.
-    pub fn in_stack<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+    pub(crate) fn in_stack<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
         tags.into_iter()
             .any(|(key, value)| key == STACK_ID_TAG && value == self.stack_id)
     }
 
     /// Whether `tags` carry this stack resource's ownership tags.
-    pub fn owns<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+    pub(crate) fn owns<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
         let (mut stack, mut logical) = (false, false);
         for (key, value) in tags {
             stack |= key == STACK_ID_TAG && value == self.stack_id;
@@ -124,7 +124,7 @@ impl Request {
 
     /// The ARN of `resource` of `service` in the stack's partition, region
     /// and account (read from the StackId, itself an ARN).
-    pub fn arn(&self, service: &str, resource: &str) -> String {
+    pub(crate) fn arn(&self, service: &str, resource: &str) -> String {
         let mut parts = self.stack_id.split(':').skip(1);
         let partition = parts.next().unwrap_or("aws");
         let region = parts.nth(1).unwrap_or_default();
@@ -135,7 +135,7 @@ impl Request {
     /// Whether a Delete may remove a resource with `tags`; logs why not.
     /// A Delete naming something this stack resource did not make (an
     /// invented or mistaken id) must never remove someone else's resource.
-    pub fn may_delete<'t>(&self, what: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
+    pub(crate) fn may_delete<'t>(&self, what: &str, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> bool {
         let ours = self.owns(tags);
         if !ours {
             tracing::warn!(
@@ -147,7 +147,7 @@ impl Request {
     }
 
     /// The error for a resource that exists but is not this stack resource's.
-    pub fn not_ours(&self, what: &str) -> Error {
+    pub(crate) fn not_ours(&self, what: &str) -> Error {
         Error::Conflict(format!(
             "{what} already exists and was not created by {} of this stack; choose another name or remove it",
             self.logical_id
@@ -156,7 +156,7 @@ impl Request {
 }
 
 /// One resource kind.
-pub trait Resource {
+pub(crate) trait Resource {
     /// The kind's name in `Custom::<NAME>` or the `Resource` property.
     const NAME: &'static str;
     /// Every property the kind accepts (besides the ones always allowed).

@@ -3,7 +3,7 @@
 use crate::cfn::props::{PropError, shown};
 use crate::ownership::is_media_id;
 
-pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
+pub(super) fn media_id(name: &str, value: &str) -> Result<(), PropError> {
     if is_media_id(value) {
         Ok(())
     } else {
@@ -18,7 +18,7 @@ pub fn media_id(name: &str, value: &str) -> Result<(), PropError> {
 }
 
 /// Free text the services cap at `max` characters.
-pub fn text(name: &str, value: &str, max: usize) -> Result<(), PropError> {
+pub(super) fn text(name: &str, value: &str, max: usize) -> Result<(), PropError> {
     let length = value.chars().count();
     if length <= max {
         Ok(())
@@ -32,7 +32,7 @@ pub fn text(name: &str, value: &str, max: usize) -> Result<(), PropError> {
 
 /// `arn:<partition>:<service>:<region>:<account>:<resource>` where the
 /// resource starts with `resource_prefix`. IAM ARNs have no region.
-pub fn arn(name: &str, value: &str, service: &str, resource_prefix: &str) -> Result<(), PropError> {
+pub(super) fn arn(name: &str, value: &str, service: &str, resource_prefix: &str) -> Result<(), PropError> {
     let parts: Vec<&str> = value.splitn(6, ':').collect();
     let valid = match parts.as_slice() {
         ["arn", partition, svc, region, account, resource] => {

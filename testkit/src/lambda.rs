@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
+#[derive(Debug)]
 pub struct LambdaProcess {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,

@@ -24,6 +24,7 @@ from moto.server import main
 main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 "#;
 
+#[derive(Debug)]
 pub struct Moto {
     pub endpoint: String,
     // Held for the life of the process: dropping either would end moto.

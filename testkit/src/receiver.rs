@@ -17,7 +17,7 @@ pub const SIGNATURE: &str = "X-Amz-Signature=RESPONSE-URL-SIGNATURE-MUST-NOT-BE-
 pub enum Answer {
     Status(u16),
     /// A status with a JSON body (as an AWS API stand-in).
-    Json(u16, std::sync::Arc<str>),
+    Json(u16, Arc<str>),
     Hang,
 }
 
@@ -32,6 +32,14 @@ pub struct Receiver {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     count: watch::Receiver<usize>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Receiver {

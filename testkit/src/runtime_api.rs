@@ -41,6 +41,14 @@ pub struct RuntimeApi {
     polled: Arc<Notify>,
 }
 
+impl std::fmt::Debug for RuntimeApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeApi")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
 const PREFIX: &str = "/2018-06-01/runtime/";
 
 impl RuntimeApi {

@@ -11,39 +11,39 @@ use testkit::receiver::Receiver;
 use tokio::time::Instant;
 
 /// Plenty of time: the Lambda maximum.
-pub const LAMBDA_TIME: Duration = Duration::from_secs(900);
-pub const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const LAMBDA_TIME: Duration = Duration::from_secs(900);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// Clients whose every call lands on `fake_aws`, which records it; tests
 /// assert "no AWS call" by counting its requests.
-pub async fn clients_at(endpoint: &str) -> Clients {
+pub(crate) async fn clients_at(endpoint: &str) -> Clients {
     Clients::new(&testkit::moto::sdk_config(endpoint).await)
 }
 
-pub async fn recording_clients() -> (Clients, Receiver) {
+pub(crate) async fn recording_clients() -> (Clients, Receiver) {
     let fake_aws = Receiver::start().await;
     let clients = clients_at(&format!("http://{}", fake_aws.host())).await;
     (clients, fake_aws)
 }
 
 /// An app that may answer to `receiver`.
-pub fn app(clients: Clients, receiver: &Receiver) -> App {
+pub(crate) fn app(clients: Clients, receiver: &Receiver) -> App {
     App::new(clients, Allowlist::parse(&receiver.host())).expect("building the app")
 }
 
-pub fn deadline_in(time: Duration) -> Instant {
+pub(crate) fn deadline_in(time: Duration) -> Instant {
     Instant::now() + time
 }
 
 /// Handles `event` with plenty of time and returns the one response body.
-pub async fn answer(app: &App, receiver: &Receiver, event: Value) -> Value {
+pub(crate) async fn answer(app: &App, receiver: &Receiver, event: Value) -> Value {
     app.handle(event, deadline_in(LAMBDA_TIME))
         .await
         .expect("response delivered");
     receiver.response(WAIT).await
 }
 
-pub fn reason(response: &Value) -> &str {
+pub(crate) fn reason(response: &Value) -> &str {
     response["Reason"].as_str().expect("Reason is a string")
 }
 
@@ -51,7 +51,7 @@ pub fn reason(response: &Value) -> &str {
 /// through `App::handle`, responses come back from the receiver, AWS is the
 /// emulator behind the faithful layer.
 #[derive(Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub app: App,
     pub receiver: Receiver,
     pub aws: testkit::faithful::Faithful,
@@ -60,19 +60,19 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn emulated() -> Self {
+    pub(crate) async fn emulated() -> Self {
         Self::emulated_at(testkit::faithful::Faithful::start(&testkit::moto::moto().endpoint).await).await
     }
 
     /// A session whose AWS is the given faithful layer.
-    pub async fn emulated_at(aws: testkit::faithful::Faithful) -> Self {
+    pub(crate) async fn emulated_at(aws: testkit::faithful::Faithful) -> Self {
         let clients = clients_at(&aws.endpoint()).await;
         Self::with_clients(aws, clients).await
     }
 
     /// As `emulated_at`, with the SDK abandoning an attempt after `attempt`
     /// (the deployed handler's clients do after 30 s).
-    pub async fn with_attempt_timeout(aws: testkit::faithful::Faithful, attempt: Duration) -> Self {
+    pub(crate) async fn with_attempt_timeout(aws: testkit::faithful::Faithful, attempt: Duration) -> Self {
         let config = testkit::moto::sdk_config(&aws.endpoint())
             .await
             .to_builder()
@@ -93,7 +93,7 @@ impl Session {
     }
 
     /// The same AWS and receiver, as another resource of the stack.
-    pub fn for_resource(&self, logical_id: &str) -> Self {
+    pub(crate) fn for_resource(&self, logical_id: &str) -> Self {
         Session {
             logical_id: logical_id.to_owned(),
             ..self.clone()
@@ -101,12 +101,12 @@ impl Session {
     }
 
     /// Handles `event` and returns the response it PUT.
-    pub async fn send(&self, event: Value) -> Value {
+    pub(crate) async fn send(&self, event: Value) -> Value {
         self.send_with(event, LAMBDA_TIME).await
     }
 
     /// Handles `event` with `time_left` before the Lambda deadline.
-    pub async fn send_with(&self, mut event: Value, time_left: Duration) -> Value {
+    pub(crate) async fn send_with(&self, mut event: Value, time_left: Duration) -> Value {
         event["LogicalResourceId"] = serde_json::json!(self.logical_id);
         let before = self.receiver.requests().len();
         self.app
@@ -116,19 +116,19 @@ impl Session {
         self.receiver.wait_for(before + 1, WAIT).await[before].json()
     }
 
-    pub async fn create(&self, kind: &str, props: Value) -> Value {
+    pub(crate) async fn create(&self, kind: &str, props: Value) -> Value {
         self.send(testkit::events::event("Create", kind, props, &self.receiver.url()))
             .await
     }
 
-    pub async fn update(&self, kind: &str, physical_id: &str, old: Value, new: Value) -> Value {
+    pub(crate) async fn update(&self, kind: &str, physical_id: &str, old: Value, new: Value) -> Value {
         let event = testkit::events::event("Update", kind, new, &self.receiver.url());
         let event = testkit::events::with(event, "PhysicalResourceId", physical_id);
         self.send(testkit::events::with(event, "OldResourceProperties", old))
             .await
     }
 
-    pub async fn delete(&self, kind: &str, physical_id: &str, props: Value) -> Value {
+    pub(crate) async fn delete(&self, kind: &str, physical_id: &str, props: Value) -> Value {
         let event = testkit::events::event("Delete", kind, props, &self.receiver.url());
         self.send(testkit::events::with(event, "PhysicalResourceId", physical_id))
             .await
@@ -136,13 +136,13 @@ impl Session {
 }
 
 /// Asserts a SUCCESS and returns the physical id.
-pub fn succeeded(response: &Value) -> String {
+pub(crate) fn succeeded(response: &Value) -> String {
     assert_eq!(response["Status"], "SUCCESS", "{response}");
     response["PhysicalResourceId"].as_str().expect("id").to_owned()
 }
 
 /// Asserts a FAILED and returns the Reason.
-pub fn failed(response: &Value) -> String {
+pub(crate) fn failed(response: &Value) -> String {
     assert_eq!(response["Status"], "FAILED", "{response}");
     reason(response).to_owned()
 }

@@ -7,6 +7,9 @@
 //!
 //! usage: benchmark --handler BIN --bare BIN --clients BIN [--runs N] [--zip FILE]
 
+// Test support: a broken test rig panics, naming what broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -9,6 +9,9 @@
 //!                  [--update Key=Value]... [Key=Value]...
 //! `LAMBDA_BINARY` overrides the handler (default: target/debug/livestream-resources).
 
+// Test support: a broken test rig panics, naming what broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

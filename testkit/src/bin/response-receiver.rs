@@ -2,6 +2,9 @@
 //! 127.0.0.1:<port> (default 9001), prints each response body it receives,
 //! answers 200. Run the handler with RESPONSE_URL_ALLOWED_HOSTS=127.0.0.1:<port>.
 
+// Test support: a broken test rig panics, naming what broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::convert::Infallible;
 use std::sync::Arc;
 

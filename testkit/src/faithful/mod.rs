@@ -167,6 +167,14 @@ pub struct Faithful {
     state: Arc<Mutex<State>>,
 }
 
+impl std::fmt::Debug for Faithful {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faithful")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) struct Upstream {
     base: String,
     http: reqwest::Client,
@@ -487,7 +495,7 @@ impl Upstream {
 }
 
 pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
-    let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method = Method::from_bytes(request.method.as_str().as_bytes()).unwrap_or(Method::GET);
     let mut outgoing = upstream
         .http
         .request(method, format!("{}{}", upstream.base, request.target));

@@ -37,7 +37,7 @@ pub enum Principal {
 }
 
 #[derive(Debug, Clone)]
-pub struct Need {
+pub(super) struct Need {
     pub principal: Principal,
     pub action: String,
     pub resource: String,
@@ -62,7 +62,7 @@ struct Known {
 /// generate, tags (for `aws:ResourceTag`), inputs (for what MediaLive
 /// reads), secrets by name.
 #[derive(Debug, Default)]
-pub struct World {
+pub(super) struct World {
     /// By `(kind, id)`: `("medialive:channel", "1234")`.
     known: HashMap<(String, String), Known>,
     /// A secret's ARN by its name.
@@ -105,7 +105,7 @@ impl World {
     }
 
     /// Learns from a successful answer of `operation`.
-    pub fn observe(&mut self, service: &str, operation: &Operation, request: &Value, answer: &Value) {
+    pub(super) fn observe(&mut self, service: &str, operation: &Operation, request: &Value, answer: &Value) {
         let op = operation.name.as_str();
         match (service, op) {
             ("medialive", "CreateInput") => self.learn("medialive:input", &answer["input"]),
@@ -288,7 +288,7 @@ fn texts(value: &Value) -> Vec<String> {
 }
 
 /// What the call `operation` to `service` needs, `body` being its request.
-pub fn needs(
+pub(super) fn needs(
     service: &str,
     operation: &Operation,
     body: &Value,
@@ -640,7 +640,7 @@ fn xml_unescape(text: &str) -> String {
 /// authorization", lists GetSecretValue, DescribeSecret,
 /// ListSecretVersionIds, ListSecrets, and GetRole and PassRole on the
 /// role itself).
-pub fn service_needs(
+pub(super) fn service_needs(
     service: &str,
     operation: &Operation,
     body: &Value,

@@ -127,6 +127,7 @@ pub struct Gate {
 }
 
 /// A decision before the call: refused, with AWS's words.
+#[derive(Debug)]
 pub struct Refusal {
     pub message: String,
 }

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+#[derive(Debug)]
 pub struct Sar {
     services: Value,
 }

@@ -16,6 +16,7 @@ pub struct Exposed {
 }
 
 /// Everything an expression may read.
+#[derive(Debug)]
 pub struct Scope<'a> {
     pub parameters: &'a BTreeMap<String, String>,
     pub pseudo: &'a BTreeMap<String, String>,

@@ -12,6 +12,7 @@ use crate::runtime_api::RuntimeApi;
 /// The template's function the rig's handler processes play.
 pub const HANDLER_FUNCTION: &str = "ResourcesFunction";
 /// A second function of the stack (the cost guard).
+#[derive(Debug)]
 pub struct Function {
     pub api: RuntimeApi,
     pub process: LambdaProcess,
@@ -20,7 +21,7 @@ pub struct Function {
 /// Starts a function of a played stack as its own process: the binary
 /// with the function's `Environment.Variables` as the template evaluated
 /// them, signing with an access key bound to that function.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Spawner {
     binary: PathBuf,
     aws: Faithful,

@@ -8,7 +8,7 @@ use super::template::{Resource, Template};
 
 /// The resources whose condition holds, ordered so that each comes after
 /// everything it refers to; ties keep template order.
-pub fn plan(template: &Template, conditions: &BTreeMap<String, bool>) -> Result<Vec<Resource>, String> {
+pub(super) fn plan(template: &Template, conditions: &BTreeMap<String, bool>) -> Result<Vec<Resource>, String> {
     let included: Vec<&Resource> = template
         .resources
         .iter()

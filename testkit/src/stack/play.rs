@@ -80,6 +80,7 @@ struct Response {
 
 /// Plays templates against a handler reachable through `api`, whose
 /// responses arrive at `receiver`.
+#[derive(Debug)]
 pub struct Player {
     api: RuntimeApi,
     receiver: Receiver,

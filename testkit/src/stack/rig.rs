@@ -18,6 +18,7 @@ use crate::runtime_api::RuntimeApi;
 /// to the stack of the latest `player`.
 const HANDLER_KEY: &str = "ResourcesFunction";
 
+#[derive(Debug)]
 pub struct Rig {
     pub aws: Faithful,
     pub receiver: Receiver,
