@@ -9,6 +9,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
+use super::owned::{self, Named};
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
@@ -88,7 +89,12 @@ impl Resource for MediaPackageCdnSecret {
                 Ok(outcome(&arn, &name, value))
             }
             Err(Error::Aws(err)) if err.code.as_deref() == Some("ResourceExistsException") => {
-                adopt(aws, req, &name).await
+                let Some(existing) = owned::adopt::<Self>(aws, req, &name, |_| true).await? else {
+                    return Err(Error::Aws(err));
+                };
+                let arn = existing.arn().unwrap_or(&name).to_owned();
+                let value = current_value(aws, &arn).await?;
+                Ok(outcome(&arn, &name, value))
             }
             Err(err) => Err(err),
         }
@@ -122,81 +128,57 @@ impl Resource for MediaPackageCdnSecret {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = describe(aws, physical_id).await.found()? else {
-            return Ok(());
-        };
-        if !req.may_delete(&format!("secret {physical_id}"), tag_pairs(&existing)) {
-            return Ok(());
-        }
-        remove(aws, physical_id).await
+        owned::delete_ours::<Self>(aws, req, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(spec) = spec else {
-            tracing::warn!("the properties do not parse; the secret's name is unknown and nothing is looked for");
-            return Ok(());
-        };
-        let name = spec.name(req);
-        let Some(existing) = describe(aws, &name).await.found()? else {
-            return Ok(());
-        };
-        if !req.made_in(request_id, tag_pairs(&existing)) {
-            tracing::info!(secret = %name, "exists but was not made by the failed Create; left in place");
-            return Ok(());
-        }
-        let arn = existing.arn().unwrap_or(&name).to_owned();
-        tracing::info!(secret = %name, "deleting the secret a cut-off Create made");
-        remove(aws, &arn).await
+        let name = spec.map(|spec| spec.name(req));
+        owned::delete_made_in::<Self>(aws, req, request_id, name.as_deref()).await
     }
 }
 
-/// Deletes the secret at once, with no recovery window (a new one is made
-/// on the next Create); its ownership is checked already.
-async fn remove(aws: &Clients, secret_id: &str) -> Result<(), Error> {
-    aws.secretsmanager
-        .delete_secret()
-        .secret_id(secret_id)
-        .force_delete_without_recovery(true)
-        .send()
-        .await
-        .map_err(aws_error("DeleteSecret"))
-        .found()?;
-    Ok(())
+impl Named for MediaPackageCdnSecret {
+    type Found = DescribeSecretOutput;
+    const WHAT: &'static str = "secret";
+
+    async fn describe(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
+        aws.secretsmanager
+            .describe_secret()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeSecret"))
+            .found()
+    }
+
+    fn tags(found: &DescribeSecretOutput) -> Vec<(&str, &str)> {
+        found
+            .tags()
+            .iter()
+            .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Deletes the secret at once, with no recovery window (a new one is
+    /// made on the next Create). By ARN: a name may match other secrets'
+    /// names with a suffix.
+    async fn remove(aws: &Clients, secret_id: &str, found: &DescribeSecretOutput) -> Result<(), Error> {
+        aws.secretsmanager
+            .delete_secret()
+            .secret_id(found.arn().unwrap_or(secret_id))
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+            .map_err(aws_error("DeleteSecret"))
+            .found()?;
+        Ok(())
+    }
 }
 
 /// The RequestId as a ClientRequestToken when it fits the API's 32 to 64
 /// characters (CloudFormation's are UUIDs); otherwise the SDK makes one.
 fn idempotency_token(request_id: &str) -> Option<String> {
     (32..=64).contains(&request_id.len()).then(|| request_id.to_owned())
-}
-
-/// A repeated Create finds the secret its first delivery made.
-async fn adopt(aws: &Clients, req: &Request, name: &str) -> Result<Outcome, Error> {
-    let existing = describe(aws, name).await?;
-    if !req.owns(tag_pairs(&existing)) {
-        return Err(req.not_ours(&format!("secret {name}")));
-    }
-    let arn = existing.arn().unwrap_or(name).to_owned();
-    tracing::info!(secret = %name, "adopting the secret this resource created before");
-    let value = current_value(aws, &arn).await?;
-    Ok(outcome(&arn, name, value))
-}
-
-async fn describe(aws: &Clients, secret_id: &str) -> Result<DescribeSecretOutput, Error> {
-    aws.secretsmanager
-        .describe_secret()
-        .secret_id(secret_id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeSecret"))
-}
-
-/// The secret's tags, for `Request::owns`.
-fn tag_pairs(secret: &DescribeSecretOutput) -> impl Iterator<Item = (&str, &str)> {
-    secret
-        .tags()
-        .iter()
-        .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
 }
 
 async fn current_value(aws: &Clients, secret_id: &str) -> Result<String, Error> {

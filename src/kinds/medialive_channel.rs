@@ -253,20 +253,21 @@ impl Resource for MediaLiveChannel {
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        let mut pages = aws.medialive.list_channels().into_paginator().send();
-        let mut made = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(aws_error("ListChannels"))?;
-            for channel in page.channels() {
-                if channel.state() != Some(&ChannelState::Deleted)
-                    && req.made_in(request_id, tag_pairs(channel.tags()))
-                    && let Some(id) = channel.id()
-                {
-                    made.push(id.to_owned());
-                }
-            }
-        }
-        for id in &made {
+        let channels = aws
+            .medialive
+            .list_channels()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(aws_error("ListChannels"))?;
+        let made = channels
+            .iter()
+            .filter(|channel| channel.state() != Some(&ChannelState::Deleted))
+            .filter(|channel| req.made_in(request_id, tag_pairs(channel.tags())))
+            .filter_map(|channel| channel.id());
+        for id in made {
             tracing::info!(channel = %id, "deleting the channel a cut-off Create made");
             Self::delete(aws, req, id, spec).await?;
         }

@@ -748,23 +748,25 @@ async fn delete_passwords(aws: &Clients, req: &Request, deleting: Option<&str>) 
 
 /// Password parameters that inputs other than `except` read.
 async fn parameters_in_use(aws: &Clients, except: Option<&str>) -> Result<Vec<String>, Error> {
-    let mut pages = aws.medialive.list_inputs().into_paginator().send();
-    let mut names = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws_error("ListInputs"))?;
-        for input in page.inputs() {
-            if input.id() == except || input.state() == Some(&InputState::Deleted) {
-                continue;
-            }
-            names.extend(
-                input
-                    .sources()
-                    .iter()
-                    .filter_map(|s| s.password_param().map(str::to_owned)),
-            );
-        }
-    }
-    Ok(names)
+    let inputs = all_inputs(aws).await?;
+    Ok(inputs
+        .iter()
+        .filter(|input| input.id() != except && input.state() != Some(&InputState::Deleted))
+        .flat_map(|input| input.sources())
+        .filter_map(|source| source.password_param().map(str::to_owned))
+        .collect())
+}
+
+/// Every input of the account and region.
+async fn all_inputs(aws: &Clients) -> Result<Vec<aws_sdk_medialive::types::Input>, Error> {
+    aws.medialive
+        .list_inputs()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws_error("ListInputs"))
 }
 
 /// The push input's security group: the one a previous delivery of this
@@ -829,20 +831,21 @@ async fn group_of_this_request(aws: &Clients, req: &Request) -> Result<Option<St
 
 /// The security groups the request `request_id` made for this stack resource.
 async fn groups_made_in(aws: &Clients, req: &Request, request_id: &str) -> Result<Vec<String>, Error> {
-    let mut pages = aws.medialive.list_input_security_groups().into_paginator().send();
-    let mut found = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws_error("ListInputSecurityGroups"))?;
-        for group in page.input_security_groups() {
-            if group.state() != Some(&InputSecurityGroupState::Deleted)
-                && req.made_in(request_id, tag_pairs(group.tags()))
-                && let Some(id) = group.id()
-            {
-                found.push(id.to_owned());
-            }
-        }
-    }
-    Ok(found)
+    let groups = aws
+        .medialive
+        .list_input_security_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws_error("ListInputSecurityGroups"))?;
+    Ok(groups
+        .iter()
+        .filter(|group| group.state() != Some(&InputSecurityGroupState::Deleted))
+        .filter(|group| req.made_in(request_id, tag_pairs(group.tags())))
+        .filter_map(|group| group.id().map(str::to_owned))
+        .collect())
 }
 
 /// This stack resource's inputs that `matches` picks.
@@ -851,21 +854,13 @@ async fn our_inputs(
     req: &Request,
     matches: impl Fn(&aws_sdk_medialive::types::Input) -> bool,
 ) -> Result<Vec<String>, Error> {
-    let mut pages = aws.medialive.list_inputs().into_paginator().send();
-    let mut found = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws_error("ListInputs"))?;
-        for input in page.inputs() {
-            if input.state() != Some(&InputState::Deleted)
-                && req.owns(tag_pairs(input.tags()))
-                && matches(input)
-                && let Some(id) = input.id()
-            {
-                found.push(id.to_owned());
-            }
-        }
-    }
-    Ok(found)
+    let inputs = all_inputs(aws).await?;
+    Ok(inputs
+        .iter()
+        .filter(|input| input.state() != Some(&InputState::Deleted))
+        .filter(|input| req.owns(tag_pairs(input.tags())) && matches(input))
+        .filter_map(|input| input.id().map(str::to_owned))
+        .collect())
 }
 
 /// Deletes a security group, retrying while an input being deleted still

@@ -3,15 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_mediapackage::types::HlsIngest;
 
+use super::owned::{self, Named};
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::tag_pairs;
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
-use aws_sdk_mediapackage::operation::describe_channel::DescribeChannelOutput;
+use crate::ownership::tag_pairs;
 
 pub(super) struct MediaPackageChannel;
 
@@ -70,32 +71,29 @@ impl Resource for MediaPackageChannel {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = describe(aws, physical_id).await? else {
-            return Ok(());
-        };
-        if !req.may_delete(
-            &format!("MediaPackage channel {physical_id}"),
-            tag_pairs(existing.tags()),
-        ) {
-            return Ok(());
-        }
-        remove(aws, physical_id).await
+        owned::delete_ours::<Self>(aws, req, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(spec) = spec else {
-            tracing::warn!("the properties do not parse; the channel's id is unknown and nothing is looked for");
-            return Ok(());
-        };
-        let Some(existing) = describe(aws, &spec.channel_id).await? else {
-            return Ok(());
-        };
-        if !req.made_in(request_id, tag_pairs(existing.tags())) {
-            tracing::info!(channel = %spec.channel_id, "exists but was not made by the failed Create; left in place");
-            return Ok(());
-        }
-        tracing::info!(channel = %spec.channel_id, "deleting the channel a cut-off Create made");
-        remove(aws, &spec.channel_id).await
+        let id = spec.map(|spec| spec.channel_id.as_str());
+        owned::delete_made_in::<Self>(aws, req, request_id, id).await
+    }
+}
+
+impl Named for MediaPackageChannel {
+    type Found = DescribeChannelOutput;
+    const WHAT: &'static str = "MediaPackage channel";
+
+    async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeChannelOutput>, Error> {
+        describe(aws, id).await
+    }
+
+    fn tags(found: &DescribeChannelOutput) -> Vec<(&str, &str)> {
+        tag_pairs(found.tags()).collect()
+    }
+
+    async fn remove(aws: &Clients, id: &str, _found: &DescribeChannelOutput) -> Result<(), Error> {
+        remove(aws, id).await
     }
 }
 
@@ -134,25 +132,15 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
         Ok(created) => created,
         // CreateChannel has no idempotency token: when the first attempt's
         // answer was lost, the SDK's retry finds the channel it made.
-        Err(err) => return adopt(aws, req, spec).await?.ok_or(err),
+        Err(err) => {
+            let existing = owned::adopt::<MediaPackageChannel>(aws, req, &spec.channel_id, |_| true).await?;
+            let existing = existing.ok_or(err)?;
+            return Ok(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest()));
+        }
     };
     req.record_created(&spec.channel_id);
     tracing::info!(channel = %spec.channel_id, "created MediaPackage channel");
     Ok(outcome(&spec.channel_id, created.arn(), created.hls_ingest()))
-}
-
-/// The existing channel of `spec` if this stack resource made it; an error
-/// if someone else did; `None` if there is none.
-async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
-    let existing = describe(aws, &spec.channel_id).await?;
-    let Some(existing) = existing else {
-        return Ok(None);
-    };
-    if !req.owns(tag_pairs(existing.tags())) {
-        return Err(req.not_ours(&format!("MediaPackage channel {}", spec.channel_id)));
-    }
-    tracing::info!(channel = %spec.channel_id, "adopting the channel this resource created before");
-    Ok(Some(outcome(&spec.channel_id, existing.arn(), existing.hls_ingest())))
 }
 
 fn outcome(channel_id: &str, arn: Option<&str>, ingest: Option<&HlsIngest>) -> Outcome {
@@ -178,23 +166,21 @@ fn outcome(channel_id: &str, arn: Option<&str>, ingest: Option<&HlsIngest>) -> O
 /// Every origin endpoint of `channel_id`, across all pages. Each endpoint's
 /// own channel id is checked: the filter is a request, not a guarantee.
 pub(super) async fn endpoints_of(aws: &Clients, channel_id: &str) -> Result<Vec<String>, Error> {
-    let mut pages = aws
+    let endpoints = aws
         .mediapackage
         .list_origin_endpoints()
         .channel_id(channel_id)
         .into_paginator()
-        .send();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws_error("ListOriginEndpoints"))?;
-        ids.extend(
-            page.origin_endpoints()
-                .iter()
-                .filter(|endpoint| endpoint.channel_id() == Some(channel_id))
-                .filter_map(|endpoint| endpoint.id().map(str::to_owned)),
-        );
-    }
-    Ok(ids)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws_error("ListOriginEndpoints"))?;
+    Ok(endpoints
+        .iter()
+        .filter(|endpoint| endpoint.channel_id() == Some(channel_id))
+        .filter_map(|endpoint| endpoint.id().map(str::to_owned))
+        .collect())
 }
 
 /// The channel `id`; `None` when there is none.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 use aws_sdk_mediapackage::types::{
     AdMarkers, Authorization, CmafPackage, CmafPackageCreateOrUpdateParameters, DashPackage,
     HlsManifestCreateOrUpdateParameters, HlsPackage, MssPackage, PeriodTriggersElement, PlaylistType, Profile,
@@ -14,13 +15,13 @@ use aws_sdk_mediapackage::types::{
 };
 
 use super::endpoint_url::{playback_url, url_data};
+use super::owned::{self, Named};
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::tag_pairs;
 use super::validate;
+use crate::ownership::tag_pairs;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
-use aws_sdk_mediapackage::operation::describe_origin_endpoint::DescribeOriginEndpointOutput;
 
 pub(super) struct MediaPackageEndPoint;
 
@@ -381,32 +382,29 @@ impl Resource for MediaPackageEndPoint {
     }
 
     async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(existing) = describe(aws, physical_id).await? else {
-            return Ok(());
-        };
-        if !req.may_delete(
-            &format!("MediaPackage origin endpoint {physical_id}"),
-            tag_pairs(existing.tags()),
-        ) {
-            return Ok(());
-        }
-        remove(aws, physical_id).await
+        owned::delete_ours::<Self>(aws, req, physical_id).await
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        let Some(spec) = spec else {
-            tracing::warn!("the properties do not parse; the endpoint's id is unknown and nothing is looked for");
-            return Ok(());
-        };
-        let Some(existing) = describe(aws, &spec.id).await? else {
-            return Ok(());
-        };
-        if !req.made_in(request_id, tag_pairs(existing.tags())) {
-            tracing::info!(endpoint = %spec.id, "exists but was not made by the failed Create; left in place");
-            return Ok(());
-        }
-        tracing::info!(endpoint = %spec.id, "deleting the endpoint a cut-off Create made");
-        remove(aws, &spec.id).await
+        let id = spec.map(|spec| spec.id.as_str());
+        owned::delete_made_in::<Self>(aws, req, request_id, id).await
+    }
+}
+
+impl Named for MediaPackageEndPoint {
+    type Found = DescribeOriginEndpointOutput;
+    const WHAT: &'static str = "MediaPackage origin endpoint";
+
+    async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeOriginEndpointOutput>, Error> {
+        describe(aws, id).await
+    }
+
+    fn tags(found: &DescribeOriginEndpointOutput) -> Vec<(&str, &str)> {
+        tag_pairs(found.tags()).collect()
+    }
+
+    async fn remove(aws: &Clients, id: &str, _found: &DescribeOriginEndpointOutput) -> Result<(), Error> {
+        remove(aws, id).await
     }
 }
 
@@ -450,25 +448,17 @@ async fn ensure(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Er
         Ok(created) => created,
         // CreateOriginEndpoint has no idempotency token: when the first
         // attempt's answer was lost, the SDK's retry finds what it made.
-        Err(err) => return adopt(aws, req, spec).await?.ok_or(err),
+        Err(err) => {
+            // Only an endpoint of the same channel is the one this resource made.
+            let same_channel = |e: &DescribeOriginEndpointOutput| e.channel_id() == Some(spec.channel_id.as_str());
+            let existing = owned::adopt::<MediaPackageEndPoint>(aws, req, &spec.id, same_channel).await?;
+            let existing = existing.ok_or(err)?;
+            return outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package());
+        }
     };
     req.record_created(&spec.id);
     tracing::info!(endpoint = %spec.id, packaging = spec.packaging.name(), "created origin endpoint");
     outcome(&spec.id, created.arn(), created.url(), created.cmaf_package())
-}
-
-/// The existing endpoint of `spec` if this stack resource made it (on the
-/// same channel); an error if someone else did; `None` if there is none.
-async fn adopt(aws: &Clients, req: &Request, spec: &Spec) -> Result<Option<Outcome>, Error> {
-    let existing = describe(aws, &spec.id).await?;
-    let Some(existing) = existing else {
-        return Ok(None);
-    };
-    if !req.owns(tag_pairs(existing.tags())) || existing.channel_id() != Some(spec.channel_id.as_str()) {
-        return Err(req.not_ours(&format!("MediaPackage origin endpoint {}", spec.id)));
-    }
-    tracing::info!(endpoint = %spec.id, "adopting the endpoint this resource created before");
-    outcome(&spec.id, existing.arn(), existing.url(), existing.cmaf_package()).map(Some)
 }
 
 fn outcome(id: &str, arn: Option<&str>, url: Option<&str>, cmaf: Option<&CmafPackage>) -> Result<Outcome, Error> {

@@ -1,6 +1,7 @@
 //! Resource kinds. Each lives in its own module behind [`Resource`]
 //! (see `resource.rs`); [`KINDS`] is the one list of them.
 
+mod owned;
 mod resource;
 mod validate;
 
