@@ -242,6 +242,15 @@ impl<'a> Props<'a> {
             })
     }
 
+    /// [`Props::one_of`] read into the SDK's enum of the same values.
+    pub fn sdk_enum<T: From<&'static str>>(
+        &self,
+        name: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<T>, PropError> {
+        Ok(self.one_of(name, allowed)?.map(T::from))
+    }
+
     /// A list given as a JSON array or as one comma-separated string
     /// (how a `CommaDelimitedList` parameter often arrives).
     pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, PropError> {

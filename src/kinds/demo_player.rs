@@ -18,10 +18,10 @@ use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 use reqwest::Url;
 
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props, shown};
 use crate::error::{Error, Found, aws_error};
+use crate::ownership::{LOGICAL_ID_TAG, REQUEST_ID_TAG, STACK_ID_TAG};
 
 pub(super) struct DemoPlayer;
 

@@ -15,11 +15,11 @@ use aws_sdk_medialive::types::{
 
 use super::medialive_input::INPUT_TYPES;
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::tag_pairs;
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
+use crate::ownership::tag_pairs;
 use crate::profiles::{self, Profile};
 use crate::wait::{self, Look};
 
@@ -39,11 +39,11 @@ pub(super) struct Spec {
     role_arn: String,
     profile: &'static Profile,
     mediapackage_channel_id: String,
-    codec: &'static str,
-    channel_class: &'static str,
+    codec: InputCodec,
+    class: ChannelClass,
     /// Set only for inputs that can loop.
-    source_end_behavior: Option<&'static str>,
-    log_level: Option<&'static str>,
+    source_end_behavior: Option<InputSourceEndBehavior>,
+    log_level: Option<LogLevel>,
 }
 
 impl Resource for MediaLiveChannel {
@@ -78,22 +78,24 @@ impl Resource for MediaLiveChannel {
         let mediapackage_channel_id = props.required_string("MediaPackageChannelId")?;
         validate::media_id("MediaPackageChannelId", &mediapackage_channel_id)?;
         let input_type = props.one_of("Type", INPUT_TYPES)?;
-        let source_end_behavior = props.one_of("SourceEndBehavior", &["LOOP", "CONTINUE"])?;
+        let source_end_behavior = props.sdk_enum("SourceEndBehavior", &["LOOP", "CONTINUE"])?;
         Ok(Spec {
             name,
             input_id,
             role_arn,
             profile,
             mediapackage_channel_id,
-            codec: props.one_of("Codec", &["AVC", "HEVC", "MPEG2"])?.unwrap_or("AVC"),
-            channel_class: props
-                .one_of("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
-                .unwrap_or("STANDARD"),
+            codec: props
+                .sdk_enum("Codec", &["AVC", "HEVC", "MPEG2"])?
+                .unwrap_or(InputCodec::Avc),
+            class: props
+                .sdk_enum("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
+                .unwrap_or(ChannelClass::Standard),
             // Only inputs that can loop take it; for others it is ignored.
             source_end_behavior: input_type
                 .filter(|t| LOOPABLE.contains(t))
-                .map(|_| source_end_behavior.unwrap_or("LOOP")),
-            log_level: props.one_of("LogLevel", &["ERROR", "WARNING", "INFO", "DEBUG", "DISABLED"])?,
+                .map(|_| source_end_behavior.unwrap_or(InputSourceEndBehavior::Loop)),
+            log_level: props.sdk_enum("LogLevel", &["ERROR", "WARNING", "INFO", "DEBUG", "DISABLED"])?,
         })
     }
 
@@ -105,8 +107,8 @@ impl Resource for MediaLiveChannel {
             .create_channel()
             .name(&spec.name)
             .role_arn(&spec.role_arn)
-            .channel_class(ChannelClass::from(spec.channel_class))
-            .set_log_level(spec.log_level.map(LogLevel::from))
+            .channel_class(spec.class.clone())
+            .set_log_level(spec.log_level.clone())
             .input_specification(input_specification(spec))
             .input_attachments(input_attachment(spec))
             .destinations(destination(spec))
@@ -138,7 +140,7 @@ impl Resource for MediaLiveChannel {
         old: Option<&Spec>,
         new: &Spec,
     ) -> Result<Outcome, Error> {
-        if old.is_some_and(|old| old.channel_class != new.channel_class) {
+        if old.is_some_and(|old| old.class != new.class) {
             return Err(PropError::invalid(
                 "ChannelClass",
                 "cannot change on an existing channel; give the channel resource a new logical id to replace it",
@@ -186,7 +188,7 @@ impl Resource for MediaLiveChannel {
             .channel_id(physical_id)
             .name(&new.name)
             .role_arn(&new.role_arn)
-            .set_log_level(new.log_level.map(LogLevel::from))
+            .set_log_level(new.log_level.clone())
             .input_specification(input_specification(new))
             .input_attachments(input_attachment(new))
             .destinations(destination(new))
@@ -283,7 +285,7 @@ async fn encoder_settings(profile: &'static Profile) -> Result<EncoderSettings, 
 
 fn input_specification(spec: &Spec) -> InputSpecification {
     InputSpecification::builder()
-        .codec(InputCodec::from(spec.codec))
+        .codec(spec.codec.clone())
         .resolution((spec.profile.resolution)())
         .maximum_bitrate((spec.profile.maximum_bitrate)())
         .build()
@@ -293,7 +295,7 @@ fn input_attachment(spec: &Spec) -> InputAttachment {
     let selector = AudioSelector::builder().name(AUDIO_SELECTOR).build();
     let settings = InputSettings::builder()
         .audio_selectors(selector)
-        .set_source_end_behavior(spec.source_end_behavior.map(InputSourceEndBehavior::from))
+        .set_source_end_behavior(spec.source_end_behavior.clone())
         .build();
     InputAttachment::builder()
         .input_id(&spec.input_id)
@@ -329,7 +331,7 @@ impl Spec {
             && self.profile.name == other.profile.name
             && self.mediapackage_channel_id == other.mediapackage_channel_id
             && self.codec == other.codec
-            && self.channel_class == other.channel_class
+            && self.class == other.class
             && self.source_end_behavior == other.source_end_behavior
             && self.log_level == other.log_level
     }
@@ -358,13 +360,11 @@ fn holds(channel: &DescribeChannelOutput, spec: &Spec, settings: &EncoderSetting
         .and_then(|m| m.channel_id());
     channel.name() == Some(spec.name.as_str())
         && channel.role_arn() == Some(spec.role_arn.as_str())
-        && channel.channel_class().map(|c| c.as_str()) == Some(spec.channel_class)
-        && spec
-            .log_level
-            .is_none_or(|level| channel.log_level().map(|l| l.as_str()) == Some(level))
+        && channel.channel_class() == Some(&spec.class)
+        && spec.log_level.as_ref().is_none_or(|level| channel.log_level() == Some(level))
         && attachment.and_then(|a| a.input_id()) == Some(spec.input_id.as_str())
-        && input_settings.and_then(|i| i.source_end_behavior()).map(|b| b.as_str()) == spec.source_end_behavior
-        && specification.and_then(|i| i.codec()).map(|c| c.as_str()) == Some(spec.codec)
+        && input_settings.and_then(|i| i.source_end_behavior()) == spec.source_end_behavior.as_ref()
+        && specification.and_then(|i| i.codec()) == Some(&spec.codec)
         && specification.and_then(|i| i.resolution()) == Some(&(spec.profile.resolution)())
         && specification.and_then(|i| i.maximum_bitrate()) == Some(&(spec.profile.maximum_bitrate)())
         && mediapackage == Some(spec.mediapackage_channel_id.as_str())
@@ -393,7 +393,7 @@ pub(super) async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState
 /// MediaLive refuses a single-pipeline input on a standard channel (it
 /// feeds one pipeline of two); say so before the call, naming both.
 async fn check_input(aws: &Clients, spec: &Spec) -> Result<(), Error> {
-    if spec.channel_class != "STANDARD" {
+    if spec.class != ChannelClass::Standard {
         return Ok(());
     }
     let input = aws

@@ -10,10 +10,10 @@ use aws_sdk_medialive::types::ChannelState;
 
 use super::medialive_channel::{settle, start, stop};
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::tag_pairs;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
+use crate::ownership::tag_pairs;
 
 /// What a look at the channel finds.
 enum Owned {

@@ -14,154 +14,27 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_sdk_medialive::config::retry::RetryConfig;
 use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use aws_sdk_medialive::types::{
-    InputDestinationRequest, InputDeviceRequest, InputDeviceSettings, InputSecurityGroupState, InputSourceRequest,
+    ChannelClass, InputDestinationRequest, InputDeviceRequest, InputDeviceSettings, InputSecurityGroupState, InputSourceRequest,
     InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
 };
 use aws_sdk_ssm::types::ParameterType;
 
 use super::resource::{Outcome, Request, Resource};
-use crate::ownership::{REQUEST_ID_TAG, tag_pairs};
-use super::validate;
 use crate::aws::Clients;
-use crate::cfn::props::{PropError, Props, shown};
+use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
+use crate::ownership::{REQUEST_ID_TAG, tag_pairs};
 use crate::wait::{self, Look};
 
-pub(super) struct MediaLiveInput;
+mod spec;
 
-pub(super) const INPUT_TYPES: &[&str] = &[
-    "RTP_PUSH",
-    "RTMP_PUSH",
-    "UDP_PUSH",
-    "RTMP_PULL",
-    "URL_PULL",
-    "MP4_FILE",
-    "TS_FILE",
-    "MEDIACONNECT",
-    "INPUT_DEVICE",
-];
-const PUSH: &[&str] = &["RTP_PUSH", "RTMP_PUSH", "UDP_PUSH"];
-const PULL: &[&str] = &["RTMP_PULL", "URL_PULL"];
-const FROM_URL: &[&str] = &["RTMP_PULL", "URL_PULL", "MP4_FILE", "TS_FILE"];
-
-/// Properties that exist for some input types only.
-const APPLIES_TO: &[(&str, &[&str])] = &[
-    ("StreamName", &["RTMP_PUSH"]),
-    ("Cidr", PUSH),
-    ("PriUrl", FROM_URL),
-    ("SecUrl", FROM_URL),
-    ("PriUser", PULL),
-    ("PriPass", PULL),
-    ("SecUser", PULL),
-    ("SecPass", PULL),
-    ("RoleArn", &["MEDIACONNECT"]),
-    ("PriMediaConnectArn", &["MEDIACONNECT"]),
-    ("SecMediaConnectArn", &["MEDIACONNECT"]),
-    ("PriDeviceId", &["INPUT_DEVICE"]),
-    ("SecDeviceId", &["INPUT_DEVICE"]),
-];
+pub(super) use spec::INPUT_TYPES;
+use spec::{Feed, Pipeline, Spec};
 
 /// Marks a physical id that is a security group whose input never came to be.
 const GROUP_ONLY: &str = "input-security-group:";
-const PIPELINES: [&str; 2] = ["primary", "secondary"];
-/// Rules one input security group holds
-/// (https://docs.aws.amazon.com/medialive/latest/ug/working-with-input-security-groups.html).
-const MAX_CIDRS: usize = 10;
 
-/// One pull source. Not `Debug`: it holds a password.
-struct Source {
-    url: String,
-    user: Option<String>,
-    password: Option<String>,
-}
-
-pub(super) struct Spec {
-    input_type: &'static str,
-    name: Option<String>,
-    channel_class: &'static str,
-    stream_name: String,
-    cidrs: Vec<String>,
-    sources: Vec<Source>,
-    role_arn: Option<String>,
-    flows: Vec<String>,
-    devices: Vec<String>,
-}
-
-impl Spec {
-    fn is_push(&self) -> bool {
-        PUSH.contains(&self.input_type)
-    }
-
-    fn name(&self, req: &Request) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| format!("{}-{}", req.stack_name, req.logical_id))
-    }
-}
-
-/// `Pri<name>` and, for STANDARD, `Sec<name>`: one value per pipeline.
-fn per_pipeline(props: &Props<'_>, name: &str, standard: bool, required: bool) -> Result<Vec<String>, PropError> {
-    let (primary, secondary) = (format!("Pri{name}"), format!("Sec{name}"));
-    let mut values = Vec::new();
-    match props.string(&primary)? {
-        Some(value) => values.push(value),
-        None if required => return Err(PropError::Missing { name: primary }),
-        None => {}
-    }
-    match (props.string(&secondary)?, standard) {
-        (Some(value), true) => values.push(value),
-        (Some(_), false) => {
-            return Err(PropError::not_applicable(
-                &secondary,
-                "to ChannelClass SINGLE_PIPELINE (one pipeline)",
-            ));
-        }
-        (None, true) if required => {
-            return Err(PropError::invalid(
-                &secondary,
-                "is required for ChannelClass STANDARD (two pipelines)",
-            ));
-        }
-        (None, _) => {}
-    }
-    Ok(values)
-}
-
-fn check_cidr(cidr: &str) -> Result<(), PropError> {
-    let valid = cidr.split_once('/').is_some_and(|(address, bits)| {
-        address.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|bits| bits <= 32)
-    });
-    if valid {
-        Ok(())
-    } else {
-        Err(PropError::invalid(
-            "Cidr",
-            format!(
-                "must be IPv4 CIDR blocks like 203.0.113.0/24, got {}",
-                shown("Cidr", cidr)
-            ),
-        ))
-    }
-}
-
-fn check_url(name: &str, url: &str, input_type: &str) -> Result<(), PropError> {
-    let schemes: &[&str] = match input_type {
-        "RTMP_PULL" => &["rtmp", "rtmps"],
-        "URL_PULL" => &["http", "https"],
-        _ => &["http", "https", "s3", "s3ssl"],
-    };
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if schemes.contains(&parsed.scheme()) && parsed.host_str().is_some() => Ok(()),
-        _ => Err(PropError::invalid(
-            name,
-            format!(
-                "must be a {} URL for {input_type}, got {}",
-                schemes.join(" or "),
-                shown(name, url)
-            ),
-        )),
-    }
-}
+pub(super) struct MediaLiveInput;
 
 impl Resource for MediaLiveInput {
     const NAME: &'static str = "MediaLiveInput";
@@ -186,117 +59,13 @@ impl Resource for MediaLiveInput {
     type Spec = Spec;
 
     fn parse(props: Props<'_>) -> Result<Spec, PropError> {
-        let input_type = props.one_of("Type", INPUT_TYPES)?.ok_or_else(|| PropError::Missing {
-            name: "Type".to_owned(),
-        })?;
-        props.check_applicable(APPLIES_TO, "Type", input_type)?;
-        let channel_class = props
-            .one_of("ChannelClass", &["STANDARD", "SINGLE_PIPELINE"])?
-            .unwrap_or("STANDARD");
-        let standard = channel_class == "STANDARD";
-        let name = props.string("Name")?;
-        if let Some(name) = &name {
-            validate::text("Name", name, 256)?;
-        }
-
-        let stream_name = props.string("StreamName")?.unwrap_or_else(|| "live".to_owned());
-        let stream_ok = !stream_name.is_empty()
-            && stream_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !stream_ok {
-            return Err(PropError::invalid(
-                "StreamName",
-                "must be letters, digits, '-', '_' or '.'",
-            ));
-        }
-
-        let cidrs = if PUSH.contains(&input_type) {
-            let cidrs = props.list("Cidr")?.ok_or_else(|| PropError::Missing {
-                name: "Cidr".to_owned(),
-            })?;
-            cidrs.iter().try_for_each(|cidr| check_cidr(cidr))?;
-            if cidrs.len() > MAX_CIDRS {
-                return Err(PropError::invalid(
-                    "Cidr",
-                    format!(
-                        "may hold at most {MAX_CIDRS} CIDR blocks (an input security group's limit), got {}",
-                        cidrs.len()
-                    ),
-                ));
-            }
-            cidrs
-        } else {
-            Vec::new()
-        };
-
-        let mut sources = Vec::new();
-        if FROM_URL.contains(&input_type) {
-            let urls = per_pipeline(&props, "Url", standard, true)?;
-            for (pipeline, url) in urls.into_iter().enumerate() {
-                let prefix = ["Pri", "Sec"][pipeline];
-                check_url(&format!("{prefix}Url"), &url, input_type)?;
-                let user = props.string(&format!("{prefix}User"))?;
-                let password = props.string(&format!("{prefix}Pass"))?;
-                if password.is_some() && user.is_none() {
-                    return Err(PropError::invalid(
-                        &format!("{prefix}User"),
-                        format!("is required with {prefix}Pass"),
-                    ));
-                }
-                sources.push(Source { url, user, password });
-            }
-            // A secondary credential without a secondary pipeline.
-            for secondary in ["SecUser", "SecPass"] {
-                if !standard && props.has(secondary) {
-                    return Err(PropError::not_applicable(
-                        secondary,
-                        "to ChannelClass SINGLE_PIPELINE (one pipeline)",
-                    ));
-                }
-            }
-        }
-
-        let (role_arn, flows) = if input_type == "MEDIACONNECT" {
-            let role = props.required_string("RoleArn")?;
-            validate::arn("RoleArn", &role, "iam", "role/")?;
-            let flows = per_pipeline(&props, "MediaConnectArn", standard, true)?;
-            for (pipeline, flow) in flows.iter().enumerate() {
-                validate::arn(
-                    &format!("{}MediaConnectArn", ["Pri", "Sec"][pipeline]),
-                    flow,
-                    "mediaconnect",
-                    "flow:",
-                )?;
-            }
-            (Some(role), flows)
-        } else {
-            (None, Vec::new())
-        };
-
-        let devices = if input_type == "INPUT_DEVICE" {
-            per_pipeline(&props, "DeviceId", standard, true)?
-        } else {
-            Vec::new()
-        };
-
-        Ok(Spec {
-            input_type,
-            name,
-            channel_class,
-            stream_name,
-            cidrs,
-            sources,
-            role_arn,
-            flows,
-            devices,
-        })
+        Spec::parse(props)
     }
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-        let parameters = put_passwords(aws, req, spec).await?;
-        let group = if spec.is_push() {
-            let group = security_group_for(aws, req, spec).await?;
+        put_passwords(aws, req, spec).await?;
+        let group = if let Feed::Push { cidrs } = &spec.feed {
+            let group = security_group_for(aws, req, cidrs).await?;
             req.record_created(&format!("{GROUP_ONLY}{group}"));
             Some(group)
         } else {
@@ -306,12 +75,12 @@ impl Resource for MediaLiveInput {
             .medialive
             .create_input()
             .name(spec.name(req))
-            .r#type(InputType::from(spec.input_type))
+            .r#type(spec.input_type.clone())
             .set_destinations(destinations(spec))
-            .set_sources(sources(spec, &parameters))
+            .set_sources(sources(req, spec))
             .set_input_security_groups(group.clone().map(|g| vec![g]))
             .set_media_connect_flows(flows(spec))
-            .set_role_arn(spec.role_arn.clone())
+            .set_role_arn(role_arn(spec))
             .set_input_devices(devices(spec))
             // A repeated delivery of this Create gets the same input back.
             .request_id(&req.request_id)
@@ -333,7 +102,7 @@ impl Resource for MediaLiveInput {
                 if let Some(group) = &group {
                     delete_security_group(aws, req, group).await?;
                 }
-                if parameters.iter().any(Option::is_some) {
+                if spec.has_passwords() {
                     delete_passwords(aws, req, None).await?;
                 }
                 req.clear_created();
@@ -346,7 +115,7 @@ impl Resource for MediaLiveInput {
             .ok_or_else(|| Error::Unexpected("CreateInput returned no input id".to_owned()))?
             .to_owned();
         req.record_created(&id);
-        tracing::info!(input = %id, input_type = spec.input_type, "created MediaLive input");
+        tracing::info!(input = %id, input_type = spec.input_type.as_str(), "created MediaLive input");
         if let Some(group) = &group
             && let Some(input) = created.input()
             && !input.security_groups().contains(group)
@@ -369,7 +138,7 @@ impl Resource for MediaLiveInput {
     ) -> Result<Outcome, Error> {
         let mut current = None;
         let replace = match old {
-            Some(old) => old.input_type != new.input_type || old.channel_class != new.channel_class,
+            Some(old) => old.input_type != new.input_type || old.class != new.class,
             // The old properties do not validate (CloudFormation rolling
             // back a refused update sends them as old): decide from the
             // input as it exists, never replace a live input on a guess.
@@ -399,32 +168,30 @@ impl Resource for MediaLiveInput {
                 .ok_or_else(|| Error::BadState(format!("MediaLive input {physical_id} no longer exists")))?,
         };
         let group = current.security_groups().first().cloned();
-        if let (Some(group), true) = (&group, old.is_none_or(|old| old.cidrs != new.cidrs)) {
+        if let (Some(group), true) = (&group, old.is_none_or(|old| old.cidrs() != new.cidrs())) {
             aws.medialive
                 .update_input_security_group()
                 .input_security_group_id(group)
-                .set_whitelist_rules(Some(whitelist(&new.cidrs)))
+                .set_whitelist_rules(Some(whitelist(new.cidrs())))
                 .send()
                 .await
                 .map_err(aws_error("UpdateInputSecurityGroup"))?;
         }
-        let parameters = put_passwords(aws, req, new).await?;
+        put_passwords(aws, req, new).await?;
         aws.medialive
             .update_input()
             .input_id(physical_id)
             .name(new.name(req))
             .set_destinations(destinations(new))
-            .set_sources(sources(new, &parameters))
+            .set_sources(sources(req, new))
             .set_input_security_groups(group.clone().map(|g| vec![g]))
             .set_media_connect_flows(flows(new))
-            .set_role_arn(new.role_arn.clone())
+            .set_role_arn(role_arn(new))
             .set_input_devices(device_requests(new))
             .send()
             .await
             .map_err(aws_error("UpdateInput"))?;
-        if old.is_none_or(|old| old.sources.iter().any(|s| s.password.is_some()))
-            && new.sources.iter().all(|s| s.password.is_none())
-        {
+        if old.is_none_or(Spec::has_passwords) && !new.has_passwords() {
             delete_passwords(aws, req, Some(physical_id)).await?;
         }
         let input = wait_until_settled(aws, req, physical_id).await?;
@@ -531,7 +298,7 @@ async fn delete_passwords_if(
     spec: Option<&Spec>,
     deleting: Option<&str>,
 ) -> Result<(), Error> {
-    let had_passwords = spec.is_none_or(|spec| spec.sources.iter().any(|s| s.password.is_some()));
+    let had_passwords = spec.is_none_or(Spec::has_passwords);
     if had_passwords {
         delete_passwords(aws, req, deleting).await
     } else {
@@ -575,8 +342,12 @@ fn same_type_and_class(input: &DescribeInputOutput, spec: &Spec) -> bool {
     .into_iter()
     .max()
     .unwrap_or_default();
-    let class = if pipelines >= 2 { "STANDARD" } else { "SINGLE_PIPELINE" };
-    input.r#type().map(|t| t.as_str()) == Some(spec.input_type) && class == spec.channel_class
+    let class = if pipelines >= 2 {
+        ChannelClass::Standard
+    } else {
+        ChannelClass::SinglePipeline
+    };
+    input.r#type() == Some(&spec.input_type) && class == spec.class
 }
 
 async fn describe(aws: &Clients, id: &str) -> Result<Option<DescribeInputOutput>, Error> {
@@ -609,64 +380,76 @@ async fn wait_until_settled(aws: &Clients, req: &Request, id: &str) -> Result<De
 }
 
 fn destinations(spec: &Spec) -> Option<Vec<InputDestinationRequest>> {
-    (spec.input_type == "RTMP_PUSH").then(|| {
-        PIPELINES[..pipelines(spec)]
+    (spec.input_type == InputType::RtmpPush).then(|| {
+        Pipeline::of(&spec.class)
             .iter()
             .map(|pipeline| {
                 InputDestinationRequest::builder()
-                    .stream_name(format!("{}/{pipeline}", spec.stream_name))
+                    .stream_name(format!("{}/{}", spec.stream_name, pipeline.name()))
                     .build()
             })
             .collect()
     })
 }
 
-fn pipelines(spec: &Spec) -> usize {
-    if spec.channel_class == "STANDARD" { 2 } else { 1 }
-}
-
-fn sources(spec: &Spec, parameters: &[Option<String>]) -> Option<Vec<InputSourceRequest>> {
-    (!spec.sources.is_empty()).then(|| {
-        spec.sources
+/// The sources, each password by the name of the parameter that holds it.
+fn sources(req: &Request, spec: &Spec) -> Option<Vec<InputSourceRequest>> {
+    let sources = spec.sources()?;
+    Some(
+        sources
             .iter()
-            .enumerate()
-            .map(|(i, source)| {
+            .map(|(pipeline, source)| {
                 InputSourceRequest::builder()
                     .url(&source.url)
                     .set_username(source.user.clone())
-                    .set_password_param(parameters.get(i).cloned().flatten())
+                    .set_password_param(source.password.as_ref().map(|_| parameter_name(req, pipeline)))
                     .build()
             })
-            .collect()
-    })
+            .collect(),
+    )
+}
+
+fn role_arn(spec: &Spec) -> Option<String> {
+    match &spec.feed {
+        Feed::MediaConnect { role_arn, .. } => Some(role_arn.clone()),
+        _ => None,
+    }
 }
 
 fn flows(spec: &Spec) -> Option<Vec<MediaConnectFlowRequest>> {
-    (!spec.flows.is_empty()).then(|| {
-        spec.flows
-            .iter()
+    let Feed::MediaConnect { flows, .. } = &spec.feed else {
+        return None;
+    };
+    Some(
+        flows
+            .values()
             .map(|arn| MediaConnectFlowRequest::builder().flow_arn(arn).build())
-            .collect()
-    })
+            .collect(),
+    )
+}
+
+fn device_ids(spec: &Spec) -> Option<impl Iterator<Item = &String>> {
+    match &spec.feed {
+        Feed::Device { devices } => Some(devices.values()),
+        _ => None,
+    }
 }
 
 fn devices(spec: &Spec) -> Option<Vec<InputDeviceSettings>> {
-    (!spec.devices.is_empty()).then(|| {
-        spec.devices
-            .iter()
+    Some(
+        device_ids(spec)?
             .map(|id| InputDeviceSettings::builder().id(id).build())
-            .collect()
-    })
+            .collect(),
+    )
 }
 
 /// UpdateInput names devices with another type than CreateInput.
 fn device_requests(spec: &Spec) -> Option<Vec<InputDeviceRequest>> {
-    (!spec.devices.is_empty()).then(|| {
-        spec.devices
-            .iter()
+    Some(
+        device_ids(spec)?
             .map(|id| InputDeviceRequest::builder().id(id).build())
-            .collect()
-    })
+            .collect(),
+    )
 }
 
 fn whitelist(cidrs: &[String]) -> Vec<InputWhitelistRuleCidr> {
@@ -677,17 +460,19 @@ fn whitelist(cidrs: &[String]) -> Vec<InputWhitelistRuleCidr> {
 }
 
 /// `/<stack name>/<logical id>/primary` and `/secondary`.
-fn parameter_name(req: &Request, pipeline: usize) -> String {
-    format!("/{}/{}/{}", req.stack_name, req.logical_id, PIPELINES[pipeline])
+fn parameter_name(req: &Request, pipeline: Pipeline) -> String {
+    format!("/{}/{}/{}", req.stack_name, req.logical_id, pipeline.name())
 }
 
-/// Stores each pull password as a SecureString; returns the parameter name
-/// per source (`None` where the source has no password).
-async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<Option<String>>, Error> {
-    let mut names = Vec::new();
-    for (pipeline, source) in spec.sources.iter().enumerate() {
+/// Stores each pull password as a SecureString, named by
+/// [`parameter_name`].
+async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<(), Error> {
+    let Some(sources) = spec.sources() else {
+        return Ok(());
+    };
+    let mut written = false;
+    for (pipeline, source) in sources.iter() {
         let Some(password) = &source.password else {
-            names.push(None);
             continue;
         };
         let name = parameter_name(req, pipeline);
@@ -700,14 +485,14 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<
             .overwrite(true)
             .description(format!(
                 "MediaLive pull password of {} ({})",
-                req.logical_id, PIPELINES[pipeline]
+                req.logical_id,
+                pipeline.name()
             ))
             .send()
             .await
             .map_err(aws_error("PutParameter"));
         if let Err(err) = stored {
-            let nothing_written = names.iter().all(Option::is_none) && !err.is_transient();
-            if nothing_written {
+            if !written && !err.is_transient() {
                 return Err(err);
             }
             // Nothing records the parameters written so far: remove them
@@ -718,16 +503,17 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<Vec<
             return Err(err);
         }
         tracing::info!(parameter = %name, "stored pull password as SecureString");
-        names.push(Some(name));
+        written = true;
     }
-    Ok(names)
+    Ok(())
 }
 
 /// Deletes this resource's password parameters, except one another input
 /// still reads (after a replacement, the new input uses the same names).
 async fn delete_passwords(aws: &Clients, req: &Request, deleting: Option<&str>) -> Result<(), Error> {
-    let names: Vec<String> = (0..PIPELINES.len())
-        .map(|pipeline| parameter_name(req, pipeline))
+    let names: Vec<String> = Pipeline::BOTH
+        .iter()
+        .map(|pipeline| parameter_name(req, *pipeline))
         .collect();
     let in_use = parameters_in_use(aws, deleting).await?;
     for name in names.iter().filter(|name| !in_use.contains(*name)) {
@@ -771,7 +557,7 @@ async fn all_inputs(aws: &Clients) -> Result<Vec<aws_sdk_medialive::types::Input
 
 /// The push input's security group: the one a previous delivery of this
 /// same request made, or a new one.
-async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result<String, Error> {
+async fn security_group_for(aws: &Clients, req: &Request, cidrs: &[String]) -> Result<String, Error> {
     if let Some(id) = group_of_this_request(aws, req).await? {
         tracing::info!(group = %id, "adopting the security group this request made before");
         return Ok(id);
@@ -791,7 +577,7 @@ async fn security_group_for(aws: &Clients, req: &Request, spec: &Spec) -> Result
         let created = aws
             .medialive
             .create_input_security_group()
-            .set_whitelist_rules(Some(whitelist(&spec.cidrs)))
+            .set_whitelist_rules(Some(whitelist(cidrs)))
             .set_tags(Some(tags.clone()))
             .customize()
             // The API has no idempotency token: the SDK's own retry of an
