@@ -19,7 +19,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let allowlist = Allowlist::from_env();
     match GuardConfig::from_env().transpose() {
         Some(guard) => {
-            let function = Arc::new(GuardFunction::new(guard, GuardClients::new(&config), allowlist)?);
+            let function = Arc::new(GuardFunction::new(guard, GuardClients::new(&config), allowlist));
             lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
                 let function = Arc::clone(&function);
                 async move { function.invoke(event).await }
@@ -27,7 +27,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
             .await
         }
         None => {
-            let app = Arc::new(App::new(Clients::new(&config), allowlist)?);
+            let app = Arc::new(App::new(Clients::new(&config), allowlist));
             lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
                 let app = Arc::clone(&app);
                 async move { app.invoke(event).await }

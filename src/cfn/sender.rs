@@ -4,13 +4,25 @@
 //! `RESPONSE_URL_ALLOWED_HOSTS`, are ever contacted. Network errors, 5xx and
 //! 429 are retried with full-jitter backoff until `deliver_by`; any other 4xx
 //! is final (a presigned URL that says 403 will say it again).
+//!
+//! The PUT goes through the AWS SDK's own HTTP connector rather than a
+//! second HTTP client: one HTTP and TLS stack in the process, and the
+//! system's trust store read once (the SDK caches it for every connector)
+//! instead of once more for another client at every cold start.
 
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::CONTENT_TYPE;
-use reqwest::{StatusCode, Url};
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_types::body::SdkBody;
+use bytes::Bytes;
 use tokio::time::Instant;
+use url::Url;
 
 pub const ALLOWED_HOSTS_ENV: &str = "RESPONSE_URL_ALLOWED_HOSTS";
 const AWS_HOST_SUFFIXES: &[&str] = &[".amazonaws.com", ".amazonaws.com.cn"];
@@ -60,8 +72,8 @@ pub enum UrlRejected {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
-    #[error("ResponseURL answered {0}; not retried")]
-    Refused(StatusCode),
+    #[error("ResponseURL answered HTTP {0}; not retried")]
+    Refused(u16),
     #[error("response not delivered before the deadline after {attempts} attempt(s); last: {last}")]
     OutOfTime { attempts: u32, last: String },
 }
@@ -112,20 +124,53 @@ impl Allowlist {
     }
 }
 
-/// PUTs response bodies.
+/// PUTs response bodies. Redirects are never followed (the SDK's
+/// connector does not): a presigned URL is the final address.
 #[derive(Debug, Clone)]
 pub struct Sender {
-    http: reqwest::Client,
+    http: SharedHttpConnector,
+}
+
+impl Default for Sender {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Sender {
-    pub fn new() -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    pub fn new() -> Self {
+        let settings = HttpConnectorSettings::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            // A presigned URL is the final address; redirects are not followed.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Sender { http })
+            .build();
+        let connector = Connector::builder()
+            .connector_settings(settings)
+            .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build();
+        Sender {
+            http: SharedHttpConnector::new(connector),
+        }
+    }
+
+    /// One PUT of `body` to `url`: its status, or why there is none.
+    async fn put(&self, url: &ResponseUrl, body: &Bytes, time: Duration) -> Result<u16, String> {
+        let mut request = HttpRequest::new(SdkBody::from(body.clone()));
+        request.set_method("PUT").map_err(|err| err.to_string())?;
+        request.set_uri(url.0.as_str()).map_err(|err| err.to_string())?;
+        // S3 presigned URLs are signed without a content type.
+        request
+            .headers_mut()
+            .try_insert("content-type", "")
+            .map_err(|err| err.to_string())?;
+        request
+            .headers_mut()
+            .try_insert("content-length", body.len().to_string())
+            .map_err(|err| err.to_string())?;
+        match tokio::time::timeout(time, self.http.call(request)).await {
+            Err(_) => Err("timed out".to_owned()),
+            Ok(Ok(response)) => Ok(response.status().as_u16()),
+            Ok(Err(err)) => Err(describe(&err)),
+        }
     }
 
     /// PUTs `body` until it is accepted, refused, or `deliver_by` passes.
@@ -133,6 +178,8 @@ impl Sender {
     /// even when `deliver_by` has already passed: a late answer still beats
     /// a stack that waits an hour for one.
     pub async fn deliver(&self, url: &ResponseUrl, body: Vec<u8>, deliver_by: Instant) -> Result<u32, DeliveryError> {
+        // Shared by every attempt, not copied.
+        let body = Bytes::from(body);
         let mut attempts = 0;
         let mut last = String::from("no attempt was made");
         loop {
@@ -145,26 +192,11 @@ impl Sender {
                 left = LAST_CHANCE;
             }
             attempts += 1;
-            let attempt = self
-                .http
-                .put(url.0.clone())
-                // S3 presigned URLs are signed without a content type.
-                .header(CONTENT_TYPE, "")
-                .body(body.clone())
-                .timeout(left.min(ATTEMPT_TIMEOUT))
-                .send()
-                .await;
-            match attempt {
-                Ok(response) if response.status().is_success() => return Ok(attempts),
-                Ok(response)
-                    if response.status() == StatusCode::TOO_MANY_REQUESTS || response.status().is_server_error() =>
-                {
-                    last = format!("HTTP {}", response.status());
-                }
-                Ok(response) => return Err(DeliveryError::Refused(response.status())),
-                // reqwest's error text names the URL; keep only what it says
-                // about the failure, never the signed query string.
-                Err(err) => last = describe(&err),
+            match self.put(url, &body, left.min(ATTEMPT_TIMEOUT)).await {
+                Ok(status) if (200..300).contains(&status) => return Ok(attempts),
+                Ok(status) if status == 429 || status >= 500 => last = format!("HTTP {status}"),
+                Ok(status) => return Err(DeliveryError::Refused(status)),
+                Err(cause) => last = cause,
             }
             tracing::warn!(attempt = attempts, cause = %last, "response delivery failed; retrying");
             let pause = backoff(attempts);
@@ -176,13 +208,13 @@ impl Sender {
     }
 }
 
-fn describe(err: &reqwest::Error) -> String {
+/// What a failed attempt says, from the innermost cause: the connector's
+/// errors never carry the URL, so the signed query string stays out.
+fn describe(err: &ConnectorError) -> String {
     let kind = if err.is_timeout() {
         "timed out"
-    } else if err.is_connect() {
+    } else if err.is_io() {
         "could not connect"
-    } else if err.is_body() || err.is_decode() {
-        "broken response"
     } else {
         "request failed"
     };

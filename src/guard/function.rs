@@ -36,18 +36,14 @@ pub struct GuardFunction {
 }
 
 impl GuardFunction {
-    pub fn new(
-        config: Result<GuardConfig, String>,
-        aws: GuardClients,
-        allowlist: Allowlist,
-    ) -> Result<Self, reqwest::Error> {
+    pub fn new(config: Result<GuardConfig, String>, aws: GuardClients, allowlist: Allowlist) -> Self {
         if let Err(why) = &config {
             tracing::error!(cause = %why, "the cost guard's settings cannot be read");
         }
-        Ok(GuardFunction {
+        GuardFunction {
             guard: config.map(|config| Guard { config, aws }),
-            answerer: Answerer::new(allowlist)?,
-        })
+            answerer: Answerer::new(allowlist),
+        }
     }
 
     /// The Lambda entry point: an EventBridge event (or the guard's own

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
-use reqwest::Url;
+use url::Url;
 
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_mediapackage::types::CmafPackage;
-use reqwest::Url;
+use url::Url;
 
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;

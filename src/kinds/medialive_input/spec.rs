@@ -312,7 +312,7 @@ fn check_url(name: &str, url: &str, input_type: &str) -> Result<(), PropError> {
         "URL_PULL" => &["http", "https"],
         _ => &["http", "https", "s3", "s3ssl"],
     };
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(parsed) if schemes.contains(&parsed.scheme()) && parsed.host_str().is_some() => Ok(()),
         _ => Err(PropError::invalid(
             name,
