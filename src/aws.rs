@@ -5,6 +5,10 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector, http_client_fn};
 
 use crate::budget::DeadlineGuard;
 
@@ -23,10 +27,13 @@ pub fn retry_config() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(8))
 }
 
+/// How long connecting to AWS, or to the ResponseURL, may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Connect and attempt timeouts for every client.
 pub fn timeout_config(attempt: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
+        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(attempt)
         .build()
 }
@@ -96,15 +103,33 @@ impl Clients {
 
     /// From the environment (see [`load_config`]).
     pub async fn from_env() -> Self {
-        Self::new(&load_config().await)
+        Self::new(&load_config(http_connector()).await)
     }
+}
+
+/// The process's one HTTP connector (rustls, the system's trust store),
+/// shared by every AWS client and by the response PUT. Left to itself,
+/// each SDK client builds its own at construction, each parsing the whole
+/// trust store again: five clients, five times, on every cold start.
+pub fn http_connector() -> SharedHttpConnector {
+    let settings = HttpConnectorSettings::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .build();
+    SharedHttpConnector::new(
+        Connector::builder()
+            .connector_settings(settings)
+            .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build(),
+    )
 }
 
 /// The SDK configuration from the environment, as aws-config reads it:
 /// credentials, region and `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`;
 /// with this project's retries and timeouts.
-pub async fn load_config() -> SdkConfig {
+pub async fn load_config(http: SharedHttpConnector) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client_fn(move |_settings, _components| http.clone()))
         .retry_config(retry_config())
         .timeout_config(timeout_config(attempt_timeout_from_env()))
         .load()

@@ -8,18 +8,20 @@ use std::sync::Arc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
-use crate::aws::{Clients, GuardClients, load_config};
+use crate::aws::{Clients, GuardClients, http_connector, load_config};
 use crate::cfn::sender::Allowlist;
 use crate::guard::{GuardConfig, GuardFunction};
 use crate::handler::App;
 
 /// Runs this process's function until Lambda ends it.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
-    let config = load_config().await;
+    // One connector for the AWS clients and the response PUT.
+    let http = http_connector();
+    let config = load_config(http.clone()).await;
     let allowlist = Allowlist::from_env();
     match GuardConfig::from_env().transpose() {
         Some(guard) => {
-            let function = Arc::new(GuardFunction::new(guard, GuardClients::new(&config), allowlist));
+            let function = Arc::new(GuardFunction::new(guard, GuardClients::new(&config), allowlist, http));
             lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
                 let function = Arc::clone(&function);
                 async move { function.invoke(event).await }
@@ -27,7 +29,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
             .await
         }
         None => {
-            let app = Arc::new(App::new(Clients::new(&config), allowlist));
+            let app = Arc::new(App::new(Clients::new(&config), allowlist, http));
             lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
                 let app = Arc::clone(&app);
                 async move { app.invoke(event).await }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use aws_smithy_runtime_api::client::http::SharedHttpConnector;
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
 use tracing::Instrument;
@@ -24,10 +25,11 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(aws: Clients, allowlist: Allowlist) -> Self {
+    /// `http` is the connector the clients use ([`crate::aws::http_connector`]).
+    pub fn new(aws: Clients, allowlist: Allowlist, http: SharedHttpConnector) -> Self {
         App {
             aws: Arc::new(aws),
-            answerer: Answerer::new(allowlist),
+            answerer: Answerer::new(allowlist, http),
         }
     }
 

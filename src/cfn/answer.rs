@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_smithy_runtime_api::client::http::SharedHttpConnector;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::time::Instant;
@@ -139,10 +140,11 @@ impl<'a> Payload<'a> {
 }
 
 impl Answerer {
-    pub fn new(allowlist: Allowlist) -> Self {
+    /// Answers through `http`, the connector the AWS clients use.
+    pub fn new(allowlist: Allowlist, http: SharedHttpConnector) -> Self {
         Answerer {
             allowlist,
-            sender: Sender::new(),
+            sender: Sender::new(http),
         }
     }
 

@@ -5,18 +5,14 @@
 //! 429 are retried with full-jitter backoff until `deliver_by`; any other 4xx
 //! is final (a presigned URL that says 403 will say it again).
 //!
-//! The PUT goes through the AWS SDK's own HTTP connector rather than a
-//! second HTTP client: one HTTP and TLS stack in the process, and the
-//! system's trust store read once (the SDK caches it for every connector)
-//! instead of once more for another client at every cold start.
+//! The PUT goes through the connector the AWS clients use (the SDK's own,
+//! handed in): one HTTP and TLS stack in the process, and the system's
+//! trust store parsed once.
 
 use std::fmt;
 use std::time::Duration;
 
-use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
-use aws_smithy_http_client::Connector;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::http::{HttpConnector, SharedHttpConnector};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_types::body::SdkBody;
@@ -26,7 +22,6 @@ use url::Url;
 
 pub const ALLOWED_HOSTS_ENV: &str = "RESPONSE_URL_ALLOWED_HOSTS";
 const AWS_HOST_SUFFIXES: &[&str] = &[".amazonaws.com", ".amazonaws.com.cn"];
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the one attempt made past `deliver_by` may take.
 const LAST_CHANCE: Duration = Duration::from_secs(2);
@@ -131,25 +126,9 @@ pub struct Sender {
     http: SharedHttpConnector,
 }
 
-impl Default for Sender {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Sender {
-    pub fn new() -> Self {
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build();
-        let connector = Connector::builder()
-            .connector_settings(settings)
-            .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-            .build();
-        Sender {
-            http: SharedHttpConnector::new(connector),
-        }
+    pub fn new(http: SharedHttpConnector) -> Self {
+        Sender { http }
     }
 
     /// One PUT of `body` to `url`: its status, or why there is none.

@@ -2,6 +2,7 @@
 //! EventBridge events it acts on, and its own deploy-time check) and how
 //! each ends.
 
+use aws_smithy_runtime_api::client::http::SharedHttpConnector;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -36,13 +37,19 @@ pub struct GuardFunction {
 }
 
 impl GuardFunction {
-    pub fn new(config: Result<GuardConfig, String>, aws: GuardClients, allowlist: Allowlist) -> Self {
+    /// `http` is the connector the clients use ([`crate::aws::http_connector`]).
+    pub fn new(
+        config: Result<GuardConfig, String>,
+        aws: GuardClients,
+        allowlist: Allowlist,
+        http: SharedHttpConnector,
+    ) -> Self {
         if let Err(why) = &config {
             tracing::error!(cause = %why, "the cost guard's settings cannot be read");
         }
         GuardFunction {
             guard: config.map(|config| Guard { config, aws }),
-            answerer: Answerer::new(allowlist),
+            answerer: Answerer::new(allowlist, http),
         }
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use livestream_resources::App;
 use livestream_resources::Clients;
+use livestream_resources::aws::http_connector;
 use livestream_resources::cfn::sender::Allowlist;
 use serde_json::Value;
 use testkit::receiver::Receiver;
@@ -28,7 +29,7 @@ pub(crate) async fn recording_clients() -> (Clients, Receiver) {
 
 /// An app that may answer to `receiver`.
 pub(crate) fn app(clients: Clients, receiver: &Receiver) -> App {
-    App::new(clients, Allowlist::parse(&receiver.host()))
+    App::new(clients, Allowlist::parse(&receiver.host()), http_connector())
 }
 
 pub(crate) fn deadline_in(time: Duration) -> Instant {
