@@ -65,14 +65,22 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// User plus system CPU time of `pid`.
+/// CPU time of `pid`, summed over its threads, to the nanosecond (the
+/// first field of each thread's `schedstat`; `/proc/<pid>/stat` counts in
+/// 10 ms ticks, too coarse for a few milliseconds per event). Threads that
+/// already ended are not counted; the runtime's keep theirs for 10 s.
 fn cpu_time(pid: u32) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // Linux reports in USER_HZ, 100 per second everywhere that matters.
-    Some(Duration::from_millis(ticks * 10))
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0u64;
+    for task in tasks.flatten() {
+        let schedstat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        total += schedstat
+            .split_whitespace()
+            .next()
+            .and_then(|ns| ns.parse::<u64>().ok())
+            .unwrap_or_default();
+    }
+    Some(Duration::from_nanos(total))
 }
 
 fn median<T: Copy + PartialOrd>(mut values: Vec<T>) -> T {
@@ -103,6 +111,11 @@ struct Lifecycle {
     events: usize,
     cpu: Duration,
     peak_kb: u64,
+    /// Resident at the end, by kind: anonymous (heap, stacks) and
+    /// file-backed (the binary's pages that were touched).
+    anon_kb: u64,
+    file_kb: u64,
+    threads: u64,
     calls: BTreeMap<String, usize>,
 }
 
@@ -130,6 +143,9 @@ async fn lifecycle(handler: &Path, template: &Template, run: usize) -> Result<Li
     }
     let cpu = cpu_time(pid).unwrap_or_default().saturating_sub(cpu_before);
     let peak_kb = status_kb(pid, "VmHWM:").unwrap_or_default();
+    let anon_kb = status_kb(pid, "RssAnon:").unwrap_or_default();
+    let file_kb = status_kb(pid, "RssFile:").unwrap_or_default();
+    let threads = status_kb(pid, "Threads:").unwrap_or_default();
     let events = player
         .transcript()
         .iter()
@@ -163,6 +179,9 @@ async fn lifecycle(handler: &Path, template: &Template, run: usize) -> Result<Li
         events,
         cpu,
         peak_kb,
+        anon_kb,
+        file_kb,
+        threads,
         calls,
     })
 }
@@ -248,6 +267,13 @@ async fn main() -> ExitCode {
     println!(
         "  peak resident memory     {:>7.1} MB",
         median(runs.iter().map(|l| l.peak_kb).collect()) as f64 / 1024.0
+    );
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    println!(
+        "  resident at the end      {:>7.1} MB anonymous (heap, stacks), {:.1} MB of the binary, {} threads",
+        mb(median(runs.iter().map(|l| l.anon_kb).collect())),
+        mb(median(runs.iter().map(|l| l.file_kb).collect())),
+        median(runs.iter().map(|l| l.threads).collect())
     );
     let calls = &runs[0].calls;
     println!("  AWS calls                {}", calls.values().sum::<usize>());
