@@ -174,8 +174,13 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     let scheduler = scheduler(&rig).await;
 
     // RUNNING arms: one schedule, at start + MaxRunHours (8 by default).
+    // EventBridge names the channel by its ARN as MediaLive reports it,
+    // which names the region and account.
+    let reported_arn = attribute(&stack, "MediaLiveChannel", "Arn");
+    assert_eq!(reported_arn, channel_arn(&channel));
     let armed_at = now();
-    succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
+    let running = testkit::events::channel_state_change(&reported_arn, "RUNNING");
+    succeeded(&invoke(&guard, &running).await);
     // Delivered twice (EventBridge delivers at least once): still one.
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
     let schedules = scheduler.list_schedules().group_name(&group).send().await.unwrap();

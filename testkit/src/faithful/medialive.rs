@@ -16,7 +16,8 @@
 //! - CreateChannel and CreateInput honour `requestId`: the same token
 //!   returns the same resource;
 //! - unknown ids answer 404 NotFoundException (moto answers 500);
-//! - push inputs get ingest URLs in their destinations.
+//! - push inputs get ingest URLs in their destinations;
+//! - ARNs name the region and account, as the service's do.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -25,11 +26,17 @@ use hyper::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Upstream, error, forward, json_reply, page};
+use crate::account::{ACCOUNT, REGION};
 use crate::http::{Recorded, Reply};
 
 /// Describes an input stays CREATING (channel transitions are set per layer).
 const INPUT_CREATE_DESCRIBES: u32 = 2;
-const ARN_PREFIX: &str = "arn:aws:medialive:us-east-1:123456789012";
+/// MediaLive's ARNs name the region and account
+/// (`arn:aws:medialive:us-east-1:123456789012:channel:1234567`); moto's
+/// leave both out (`arn:aws:medialive:channel:1234567`).
+fn arn(resource: &str, id: &str) -> String {
+    format!("arn:aws:medialive:{REGION}:{ACCOUNT}:{resource}:{id}")
+}
 
 #[derive(Default)]
 pub(super) struct State {
@@ -283,6 +290,7 @@ fn input_state(ml: &State, id: &str) -> &'static str {
 
 /// Lays the layer's view over moto's JSON of a channel or an input.
 fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
+    json["arn"] = json!(arn(kind, id));
     if kind == "channel" {
         if let Some(channel) = ml.channels.get(id) {
             json["state"] = json!(channel.state);
@@ -497,7 +505,7 @@ fn group_json(ml: &State, id: u64, group: &Group) -> Value {
     let users = group_users(ml, &id.to_string());
     json!({
         "id": id.to_string(),
-        "arn": format!("{ARN_PREFIX}:inputSecurityGroup:{id}"),
+        "arn": arn("inputSecurityGroup", &id.to_string()),
         "whitelistRules": group.rules.iter().map(|cidr| json!({"cidr": cidr})).collect::<Vec<_>>(),
         "state": if users.is_empty() { "IDLE" } else { "IN_USE" },
         "inputs": users,
