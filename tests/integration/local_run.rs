@@ -1,0 +1,30 @@
+//! The main job, `deployment/run-local.sh`, as a newcomer runs it: the
+//! whole stack through the real binaries against the emulator, the guard
+//! step included, ending with an empty audit and a clean IAM report.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[test]
+fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("deployment/run-local.sh"))
+        .output()
+        .expect("running deployment/run-local.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "run-local.sh failed:\n{stdout}\n{stderr}");
+    for expected in [
+        "CREATE_COMPLETE stack livestream-local",
+        "UPDATE_COMPLETE stack livestream-local",
+        "armed: schedule",
+        "DELETE_COMPLETE stack livestream-local",
+        "nothing left",
+        "all allowed",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "no {expected:?} in the local run's output:\n{stdout}"
+        );
+    }
+}
