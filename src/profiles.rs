@@ -107,23 +107,106 @@ pub async fn encoder_settings(text: &str) -> Result<EncoderSettings, ProfileErro
         .ok_or_else(|| ProfileError::Model("no settings".to_owned()))
 }
 
-/// The typed settings of a bundled profile, deserialised once per Lambda
-/// instance (each takes a pass through the SDK's deserialiser).
-pub async fn settings_of(profile: &'static Profile) -> Result<EncoderSettings, ProfileError> {
-    static SETTINGS: Mutex<BTreeMap<&'static str, EncoderSettings>> = Mutex::new(BTreeMap::new());
+/// How the channel's MediaPackage output group delivers: the profiles are
+/// written for MediaPackage v1 (HLS ingest, one output per rendition with
+/// its audio); MediaPackage v2 takes CMAF ingest, which carries one track
+/// per output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ingest {
+    /// MediaPackage v1: the profile as written.
+    Hls,
+    /// MediaPackage v2: each rendition's video in its own output, one
+    /// audio output that every video output names as its rendition group.
+    Cmaf,
+}
+
+/// The audio rendition group the CMAF-ingest outputs share.
+const AUDIO_GROUP: &str = "audio";
+
+/// A profile's text as MediaLive should read it for `ingest`.
+///
+/// For CMAF ingest the MediaPackage output group is re-cut as MediaLive's
+/// guide asks for MediaPackage v2 ("Create a MediaPackage output group",
+/// MediaPackage v2 (CMAF)): every video encode in an output of its own, the
+/// first rendition's audio in one audio output, and the audio descriptions
+/// no output uses left out. Other output groups are kept as written.
+pub fn text_for(text: &str, ingest: Ingest) -> Result<String, ProfileError> {
+    if ingest == Ingest::Hls {
+        return Ok(text.to_owned());
+    }
+    let mut settings = wire_json(text)?;
+    let mut kept_audio: Vec<Value> = Vec::new();
+    for group in settings["outputGroups"].as_array_mut().into_iter().flatten() {
+        let is_mediapackage = group["outputGroupSettings"]["mediaPackageGroupSettings"].is_object();
+        if !is_mediapackage {
+            for output in group["outputs"].as_array().into_iter().flatten() {
+                kept_audio.extend(
+                    output["audioDescriptionNames"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+            }
+            continue;
+        }
+        let outputs = group["outputs"].take();
+        let outputs = outputs.as_array().map(Vec::as_slice).unwrap_or_default();
+        let audio = outputs
+            .iter()
+            .find_map(|output| output["audioDescriptionNames"].get(0).cloned());
+        let mut recut: Vec<Value> = outputs
+            .iter()
+            .filter(|output| output["videoDescriptionName"].is_string())
+            .map(|output| {
+                json!({
+                    "outputName": output["outputName"],
+                    "videoDescriptionName": output["videoDescriptionName"],
+                    "outputSettings": {"mediaPackageOutputSettings": {"mediaPackageV2DestinationSettings": {
+                        "audioRenditionSets": AUDIO_GROUP
+                    }}}
+                })
+            })
+            .collect();
+        if let Some(audio) = audio {
+            recut.push(json!({
+                "outputName": AUDIO_GROUP,
+                "audioDescriptionNames": [audio.clone()],
+                "outputSettings": {"mediaPackageOutputSettings": {"mediaPackageV2DestinationSettings": {
+                    "audioGroupId": AUDIO_GROUP,
+                    "hlsDefault": "YES",
+                    "hlsAutoSelect": "YES"
+                }}}
+            }));
+            kept_audio.push(audio);
+        }
+        group["outputs"] = Value::Array(recut);
+    }
+    if let Some(descriptions) = settings["audioDescriptions"].as_array_mut() {
+        descriptions.retain(|description| kept_audio.contains(&description["name"]));
+    }
+    Ok(settings.to_string())
+}
+
+/// The typed settings of a bundled profile for `ingest`, deserialised once
+/// per Lambda instance (each takes a pass through the SDK's deserialiser).
+pub async fn settings_of(profile: &'static Profile, ingest: Ingest) -> Result<EncoderSettings, ProfileError> {
+    type Cache = BTreeMap<(&'static str, Ingest), EncoderSettings>;
+    static SETTINGS: Mutex<Cache> = Mutex::new(BTreeMap::new());
+    let key = (profile.name, ingest);
     let cached = SETTINGS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(profile.name)
+        .get(&key)
         .cloned();
     if let Some(settings) = cached {
         return Ok(settings);
     }
-    let settings = encoder_settings(profile.json).await?;
+    let settings = encoder_settings(&text_for(profile.json, ingest)?).await?;
     SETTINGS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(profile.name, settings.clone());
+        .insert(key, settings.clone());
     Ok(settings)
 }
 
@@ -306,6 +389,59 @@ mod tests {
         for profile in PROFILES {
             let problems = check(profile.json).await.unwrap();
             assert!(problems.is_empty(), "{}: {problems:?}", profile.file);
+        }
+    }
+
+    #[tokio::test]
+    async fn every_shipped_profile_is_sound_for_cmaf_ingest() {
+        for profile in PROFILES {
+            let text = text_for(profile.json, Ingest::Cmaf).unwrap();
+            let problems = check(&text).await.unwrap();
+            assert!(problems.is_empty(), "{} for CMAF ingest: {problems:?}", profile.file);
+        }
+    }
+
+    #[tokio::test]
+    async fn cmaf_ingest_carries_one_track_per_output_and_one_shared_audio() {
+        for profile in PROFILES {
+            let v1 = settings_of(profile, Ingest::Hls).await.unwrap();
+            let v2 = settings_of(profile, Ingest::Cmaf).await.unwrap();
+            assert_eq!(
+                v2.video_descriptions(),
+                v1.video_descriptions(),
+                "{}: same ladder",
+                profile.name
+            );
+            let outputs = v2.output_groups()[0].outputs();
+            assert_eq!(outputs.len(), v1.video_descriptions().len() + 1, "{}", profile.name);
+            let audio = outputs.last().unwrap();
+            assert_eq!(audio.video_description_name(), None);
+            assert_eq!(audio.audio_description_names().len(), 1);
+            assert_eq!(
+                v2.audio_descriptions().len(),
+                1,
+                "unused audio descriptions are left out"
+            );
+            let destination = |o: &aws_sdk_medialive::types::OutputSettings| {
+                o.media_package_output_settings()
+                    .and_then(|m| m.media_package_v2_destination_settings())
+                    .cloned()
+                    .unwrap()
+            };
+            assert_eq!(
+                destination(audio.output_settings().unwrap()).audio_group_id(),
+                Some("audio")
+            );
+            for video in &outputs[..outputs.len() - 1] {
+                assert!(
+                    video.audio_description_names().is_empty(),
+                    "{}: one track per output",
+                    profile.name
+                );
+                assert!(video.video_description_name().is_some());
+                let settings = destination(video.output_settings().unwrap());
+                assert_eq!(settings.audio_rendition_sets(), Some("audio"));
+            }
         }
     }
 

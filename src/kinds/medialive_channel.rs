@@ -1,5 +1,7 @@
 //! `MediaLiveChannel`: a MediaLive channel built from a bundled encoding
-//! profile, reading one input and writing to a MediaPackage channel.
+//! profile, reading one input and writing to a MediaPackage channel: a v1
+//! channel by id (HLS ingest) or a v2 channel by group and name (CMAF
+//! ingest; the profile's output group is re-cut for it, see `profiles`).
 //!
 //! MediaLive acts only on idle channels: every change waits for IDLE first,
 //! a running channel is stopped (and started again after an update), and
@@ -20,7 +22,7 @@ use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error};
 use crate::ownership::tag_pairs;
-use crate::profiles::{self, Profile};
+use crate::profiles::{self, Ingest, Profile};
 use crate::wait::{self, Look};
 
 pub(super) struct MediaLiveChannel;
@@ -32,13 +34,90 @@ const AUDIO_SELECTOR: &str = "default";
 /// The destination the profiles' MediaPackage output group names.
 const DESTINATION: &str = "destination1";
 
+/// The MediaPackage channel the output group delivers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Packager {
+    /// MediaPackage v1, by channel id.
+    V1 { channel_id: String },
+    /// MediaPackage v2, by channel group and channel name.
+    V2 { channel_group: String, channel_name: String },
+}
+
+impl Packager {
+    fn ingest(&self) -> Ingest {
+        match self {
+            Packager::V1 { .. } => Ingest::Hls,
+            Packager::V2 { .. } => Ingest::Cmaf,
+        }
+    }
+
+    /// MediaLive connects both pipelines of a standard channel to the two
+    /// ingest endpoints of either version's channel by itself.
+    fn destination_settings(&self) -> MediaPackageOutputDestinationSettings {
+        let settings = MediaPackageOutputDestinationSettings::builder();
+        match self {
+            Packager::V1 { channel_id } => settings.channel_id(channel_id),
+            Packager::V2 {
+                channel_group,
+                channel_name,
+            } => settings.channel_group(channel_group).channel_name(channel_name),
+        }
+        .build()
+    }
+
+    fn held_by(&self, settings: &MediaPackageOutputDestinationSettings) -> bool {
+        match self {
+            Packager::V1 { channel_id } => settings.channel_id() == Some(channel_id.as_str()),
+            Packager::V2 {
+                channel_group,
+                channel_name,
+            } => {
+                settings.channel_group() == Some(channel_group.as_str())
+                    && settings.channel_name() == Some(channel_name.as_str())
+            }
+        }
+    }
+
+    /// `MediaPackageChannelId` for v1, or both v2 names; never a mix.
+    fn parse(props: &Props<'_>) -> Result<Packager, PropError> {
+        const V1: &str = "MediaPackageChannelId";
+        const V2_GROUP: &str = "MediaPackageV2ChannelGroup";
+        const V2_CHANNEL: &str = "MediaPackageV2ChannelName";
+        let v2 = props.has(V2_GROUP) || props.has(V2_CHANNEL);
+        if v2 && props.has(V1) {
+            return Err(PropError::invalid(
+                V1,
+                format!("names a MediaPackage v1 channel; give it or {V2_GROUP} and {V2_CHANNEL} (v2), not both"),
+            ));
+        }
+        if !v2 {
+            let channel_id = props.string(V1)?.ok_or_else(|| {
+                PropError::invalid(
+                    V1,
+                    format!("is required (MediaPackage v1), unless {V2_GROUP} and {V2_CHANNEL} name a v2 channel"),
+                )
+            })?;
+            validate::media_id(V1, &channel_id)?;
+            return Ok(Packager::V1 { channel_id });
+        }
+        let channel_group = props.required_string(V2_GROUP)?;
+        validate::media_id(V2_GROUP, &channel_group)?;
+        let channel_name = props.required_string(V2_CHANNEL)?;
+        validate::media_id(V2_CHANNEL, &channel_name)?;
+        Ok(Packager::V2 {
+            channel_group,
+            channel_name,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Spec {
     name: String,
     input_id: String,
     role_arn: String,
     profile: &'static Profile,
-    mediapackage_channel_id: String,
+    packager: Packager,
     codec: InputCodec,
     class: ChannelClass,
     /// Set only for inputs that can loop.
@@ -54,6 +133,8 @@ impl Resource for MediaLiveChannel {
         "Role",
         "EncodingProfile",
         "MediaPackageChannelId",
+        "MediaPackageV2ChannelGroup",
+        "MediaPackageV2ChannelName",
         "Codec",
         "ChannelClass",
         "Type",
@@ -75,8 +156,7 @@ impl Resource for MediaLiveChannel {
             })?;
         let profile =
             profiles::find(profile_name).ok_or_else(|| PropError::invalid("EncodingProfile", "is not bundled"))?;
-        let mediapackage_channel_id = props.required_string("MediaPackageChannelId")?;
-        validate::media_id("MediaPackageChannelId", &mediapackage_channel_id)?;
+        let packager = Packager::parse(&props)?;
         let input_type = props.one_of("Type", INPUT_TYPES)?;
         let source_end_behavior = props.sdk_enum("SourceEndBehavior", &["LOOP", "CONTINUE"])?;
         Ok(Spec {
@@ -84,7 +164,7 @@ impl Resource for MediaLiveChannel {
             input_id,
             role_arn,
             profile,
-            mediapackage_channel_id,
+            packager,
             codec: props
                 .sdk_enum("Codec", &["AVC", "HEVC", "MPEG2"])?
                 .unwrap_or(InputCodec::Avc),
@@ -101,7 +181,7 @@ impl Resource for MediaLiveChannel {
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
         check_input(aws, spec).await?;
-        let settings = encoder_settings(spec.profile).await?;
+        let settings = encoder_settings(spec).await?;
         let created = aws
             .medialive
             .create_channel()
@@ -167,7 +247,7 @@ impl Resource for MediaLiveChannel {
                 .send()
                 .await
                 .map_err(aws_error("DescribeChannel"))?;
-            if holds(&current, new, &encoder_settings(new.profile).await?) {
+            if holds(&current, new, &encoder_settings(new).await?) {
                 tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
                 return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
             }
@@ -175,7 +255,7 @@ impl Resource for MediaLiveChannel {
         if old.is_none_or(|old| old.input_id != new.input_id) {
             check_input(aws, new).await?;
         }
-        let settings = encoder_settings(new.profile).await?;
+        let settings = encoder_settings(new).await?;
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
         let was_running = state == ChannelState::Running;
         if was_running {
@@ -277,8 +357,9 @@ impl Resource for MediaLiveChannel {
     }
 }
 
-async fn encoder_settings(profile: &'static Profile) -> Result<EncoderSettings, Error> {
-    profiles::settings_of(profile)
+async fn encoder_settings(spec: &Spec) -> Result<EncoderSettings, Error> {
+    let profile = spec.profile;
+    profiles::settings_of(profile, spec.packager.ingest())
         .await
         .map_err(|err| Error::Unexpected(format!("bundled profile {}: {err}", profile.name)))
 }
@@ -307,11 +388,7 @@ fn input_attachment(spec: &Spec) -> InputAttachment {
 fn destination(spec: &Spec) -> OutputDestination {
     OutputDestination::builder()
         .id(DESTINATION)
-        .media_package_settings(
-            MediaPackageOutputDestinationSettings::builder()
-                .channel_id(&spec.mediapackage_channel_id)
-                .build(),
-        )
+        .media_package_settings(spec.packager.destination_settings())
         .build()
 }
 
@@ -329,7 +406,7 @@ impl Spec {
             && self.input_id == other.input_id
             && self.role_arn == other.role_arn
             && self.profile.name == other.profile.name
-            && self.mediapackage_channel_id == other.mediapackage_channel_id
+            && self.packager == other.packager
             && self.codec == other.codec
             && self.class == other.class
             && self.source_end_behavior == other.source_end_behavior
@@ -356,8 +433,7 @@ fn holds(channel: &DescribeChannelOutput, spec: &Spec, settings: &EncoderSetting
         .destinations()
         .iter()
         .find(|d| d.id() == Some(DESTINATION))
-        .and_then(|d| d.media_package_settings().first())
-        .and_then(|m| m.channel_id());
+        .and_then(|d| d.media_package_settings().first());
     channel.name() == Some(spec.name.as_str())
         && channel.role_arn() == Some(spec.role_arn.as_str())
         && channel.channel_class() == Some(&spec.class)
@@ -367,7 +443,7 @@ fn holds(channel: &DescribeChannelOutput, spec: &Spec, settings: &EncoderSetting
         && specification.and_then(|i| i.codec()) == Some(&spec.codec)
         && specification.and_then(|i| i.resolution()) == Some(&(spec.profile.resolution)())
         && specification.and_then(|i| i.maximum_bitrate()) == Some(&(spec.profile.maximum_bitrate)())
-        && mediapackage == Some(spec.mediapackage_channel_id.as_str())
+        && mediapackage.is_some_and(|settings| spec.packager.held_by(settings))
         && renditions(channel.encoder_settings()) == renditions(Some(settings))
 }
 

@@ -383,6 +383,23 @@ fn cases() -> Vec<Case> {
         ),
         case(
             c,
+            channel(json!({"MediaPackageV2ChannelGroup": "live", "MediaPackageV2ChannelName": "live"})),
+            "property MediaPackageChannelId names a MediaPackage v1 channel; give it or MediaPackageV2ChannelGroup and MediaPackageV2ChannelName (v2), not both",
+        ),
+        case(
+            c,
+            channel(json!({"MediaPackageChannelId": null, "MediaPackageV2ChannelGroup": "live"})),
+            "property MediaPackageV2ChannelName is required",
+        ),
+        case(
+            c,
+            channel(
+                json!({"MediaPackageChannelId": null, "MediaPackageV2ChannelGroup": "live/group", "MediaPackageV2ChannelName": "live"}),
+            ),
+            "property MediaPackageV2ChannelGroup must be 1 to 256",
+        ),
+        case(
+            c,
             channel(json!({"Codec": "VP9"})),
             "property Codec must be one of AVC, HEVC, MPEG2",
         ),
