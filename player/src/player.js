@@ -6,6 +6,9 @@
 (() => {
   const FORMATS = [
     { key: 'hls', label: 'HLS' },
+    // Low-latency HLS: the same hls.js with its low-latency mode on (partial
+    // segments, blocking playlist reloads).
+    { key: 'llhls', label: 'Low-latency HLS' },
     { key: 'dash', label: 'DASH' },
     { key: 'cmaf', label: 'CMAF' },
     { key: 'mss', label: 'Smooth Streaming' },
@@ -20,6 +23,7 @@
     format: document.getElementById('format'),
     rendition: document.getElementById('rendition'),
     buffer: document.getElementById('buffer'),
+    latency: document.getElementById('latency'),
     message: document.getElementById('message'),
   };
   let session = null;
@@ -85,6 +89,24 @@
     }
     ui.buffer.textContent = session ? `${ahead.toFixed(1)} s ahead` : '–';
     ui.buffer.dataset.seconds = ahead.toFixed(3);
+    showLatency();
+  }
+
+  // How far behind the live edge the picture is: the engine's own figure
+  // (hls.js and dash.js measure it from the playlist or the manifest's
+  // clock), else the distance to the end of what may be seeked to.
+  function showLatency() {
+    let seconds = session?.latency?.();
+    if (!Number.isFinite(seconds) && session && video.seekable.length > 0) {
+      seconds = video.seekable.end(video.seekable.length - 1) - video.currentTime;
+    }
+    if (!session || !Number.isFinite(seconds) || video.currentTime === 0) {
+      ui.latency.textContent = '–';
+      delete ui.latency.dataset.seconds;
+      return;
+    }
+    ui.latency.textContent = `${Math.max(0, seconds).toFixed(1)} s behind live`;
+    ui.latency.dataset.seconds = Math.max(0, seconds).toFixed(3);
   }
 
   function retryLater(start) {
@@ -102,8 +124,9 @@
       say('This browser can play neither HLS nor Media Source Extensions.');
       return;
     }
-    const hls = new window.Hls({ liveDurationInfinity: true });
+    const hls = new window.Hls({ liveDurationInfinity: true, lowLatencyMode: current.key === 'llhls' });
     current.destroy = () => hls.destroy();
+    current.latency = () => hls.latency;
     let mediaRecoveries = 0;
     hls.on(window.Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       const level = hls.levels[data.level];
@@ -132,6 +155,9 @@
     const dashjs = window.dashjs;
     const player = dashjs.MediaPlayer().create();
     current.destroy = () => player.destroy();
+    // A Smooth manifest gives no wall clock to measure from (dash.js then
+    // reports decades): its distance is read from the seekable range.
+    if (current.engine === 'dash') current.latency = () => player.getCurrentLiveLatency();
     player.updateSettings({
       streaming: {
         // The clock comes from the origin's own Date header, not from a
@@ -170,7 +196,7 @@
   async function start(key) {
     stop();
     const url = config[key];
-    const current = { key, destroy: () => {}, retry: null };
+    const current = { key, destroy: () => {}, latency: null, retry: null };
     session = current;
     for (const button of ui.choices.querySelectorAll('button')) {
       button.setAttribute('aria-pressed', String(button.dataset.key === key));
@@ -197,6 +223,7 @@
       return;
     }
     if (session !== current) return;
+    current.engine = engine;
     if (engine === 'hls') playHls(url, current);
     else playDash(url, current);
   }

@@ -83,10 +83,15 @@ async function play(run) {
       report.startTime,
       { timeout: run.timeoutMs, polling: 100 },
     );
-    // The buffer line is refreshed twice a second: wait for a reading.
-    await page.waitForFunction(() => document.getElementById('buffer').dataset.seconds !== undefined, null, {
-      timeout: run.timeoutMs,
-    });
+    // The buffer and live-edge lines are refreshed twice a second: wait
+    // for a reading of each.
+    await page.waitForFunction(
+      () =>
+        document.getElementById('buffer').dataset.seconds !== undefined &&
+        document.getElementById('latency').dataset.seconds !== undefined,
+      null,
+      { timeout: run.timeoutMs },
+    );
   } catch (error) {
     if (!(error instanceof Skip)) report.failure = String(error.message || error).split('\n')[0];
   }
@@ -104,6 +109,8 @@ async function play(run) {
         rendition: { ...byId('rendition').dataset, text: byId('rendition').textContent },
         buffer: byId('buffer').textContent,
         bufferSeconds: Number(byId('buffer').dataset.seconds),
+        latency: byId('latency').textContent,
+        latencySeconds: Number(byId('latency').dataset.seconds),
         message: byId('message').hidden ? '' : byId('message').textContent,
         messageTone: byId('message').dataset.tone || '',
         choices: byId('choices').hidden

@@ -107,6 +107,7 @@ const CONFIG: &str = "config.json";
 /// `config.json` (the page offers them in this order).
 const URLS: &[(&str, &str)] = &[
     ("HlsUrl", "hls"),
+    ("LowLatencyHlsUrl", "llhls"),
     ("DashUrl", "dash"),
     ("CmafUrl", "cmaf"),
     ("MssUrl", "mss"),
@@ -184,7 +185,15 @@ fn written_names() -> impl Iterator<Item = &'static str> {
 
 impl Resource for DemoPlayer {
     const NAME: &'static str = "DemoPlayer";
-    const PROPERTIES: &'static [&'static str] = &["Bucket", "Prefix", "HlsUrl", "DashUrl", "CmafUrl", "MssUrl"];
+    const PROPERTIES: &'static [&'static str] = &[
+        "Bucket",
+        "Prefix",
+        "HlsUrl",
+        "LowLatencyHlsUrl",
+        "DashUrl",
+        "CmafUrl",
+        "MssUrl",
+    ];
     type Spec = Spec;
 
     fn parse(props: Props<'_>) -> Result<Spec, PropError> {
@@ -210,7 +219,7 @@ impl Resource for DemoPlayer {
         if urls.is_empty() {
             return Err(PropError::invalid(
                 "HlsUrl",
-                "at least one of HlsUrl, DashUrl, CmafUrl or MssUrl is required: the player has nothing to play",
+                "at least one of HlsUrl, LowLatencyHlsUrl, DashUrl, CmafUrl or MssUrl is required: the player has nothing to play",
             ));
         }
         Ok(Spec { bucket, prefix, urls })
