@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod blackhole;
+pub mod botocore;
 pub mod demo_source;
 pub mod events;
 pub mod faithful;

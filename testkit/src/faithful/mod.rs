@@ -7,6 +7,7 @@
 
 mod medialive;
 mod mediapackage;
+mod mediapackagev2;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -158,6 +159,7 @@ struct State {
     faults: Vec<Fault>,
     random: Option<RandomFaults>,
     mediapackage: mediapackage::State,
+    mediapackagev2: mediapackagev2::State,
     medialive: medialive::State,
 }
 
@@ -317,6 +319,43 @@ impl Faithful {
     }
 }
 
+/// Marks a request as CloudFormation's own (see [`as_cloudformation`]).
+const CLOUDFORMATION_CALL: &str = "x-testkit-cloudformation";
+
+/// Sends a call to the layer at `endpoint` as CloudFormation's own, for a
+/// service this layer emulates whole (MediaPackage v2): scoped to `service`
+/// as a signed request would be (the layer checks no signature), exempt
+/// from faults and the IAM gate. The answer's status and JSON body.
+pub async fn as_cloudformation(
+    endpoint: &str,
+    service: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value), String> {
+    let scope = format!(
+        "AWS4-HMAC-SHA256 Credential=cloudformation/20260101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        crate::account::REGION
+    );
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", endpoint.trim_end_matches('/')))
+        .header("authorization", scope)
+        .header(CLOUDFORMATION_CALL, "1");
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.map_err(|err| format!("{service} {path}: {err}"))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|err| format!("{service} {path}: {err}"))?;
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok((status, json))
+}
+
 /// The service a SigV4-signed request is for, from its credential scope.
 fn service_of(request: &Recorded) -> String {
     request
@@ -330,6 +369,11 @@ fn service_of(request: &Recorded) -> String {
 async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> Reply {
     let service = service_of(&request);
     let path = request.target.split('?').next().unwrap_or_default().to_owned();
+    // CloudFormation's own calls (the template player's native resources)
+    // meet no fault and no IAM gate, and are not the handler's calls.
+    if request.header(CLOUDFORMATION_CALL).is_some() {
+        return dispatch(request, &service, path, state, upstream).await;
+    }
     let (planted, iam) = {
         let mut state = state.lock().expect("faithful state");
         state.calls.push(Call {
@@ -398,6 +442,7 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
     let own = match service {
         "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
         "medialive" => medialive::route(&request, &path, state, upstream).await,
+        "mediapackagev2" => Some(mediapackagev2::route(&request, state)),
         _ => None,
     };
     let Some(reply) = own else {

@@ -633,7 +633,8 @@ fn xml_unescape(text: &str) -> String {
 
 /// What the services will do as the roles a successful call gave them:
 /// MediaLive, running the channel, reads its inputs' files from S3 and
-/// their passwords from SSM and describes the MediaPackage channel as the
+/// their passwords from SSM, describes the MediaPackage v1 channel or
+/// writes CMAF ingest into the v2 one (mediapackagev2:PutObject) as the
 /// channel's role, and manages MediaConnect flow outputs as the input's
 /// role; MediaPackage reads the CDN secret as the endpoint's role (the
 /// MediaPackage user guide, "Secrets Manager access for CDN
@@ -708,6 +709,19 @@ pub(super) fn service_needs(
             }
             for destination in body["destinations"].as_array().into_iter().flatten() {
                 for settings in destination["mediaPackageSettings"].as_array().into_iter().flatten() {
+                    // MediaPackage v2: MediaLive writes CMAF ingest as the role.
+                    if let (Some(group), Some(channel)) =
+                        (text(settings, "channelGroup"), text(settings, "channelName"))
+                    {
+                        let arn = n.arn(
+                            "mediapackagev2",
+                            "Channel",
+                            &[("ChannelGroupName", group), ("ChannelName", channel)],
+                        )?;
+                        let arns = vec![("Channel", arn, BTreeMap::new())];
+                        n.authorize(&medialive, "mediapackagev2:PutObject", &arns, &Context::new())?;
+                        continue;
+                    }
                     let Some(id) = text(settings, "channelId") else {
                         continue;
                     };

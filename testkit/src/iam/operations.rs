@@ -5,11 +5,7 @@
 //! query-protocol ones in the form body's `Action`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
-
-use serde_json::Value;
 
 use crate::http::Recorded;
 
@@ -38,42 +34,9 @@ struct Model {
     routes: Vec<Route>,
 }
 
-fn botocore_data() -> Result<PathBuf, String> {
-    let lib = crate::workspace_root().join(".venv/lib");
-    let missing = || {
-        format!(
-            "botocore's service models are missing under {}: run ./deployment/bootstrap.sh",
-            lib.display()
-        )
-    };
-    std::fs::read_dir(&lib)
-        .map_err(|_| missing())?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("site-packages/botocore/data"))
-        .find(|path| path.is_dir())
-        .ok_or_else(missing)
-}
-
-/// The newest model of `service` (botocore keeps one directory per API version).
+/// The routes of `service`'s newest model.
 fn load(service: &str) -> Result<Model, String> {
-    let dir = botocore_data()?.join(service);
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|err| format!("no botocore model for {service} ({}): {err}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.is_dir())
-        .collect();
-    versions.sort();
-    let newest = versions
-        .last()
-        .ok_or_else(|| format!("no model version for {service}"))?;
-    let gz =
-        std::fs::read(newest.join("service-2.json.gz")).map_err(|err| format!("reading {service}'s model: {err}"))?;
-    let mut text = Vec::new();
-    flate2::read::GzDecoder::new(gz.as_slice())
-        .read_to_end(&mut text)
-        .map_err(|err| format!("unpacking {service}'s model: {err}"))?;
-    let model: Value = serde_json::from_slice(&text).map_err(|err| format!("{service}'s model: {err}"))?;
+    let model = crate::botocore::model(service)?;
     let protocol = model["metadata"]["protocol"].as_str().unwrap_or_default().to_owned();
     let routes = model["operations"]
         .as_object()

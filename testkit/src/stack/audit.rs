@@ -102,6 +102,7 @@ pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Re
             (!keys.is_empty()).then(|| format!("S3 objects in {bucket}: {}", keys.join(", ")))
         })?;
     }
+    left.extend(mediapackage_v2(config).await?);
     // Schedules the cost guard made outlive nothing: their group goes with the stack.
     let scheduler = aws_sdk_scheduler::Client::new(config);
     let schedules = scheduler
@@ -124,6 +125,45 @@ pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Re
             .collect();
         (!names.is_empty()).then(|| format!("schedules {}", names.join(", ")))
     })?;
+    Ok(left)
+}
+
+/// MediaPackage v2 channel groups, channels and origin endpoints (the
+/// faithful layer emulates v2 whole; these are CloudFormation's own).
+async fn mediapackage_v2(config: &SdkConfig) -> Result<Vec<String>, String> {
+    let Some(endpoint) = config.endpoint_url() else {
+        return Ok(Vec::new());
+    };
+    let list = |path: String| async move {
+        let (status, answer) =
+            crate::faithful::as_cloudformation(endpoint, "mediapackagev2", hyper::Method::GET, &path, None).await?;
+        if status != 200 {
+            return Err(format!("listing MediaPackage v2 {path}: HTTP {status}"));
+        }
+        let names: Vec<(String, String)> = answer["Items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| {
+                let name = ["OriginEndpointName", "ChannelName", "ChannelGroupName"]
+                    .iter()
+                    .find_map(|key| item[*key].as_str())
+                    .unwrap_or_default();
+                (name.to_owned(), item["Arn"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect();
+        Ok::<_, String>(names)
+    };
+    let mut left = Vec::new();
+    for (group, _) in list("/channelGroup".to_owned()).await? {
+        left.push(format!("MediaPackage v2 channel group {group}"));
+        for (channel, _) in list(format!("/channelGroup/{group}/channel")).await? {
+            left.push(format!("MediaPackage v2 channel {group}/{channel}"));
+            for (endpoint, _) in list(format!("/channelGroup/{group}/channel/{channel}/originEndpoint")).await? {
+                left.push(format!("MediaPackage v2 origin endpoint {group}/{channel}/{endpoint}"));
+            }
+        }
+    }
     Ok(left)
 }
 

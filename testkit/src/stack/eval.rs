@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 pub struct Exposed {
     pub physical_id: String,
     pub attributes: BTreeMap<String, String>,
+    /// Attributes that are lists (a MediaPackage v2 endpoint's URLs).
+    pub lists: BTreeMap<String, Vec<String>>,
 }
 
 /// Everything an expression may read.
@@ -112,15 +114,19 @@ impl Scope<'_> {
         }
     }
 
-    fn attribute(&self, resource: &str, attribute: &str) -> Result<String, EvalError> {
+    fn attribute(&self, resource: &str, attribute: &str) -> Result<Value, EvalError> {
         let exposed = self
             .resources
             .get(resource)
             .ok_or_else(|| EvalError::Unresolved(resource.to_owned()))?;
+        if let Some(list) = exposed.lists.get(attribute) {
+            return Ok(Value::Array(list.iter().cloned().map(Value::String).collect()));
+        }
         exposed
             .attributes
             .get(attribute)
             .cloned()
+            .map(Value::String)
             .ok_or_else(|| EvalError::MissingAttribute {
                 resource: exposed.physical_id.clone(),
                 attribute: attribute.to_owned(),
@@ -154,7 +160,7 @@ impl Scope<'_> {
                 let parts = args(2)?;
                 let resource = parts[0].as_str().ok_or_else(|| invalid("Fn::GetAtt resource"))?;
                 let attribute = self.string(&parts[1])?;
-                string(self.attribute(resource, &attribute)?)
+                Ok(Some(self.attribute(resource, &attribute)?))
             }
             "Fn::Sub" => {
                 let (text, variables) = match argument {
@@ -283,7 +289,10 @@ impl Scope<'_> {
             } else if let Some(value) = variables.get(name) {
                 out.push_str(value.as_str().unwrap_or_default());
             } else if let Some((resource, attribute)) = name.split_once('.') {
-                out.push_str(&self.attribute(resource, attribute)?);
+                match self.attribute(resource, attribute)? {
+                    Value::String(s) => out.push_str(&s),
+                    _ => return Err(invalid(format!("Fn::Sub: {name} is a list, not a string"))),
+                }
             } else {
                 match self.reference(name)? {
                     Value::String(s) => out.push_str(&s),
@@ -394,6 +403,7 @@ mod tests {
         let exposed = Exposed {
             physical_id: "channel-1".into(),
             attributes: BTreeMap::from([("Arn".into(), "arn:aws:x:::channel-1".into())]),
+            lists: BTreeMap::from([("Urls".into(), vec!["https://h/out/v1/a.m3u8".into()])]),
         };
         Fixture {
             parameters: BTreeMap::from([("Profile".into(), "HD-720p".into()), ("Cidrs".into(), "a,b".into())]),
@@ -429,7 +439,8 @@ mod tests {
             "F": {"Fn::FindInMap": ["M", "k", "v"]},
             "G": {"Fn::Sub": ["${X}!", {"X": {"Ref": "Profile"}}]},
             "H": {"Fn::Base64": "live"},
-            "I": {"Condition": {"StringEquals": {"k": "v"}}}
+            "I": {"Condition": {"StringEquals": {"k": "v"}}},
+            "J": {"Fn::Select": [1, {"Fn::Split": ["/out/", {"Fn::Select": [0, {"Fn::GetAtt": ["Channel", "Urls"]}]}]}]}
         });
         assert_eq!(
             scope.eval(&value).unwrap().unwrap(),
@@ -441,7 +452,8 @@ mod tests {
                 "F": "found",
                 "G": "HD-720p!",
                 "H": "bGl2ZQ==",
-                "I": {"Condition": {"StringEquals": {"k": "v"}}}
+                "I": {"Condition": {"StringEquals": {"k": "v"}}},
+                "J": "v1/a.m3u8"
             })
         );
     }

@@ -14,6 +14,7 @@ pub mod template;
 
 pub use audit::leftovers;
 pub use functions::{Function, HANDLER_FUNCTION};
+pub(crate) use native::hex;
 pub use play::{Failure, Player, Stack};
 pub use rig::Rig;
 pub use template::Template;

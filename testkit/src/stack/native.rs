@@ -1,10 +1,132 @@
 //! The template's native resources: stand-in ids and attributes shaped
 //! like AWS's, and the few the handler writes into or calls (S3 buckets,
-//! schedule groups, SNS topics) made and deleted in the emulator for real.
+//! schedule groups, SNS topics) made and deleted in the emulator for real,
+//! as are the MediaPackage v2 resources (in the faithful layer, which
+//! emulates v2 whole), whose ids and attributes are then the service's.
+
+use std::collections::BTreeMap;
+
+use hyper::Method;
 
 use super::deployed::Deployed;
 use super::eval::Exposed;
 use crate::account::{ACCOUNT, REGION};
+use crate::faithful::as_cloudformation;
+
+const V2: &str = "mediapackagev2";
+
+/// Makes (`make`) or deletes a MediaPackage v2 resource through the
+/// faithful layer at `endpoint`, as CloudFormation's handler for its type
+/// would: the properties become the create call's body. On a make, what
+/// the resource then exposes (`Ref` is its ARN, or its names for a policy).
+pub(super) async fn v2_make_or_delete(
+    endpoint: &str,
+    resource: &Deployed,
+    make: bool,
+) -> Result<Option<Exposed>, String> {
+    let properties = &resource.properties;
+    let name = |key: &str| properties[key].as_str().unwrap_or_default().to_owned();
+    let (group, channel, endpoint_name) = (
+        name("ChannelGroupName"),
+        name("ChannelName"),
+        name("OriginEndpointName"),
+    );
+    let group_path = format!("/channelGroup/{group}");
+    let channel_path = format!("{group_path}/channel/{channel}");
+    let endpoint_path = format!("{channel_path}/originEndpoint/{endpoint_name}");
+    let (operation, method, path) = match (resource.kind.as_str(), make) {
+        ("AWS::MediaPackageV2::ChannelGroup", true) => ("CreateChannelGroup", Method::POST, "/channelGroup".to_owned()),
+        ("AWS::MediaPackageV2::ChannelGroup", false) => ("DeleteChannelGroup", Method::DELETE, group_path),
+        ("AWS::MediaPackageV2::Channel", true) => ("CreateChannel", Method::POST, format!("{group_path}/channel")),
+        ("AWS::MediaPackageV2::Channel", false) => ("DeleteChannel", Method::DELETE, format!("{channel_path}/")),
+        ("AWS::MediaPackageV2::ChannelPolicy", true) => {
+            ("PutChannelPolicy", Method::PUT, format!("{channel_path}/policy"))
+        }
+        ("AWS::MediaPackageV2::ChannelPolicy", false) => {
+            ("DeleteChannelPolicy", Method::DELETE, format!("{channel_path}/policy"))
+        }
+        ("AWS::MediaPackageV2::OriginEndpoint", true) => (
+            "CreateOriginEndpoint",
+            Method::POST,
+            format!("{channel_path}/originEndpoint"),
+        ),
+        ("AWS::MediaPackageV2::OriginEndpoint", false) => ("DeleteOriginEndpoint", Method::DELETE, endpoint_path),
+        ("AWS::MediaPackageV2::OriginEndpointPolicy", true) => (
+            "PutOriginEndpointPolicy",
+            Method::POST,
+            format!("{endpoint_path}/policy"),
+        ),
+        ("AWS::MediaPackageV2::OriginEndpointPolicy", false) => (
+            "DeleteOriginEndpointPolicy",
+            Method::DELETE,
+            format!("{endpoint_path}/policy"),
+        ),
+        (other, _) => return Err(format!("{other} is not a MediaPackage v2 type")),
+    };
+    let body = if make {
+        Some(crate::botocore::body_from_properties(V2, operation, properties)?)
+    } else {
+        None
+    };
+    let (status, answer) = as_cloudformation(endpoint, V2, method, &path, body.as_ref()).await?;
+    if status != 200 {
+        let code = answer["__type"].as_str().unwrap_or("error");
+        let message = answer["message"].as_str().unwrap_or_default();
+        return Err(format!("{operation}: {code} (HTTP {status}): {message}"));
+    }
+    if !make {
+        return Ok(None);
+    }
+    let text = |key: &str| answer[key].as_str().unwrap_or_default().to_owned();
+    let urls = |key: &str| -> Vec<String> {
+        answer[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["Url"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let physical_id = match resource.kind.as_str() {
+        "AWS::MediaPackageV2::ChannelPolicy" => format!("{group}|{channel}"),
+        "AWS::MediaPackageV2::OriginEndpointPolicy" => format!("{group}|{channel}|{endpoint_name}"),
+        _ => text("Arn"),
+    };
+    let mut attributes: BTreeMap<String, String> = ["Arn", "EgressDomain"]
+        .into_iter()
+        .filter(|key| answer[key].is_string())
+        .map(|key| (key.to_owned(), text(key)))
+        .collect();
+    for key in ["CreatedAt", "ModifiedAt"] {
+        if let Some(seconds) = answer[key].as_f64() {
+            attributes.insert(key.to_owned(), format!("{seconds}"));
+        }
+    }
+    let mut lists = BTreeMap::new();
+    if answer["IngestEndpoints"].is_array() {
+        lists.insert("IngestEndpointUrls".to_owned(), urls("IngestEndpoints"));
+    }
+    for (attribute, key) in [
+        ("HlsManifestUrls", "HlsManifests"),
+        ("LowLatencyHlsManifestUrls", "LowLatencyHlsManifests"),
+        ("DashManifestUrls", "DashManifests"),
+        ("MssManifestUrls", "MssManifests"),
+    ] {
+        if resource.kind == "AWS::MediaPackageV2::OriginEndpoint" {
+            lists.insert(attribute.to_owned(), urls(key));
+        }
+    }
+    Ok(Some(Exposed {
+        physical_id,
+        attributes,
+        lists,
+    }))
+}
+
+/// Whether CloudFormation's handler for `kind` is played for real through
+/// the faithful layer (see [`v2_make_or_delete`]).
+pub(super) fn is_v2(kind: &str) -> bool {
+    kind.starts_with("AWS::MediaPackageV2::")
+}
 
 /// Creates (`make`) or deletes, in the emulator, a native resource the
 /// handler writes into or calls: an S3 bucket (deleted only when empty,
@@ -145,6 +267,18 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
             let id = format!("E{}", hex(&name, 13).to_uppercase());
             (id.clone(), vec![("Id", id)])
         }
+        "AWS::CloudFront::CachePolicy" => {
+            let h = hex(&name, 32);
+            let id = format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            );
+            (id.clone(), vec![("Id", id)])
+        }
         _ => (
             name.clone(),
             vec![(
@@ -157,6 +291,7 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
     Exposed {
         physical_id,
         attributes: attributes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        lists: BTreeMap::new(),
     }
 }
 
@@ -170,7 +305,7 @@ fn shown(err: impl std::error::Error) -> String {
 }
 
 /// A stable hex string of `len` digits from `seed`.
-pub(super) fn hex(seed: &str, len: usize) -> String {
+pub(crate) fn hex(seed: &str, len: usize) -> String {
     // FNV-1a over the seed, then once more per further 16 digits.
     let mut state: u64 = 0xcbf2_9ce4_8422_2325;
     let mut out = String::new();

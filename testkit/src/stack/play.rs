@@ -94,8 +94,9 @@ pub struct Player {
     /// (the handler writes into them) and deleted as CloudFormation would:
     /// only when empty, unless retained.
     emulator: Option<String>,
-    /// Where the roles and functions the template makes are registered for
-    /// the IAM check (the rig's faithful layer).
+    /// The rig's faithful layer: where the roles and functions the template
+    /// makes are registered for the IAM check, and where its MediaPackage v2
+    /// resources are made (the layer emulates v2 whole).
     iam: Option<crate::faithful::Faithful>,
     /// The handler process serving this stack alone, when it has its own.
     _handler: Option<crate::lambda::LambdaProcess>,
@@ -219,7 +220,7 @@ impl Player {
 
     fn report(&mut self, action: &str, resource: &Deployed, status: &str, took: Duration, detail: &str) {
         self.say(format!(
-            "  {action:<7} {:<22} {:<32} {status:<9} {:>5.1}s  {detail}",
+            "  {action:<7} {:<27} {:<40} {status:<9} {:>5.1}s  {detail}",
             resource.logical_id,
             resource.kind,
             took.as_secs_f64()
@@ -325,11 +326,8 @@ impl Player {
             .collect();
         if !leftovers.is_empty() {
             self.say(format!("UPDATE_COMPLETE_CLEANUP stack {}", self.stack_name));
-            let mut cleanup = Stack {
-                resources: leftovers,
-                ..old
-            };
-            self.delete_all(&mut cleanup, "CLEANUP").await;
+            // Their Deletes go to the functions the stack had.
+            self.delete_each(leftovers, &old, "CLEANUP").await;
         }
         self.say(format!("UPDATE_COMPLETE stack {}", self.stack_name));
         Ok(stack)
@@ -404,8 +402,10 @@ impl Player {
         };
         if !deployed.is_custom() {
             deployed.exposed = native::stand_in(&self.stack_name, &deployed);
-            if let Err(reason) = self.native(&deployed, true).await {
-                return Err((failure(&resource.logical_id, reason), None));
+            match self.native(&deployed, true).await {
+                Ok(Some(exposed)) => deployed.exposed = exposed,
+                Ok(None) => {}
+                Err(reason) => return Err((failure(&resource.logical_id, reason), None)),
             }
             self.register(&deployed);
             self.report(
@@ -473,6 +473,7 @@ impl Player {
                 deployed.exposed = Exposed {
                     physical_id: response.physical_id,
                     attributes: response.data,
+                    lists: BTreeMap::new(),
                 };
                 self.report(action, &deployed, "SUCCESS", took, &deployed.exposed.physical_id);
                 Ok(deployed)
@@ -483,6 +484,7 @@ impl Player {
                 deployed.exposed = Exposed {
                     physical_id: response.physical_id,
                     attributes: BTreeMap::new(),
+                    lists: BTreeMap::new(),
                 };
                 Err((failed, Some(Box::new(deployed))))
             }
@@ -495,8 +497,16 @@ impl Player {
 
     /// Deletes `stack.resources` in reverse order; returns the failures.
     async fn delete_all(&mut self, stack: &mut Stack, action: &str) -> Vec<Failure> {
+        let context = stack.clone();
+        let doomed = std::mem::take(&mut stack.resources);
+        self.delete_each(doomed, &context, action).await
+    }
+
+    /// Deletes `doomed` in reverse order, each as part of `stack` (whose
+    /// functions serve the custom resources' Deletes); returns the failures.
+    async fn delete_each(&mut self, mut doomed: Vec<Deployed>, stack: &Stack, action: &str) -> Vec<Failure> {
         let mut failures = Vec::new();
-        while let Some(resource) = stack.resources.pop() {
+        while let Some(resource) = doomed.pop() {
             let started = Instant::now();
             if !resource.is_custom() {
                 let retained = stack.template.resource(&resource.logical_id).is_some_and(|r| r.retain);
@@ -575,11 +585,8 @@ impl Player {
             }
         }
         if !replaced.is_empty() {
-            let mut cleanup = Stack {
-                resources: replaced,
-                ..old.clone()
-            };
-            self.delete_all(&mut cleanup, "CLEANUP").await;
+            let context = old.clone();
+            self.delete_each(replaced, &context, "CLEANUP").await;
         }
     }
 
@@ -723,11 +730,20 @@ fn uuid() -> String {
 
 impl Player {
     /// Makes or deletes a native resource in the emulator, when the player
-    /// has one (see `buckets_at`).
-    async fn native(&self, resource: &Deployed, make: bool) -> Result<(), String> {
+    /// has one (see `buckets_at`), or a MediaPackage v2 one in the faithful
+    /// layer; what a made v2 resource exposes comes back.
+    async fn native(&self, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
+        if native::is_v2(&resource.kind) {
+            let Some(faithful) = &self.iam else {
+                return Ok(None);
+            };
+            return native::v2_make_or_delete(&faithful.endpoint(), resource, make)
+                .await
+                .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id));
+        }
         match self.emulator.as_deref() {
-            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await,
-            None => Ok(()),
+            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await.map(|()| None),
+            None => Ok(None),
         }
     }
 }

@@ -1,0 +1,466 @@
+//! MediaPackage v2, emulated here whole: moto has channel groups and
+//! channels only (no origin endpoints, no policies, no tags, no input
+//! type). What the stack uses is kept in this layer's state and shaped as
+//! the v2 API model says: every request is checked against botocore's model
+//! (names, patterns, enums, ranges) and refused with ValidationException as
+//! the service does; a second create of a name is a ConflictException; a
+//! missing group, channel or endpoint is ResourceNotFoundException; a group
+//! that holds channels, or a channel that holds endpoints, cannot be
+//! deleted; a resource policy must name its own resource's ARN exactly
+//! (MediaPackage v2 allows no wildcards there). URLs follow the service's
+//! formats: `https://<egress domain>/out/v1/<group>/<channel>/<endpoint>/<manifest>.m3u8`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use super::error;
+use crate::account::{ACCOUNT, REGION};
+use crate::http::{Recorded, Reply, json_reply};
+use crate::iam::operations::{Operation, identify};
+
+const SERVICE: &str = "mediapackagev2";
+
+#[derive(Default)]
+pub(super) struct State {
+    groups: BTreeMap<String, Group>,
+    /// Tags by ARN, for every resource.
+    tags: BTreeMap<String, Value>,
+    made: u64,
+}
+
+struct Group {
+    arn: String,
+    egress_domain: String,
+    description: Value,
+    channels: BTreeMap<String, Channel>,
+}
+
+struct Channel {
+    arn: String,
+    body: Value,
+    policy: Option<String>,
+    endpoints: BTreeMap<String, Endpoint>,
+}
+
+struct Endpoint {
+    arn: String,
+    body: Value,
+    policy: Option<String>,
+}
+
+/// Answers every MediaPackage v2 request; moto never sees one.
+pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
+    let operation = match identify(SERVICE, request) {
+        Ok(operation) => operation,
+        Err(err) => return error(404, "ResourceNotFoundException", &err),
+    };
+    let body: Value = if request.body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&request.body) {
+            Ok(body) => body,
+            Err(err) => return validation(&format!("the body is not JSON: {err}")),
+        }
+    };
+    let uri: Vec<(&str, &str)> = operation.path.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if let Err(problem) = crate::botocore::check_request(SERVICE, &operation.name, &uri, &body) {
+        return validation(&problem);
+    }
+    let mut state = state.lock().expect("faithful state");
+    state.mediapackagev2.answer(&operation, &body)
+}
+
+fn validation(message: &str) -> Reply {
+    error(400, "ValidationException", message)
+}
+
+fn not_found(what: &str) -> Reply {
+    error(404, "ResourceNotFoundException", &format!("{what} does not exist"))
+}
+
+fn conflict(message: &str) -> Reply {
+    let mut reply = json_reply(
+        409,
+        &json!({"message": message, "__type": "ConflictException", "ConflictExceptionType": "RESOURCE_IN_USE"}),
+    );
+    if let Ok(value) = "ConflictException".parse() {
+        reply.headers_mut().insert("x-amzn-errortype", value);
+    }
+    reply
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64().floor())
+        .unwrap_or_default()
+}
+
+impl State {
+    fn answer(&mut self, operation: &Operation, body: &Value) -> Reply {
+        let param = |name: &str| operation.path.get(name).cloned().unwrap_or_default();
+        let (group, channel, endpoint) = (
+            param("ChannelGroupName"),
+            param("ChannelName"),
+            param("OriginEndpointName"),
+        );
+        match operation.name.as_str() {
+            "CreateChannelGroup" => self.create_group(body),
+            "GetChannelGroup" => match self.groups.get(&group) {
+                Some(found) => json_reply(200, &self.describe_group(&group, found)),
+                None => not_found(&format!("channel group {group}")),
+            },
+            "ListChannelGroups" => {
+                let items: Vec<Value> = self
+                    .groups
+                    .iter()
+                    .map(|(name, found)| self.describe_group(name, found))
+                    .collect();
+                json_reply(200, &json!({ "Items": items }))
+            }
+            "DeleteChannelGroup" => match self.groups.get(&group) {
+                None => not_found(&format!("channel group {group}")),
+                Some(found) if !found.channels.is_empty() => {
+                    conflict(&format!("channel group {group} still has channels; delete them first"))
+                }
+                Some(found) => {
+                    self.tags.remove(&found.arn);
+                    self.groups.remove(&group);
+                    json_reply(200, &json!({}))
+                }
+            },
+            "CreateChannel" => self.create_channel(&group, body),
+            "GetChannel" => match self.channel(&group, &channel) {
+                Some(found) => json_reply(200, &self.describe_channel(found)),
+                None => not_found(&format!("channel {group}/{channel}")),
+            },
+            "ListChannels" => match self.groups.get(&group) {
+                Some(found) => {
+                    let items: Vec<Value> = found.channels.values().map(|c| self.describe_channel(c)).collect();
+                    json_reply(200, &json!({ "Items": items }))
+                }
+                None => not_found(&format!("channel group {group}")),
+            },
+            "DeleteChannel" => {
+                let Some(found) = self.channel(&group, &channel) else {
+                    return not_found(&format!("channel {group}/{channel}"));
+                };
+                if !found.endpoints.is_empty() {
+                    return conflict(&format!(
+                        "channel {group}/{channel} still has origin endpoints; delete them first"
+                    ));
+                }
+                let arn = found.arn.clone();
+                self.tags.remove(&arn);
+                if let Some(g) = self.groups.get_mut(&group) {
+                    g.channels.remove(&channel);
+                }
+                json_reply(200, &json!({}))
+            }
+            "PutChannelPolicy" => {
+                let policy = body["Policy"].as_str().unwrap_or_default().to_owned();
+                let Some(found) = self.channel_mut(&group, &channel) else {
+                    return not_found(&format!("channel {group}/{channel}"));
+                };
+                if let Err(problem) = names_only(&policy, &found.arn) {
+                    return validation(&problem);
+                }
+                found.policy = Some(policy);
+                json_reply(200, &json!({}))
+            }
+            "GetChannelPolicy" => match self.channel(&group, &channel) {
+                Some(Channel {
+                    policy: Some(policy), ..
+                }) => json_reply(
+                    200,
+                    &json!({"ChannelGroupName": group, "ChannelName": channel, "Policy": policy}),
+                ),
+                _ => not_found(&format!("policy of channel {group}/{channel}")),
+            },
+            "DeleteChannelPolicy" => match self.channel_mut(&group, &channel) {
+                Some(found) => {
+                    found.policy = None;
+                    json_reply(200, &json!({}))
+                }
+                None => not_found(&format!("channel {group}/{channel}")),
+            },
+            "CreateOriginEndpoint" => self.create_endpoint(&group, &channel, body),
+            "GetOriginEndpoint" => match self.endpoint(&group, &channel, &endpoint) {
+                Some(found) => json_reply(200, &self.describe_endpoint(found)),
+                None => not_found(&format!("origin endpoint {group}/{channel}/{endpoint}")),
+            },
+            "ListOriginEndpoints" => match self.channel(&group, &channel) {
+                Some(found) => {
+                    let items: Vec<Value> = found.endpoints.values().map(|e| self.describe_endpoint(e)).collect();
+                    json_reply(200, &json!({ "Items": items }))
+                }
+                None => not_found(&format!("channel {group}/{channel}")),
+            },
+            "DeleteOriginEndpoint" => {
+                let Some(found) = self.channel_mut(&group, &channel) else {
+                    return not_found(&format!("channel {group}/{channel}"));
+                };
+                match found.endpoints.remove(&endpoint) {
+                    Some(removed) => {
+                        self.tags.remove(&removed.arn);
+                        json_reply(200, &json!({}))
+                    }
+                    None => not_found(&format!("origin endpoint {group}/{channel}/{endpoint}")),
+                }
+            }
+            "PutOriginEndpointPolicy" => {
+                let policy = body["Policy"].as_str().unwrap_or_default().to_owned();
+                let Some(found) = self.endpoint_mut(&group, &channel, &endpoint) else {
+                    return not_found(&format!("origin endpoint {group}/{channel}/{endpoint}"));
+                };
+                if let Err(problem) = names_only(&policy, &found.arn) {
+                    return validation(&problem);
+                }
+                found.policy = Some(policy);
+                json_reply(200, &json!({}))
+            }
+            "GetOriginEndpointPolicy" => match self.endpoint(&group, &channel, &endpoint) {
+                Some(Endpoint {
+                    policy: Some(policy), ..
+                }) => json_reply(
+                    200,
+                    &json!({"ChannelGroupName": group, "ChannelName": channel,
+                            "OriginEndpointName": endpoint, "Policy": policy}),
+                ),
+                _ => not_found(&format!("policy of origin endpoint {group}/{channel}/{endpoint}")),
+            },
+            "DeleteOriginEndpointPolicy" => match self.endpoint_mut(&group, &channel, &endpoint) {
+                Some(found) => {
+                    found.policy = None;
+                    json_reply(200, &json!({}))
+                }
+                None => not_found(&format!("origin endpoint {group}/{channel}/{endpoint}")),
+            },
+            "ListTagsForResource" => {
+                let arn = param("ResourceArn");
+                match self.tags.get(&arn) {
+                    Some(tags) => json_reply(200, &json!({ "tags": tags })),
+                    None => not_found(&format!("resource {arn}")),
+                }
+            }
+            other => error(
+                501,
+                "NotImplemented",
+                &format!("the faithful layer does not emulate MediaPackage v2's {other}"),
+            ),
+        }
+    }
+
+    fn create_group(&mut self, body: &Value) -> Reply {
+        let name = body["ChannelGroupName"].as_str().unwrap_or_default().to_owned();
+        if self.groups.contains_key(&name) {
+            return conflict(&format!("channel group {name} already exists"));
+        }
+        self.made += 1;
+        let seed = format!("{name}-{}", self.made);
+        let group = Group {
+            arn: format!("arn:aws:mediapackagev2:{REGION}:{ACCOUNT}:channelGroup/{name}"),
+            egress_domain: format!(
+                "{}.egress.{}.mediapackagev2.{REGION}.amazonaws.com",
+                crate::stack::hex(&seed, 6),
+                crate::stack::hex(&format!("{seed}-egress"), 6)
+            ),
+            description: body["Description"].clone(),
+            channels: BTreeMap::new(),
+        };
+        self.tags.insert(group.arn.clone(), body["tags"].clone());
+        let described = self.describe_group(&name, &group);
+        self.groups.insert(name, group);
+        json_reply(200, &described)
+    }
+
+    fn create_channel(&mut self, group: &str, body: &Value) -> Reply {
+        let name = body["ChannelName"].as_str().unwrap_or_default().to_owned();
+        let Some(found) = self.groups.get_mut(group) else {
+            return not_found(&format!("channel group {group}"));
+        };
+        if found.channels.contains_key(&name) {
+            return conflict(&format!("channel {group}/{name} already exists"));
+        }
+        let channel = Channel {
+            arn: format!("{}/channel/{name}", found.arn),
+            body: body.clone(),
+            policy: None,
+            endpoints: BTreeMap::new(),
+        };
+        let arn = channel.arn.clone();
+        found.channels.insert(name.clone(), channel);
+        self.tags.insert(arn, body["tags"].clone());
+        match self.channel(group, &name) {
+            Some(made) => json_reply(200, &self.describe_channel(made)),
+            None => not_found(&format!("channel {group}/{name}")),
+        }
+    }
+
+    fn create_endpoint(&mut self, group: &str, channel: &str, body: &Value) -> Reply {
+        let name = body["OriginEndpointName"].as_str().unwrap_or_default().to_owned();
+        let Some(found) = self.channel_mut(group, channel) else {
+            return not_found(&format!("channel {group}/{channel}"));
+        };
+        if found.endpoints.contains_key(&name) {
+            return conflict(&format!("origin endpoint {group}/{channel}/{name} already exists"));
+        }
+        // As the service: an ISM container serves Smooth Streaming only, and
+        // HLS and low-latency HLS manifests may not share a name.
+        let container = body["ContainerType"].as_str().unwrap_or_default();
+        let has = |key: &str| body[key].as_array().is_some_and(|list| !list.is_empty());
+        if container == "ISM" && (has("HlsManifests") || has("LowLatencyHlsManifests") || has("DashManifests")) {
+            return validation("an ISM origin endpoint takes MSS manifests only");
+        }
+        if container != "ISM" && has("MssManifests") {
+            return validation("MSS manifests need the ISM container type");
+        }
+        let names = |key: &str| -> Vec<Value> {
+            body[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| m["ManifestName"].clone())
+                .collect()
+        };
+        if names("HlsManifests")
+            .iter()
+            .any(|n| names("LowLatencyHlsManifests").contains(n))
+        {
+            return validation("an HLS and a low-latency HLS manifest may not share a ManifestName");
+        }
+        let endpoint = Endpoint {
+            arn: format!("{}/originEndpoint/{name}", found.arn),
+            body: body.clone(),
+            policy: None,
+        };
+        let arn = endpoint.arn.clone();
+        found.endpoints.insert(name.clone(), endpoint);
+        self.tags.insert(arn, body["Tags"].clone());
+        match self.endpoint(group, channel, &name) {
+            Some(made) => json_reply(200, &self.describe_endpoint(made)),
+            None => not_found(&format!("origin endpoint {group}/{channel}/{name}")),
+        }
+    }
+
+    fn describe_group(&self, name: &str, group: &Group) -> Value {
+        json!({
+            "ChannelGroupName": name,
+            "Arn": group.arn,
+            "EgressDomain": group.egress_domain,
+            "Description": group.description,
+            "CreatedAt": now(),
+            "ModifiedAt": now(),
+            "ETag": "1",
+            "Tags": self.tags.get(&group.arn).cloned().unwrap_or(json!({})),
+        })
+    }
+
+    fn describe_channel(&self, channel: &Channel) -> Value {
+        let (group, name) = parts_of(&channel.arn);
+        let domain = self
+            .groups
+            .get(group)
+            .map(|g| g.egress_domain.replace(".egress.", "-{n}.ingest."))
+            .unwrap_or_default();
+        let ingest: Vec<Value> = (1..=2)
+            .map(|n| {
+                json!({"Id": n.to_string(),
+                       "Url": format!("https://{}/in/v1/{group}/{n}/{name}/index", domain.replace("{n}", &n.to_string()))})
+            })
+            .collect();
+        json!({
+            "ChannelGroupName": group,
+            "ChannelName": name,
+            "Arn": channel.arn,
+            "Description": channel.body["Description"],
+            "InputType": channel.body["InputType"].as_str().unwrap_or("HLS"),
+            "IngestEndpoints": ingest,
+            "CreatedAt": now(),
+            "ModifiedAt": now(),
+            "ETag": "1",
+            "Tags": self.tags.get(&channel.arn).cloned().unwrap_or(json!({})),
+        })
+    }
+
+    fn describe_endpoint(&self, endpoint: &Endpoint) -> Value {
+        let mut described = endpoint.body.clone();
+        let (group, channel) = parts_of(&endpoint.arn);
+        let name = endpoint.body["OriginEndpointName"].as_str().unwrap_or_default();
+        let domain = self
+            .groups
+            .get(group)
+            .map(|g| g.egress_domain.as_str())
+            .unwrap_or_default();
+        let base = format!("https://{domain}/out/v1/{group}/{channel}/{name}");
+        for (key, suffix) in [
+            ("HlsManifests", ".m3u8"),
+            ("LowLatencyHlsManifests", ".m3u8"),
+            ("DashManifests", ".mpd"),
+            ("MssManifests", ".ism/Manifest"),
+        ] {
+            for manifest in described[key].as_array_mut().into_iter().flatten() {
+                let manifest_name = manifest["ManifestName"].as_str().unwrap_or("index").to_owned();
+                manifest["Url"] = json!(format!("{base}/{manifest_name}{suffix}"));
+            }
+        }
+        described["ChannelGroupName"] = json!(group);
+        described["ChannelName"] = json!(channel);
+        described["Arn"] = json!(endpoint.arn);
+        described["CreatedAt"] = json!(now());
+        described["ModifiedAt"] = json!(now());
+        described["ETag"] = json!("1");
+        described
+    }
+
+    fn channel(&self, group: &str, channel: &str) -> Option<&Channel> {
+        self.groups.get(group)?.channels.get(channel)
+    }
+
+    fn channel_mut(&mut self, group: &str, channel: &str) -> Option<&mut Channel> {
+        self.groups.get_mut(group)?.channels.get_mut(channel)
+    }
+
+    fn endpoint(&self, group: &str, channel: &str, endpoint: &str) -> Option<&Endpoint> {
+        self.channel(group, channel)?.endpoints.get(endpoint)
+    }
+
+    fn endpoint_mut(&mut self, group: &str, channel: &str, endpoint: &str) -> Option<&mut Endpoint> {
+        self.channel_mut(group, channel)?.endpoints.get_mut(endpoint)
+    }
+}
+
+/// The group and channel names in a channel's or endpoint's ARN.
+fn parts_of(arn: &str) -> (&str, &str) {
+    let mut parts = arn.split('/').skip(1);
+    let group = parts.next().unwrap_or_default();
+    let channel = parts.nth(1).unwrap_or_default();
+    (group, channel)
+}
+
+/// A resource policy as MediaPackage v2 takes it: JSON with statements,
+/// each naming exactly `arn` (wildcards are not allowed there: MediaPackage
+/// v2 User Guide, "Policies and permissions").
+fn names_only(policy: &str, arn: &str) -> Result<(), String> {
+    let document: Value = serde_json::from_str(policy).map_err(|err| format!("the policy is not JSON: {err}"))?;
+    let statements = match &document["Statement"] {
+        Value::Array(list) => list.clone(),
+        Value::Object(_) => vec![document["Statement"].clone()],
+        _ => return Err("the policy has no Statement".to_owned()),
+    };
+    for statement in statements {
+        let resources = match &statement["Resource"] {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        };
+        if resources.is_empty() || resources.iter().any(|r| r != arn) {
+            return Err(format!(
+                "every statement's Resource must be this resource's ARN ({arn}), got {resources:?}"
+            ));
+        }
+    }
+    Ok(())
+}
