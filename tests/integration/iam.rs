@@ -139,11 +139,10 @@ async fn the_delete_after_a_refused_secret_create_looks_the_name_up_as_iam_sees_
             .fail("secretsmanager", "CreateSecret", 0, 500, "InternalServiceError");
     }
     let template = Template::parse(&template_text()).unwrap();
-    let failure = player
-        .create(template, &parameters())
-        .await
-        .map(|_| ())
-        .expect_err("refused");
+    // The secret is MediaPackage v1's CDN authorization.
+    let mut given = parameters();
+    given.push(("Packager".to_owned(), "MediaPackageV1".to_owned()));
+    let failure = player.create(template, &given).await.map(|_| ()).expect_err("refused");
     assert_eq!(failure.logical_id, "CdnSecret", "{failure}");
     let report = rig.iam_report();
     let lookup = report

@@ -1,6 +1,11 @@
 //! The demo player in a real browser. ffmpeg makes live HLS (MPEG-TS), CMAF
 //! (HLS of fragmented MP4), DASH and Smooth Streaming streams (two
-//! renditions each) on loopback; the real handler binary
+//! renditions each) on loopback; the CMAF stream is also served where and
+//! as MediaPackage v2 serves it (`/out/v1/<group>/<channel>/<endpoint>/`),
+//! and as low-latency HLS (ffmpeg writes no partial segments: the origin
+//! lists each one-second segment as one independent part, with the
+//! server-control and part tags, and the player must ask for it in
+//! low-latency mode, with `_HLS_msn`); the real handler binary
 //! writes the player into an emulated S3 bucket from a small template (as
 //! the stack does); a loopback server serves those objects as written and
 //! the stream beside them (one origin, as CloudFront does); headless
@@ -34,6 +39,7 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 const TEMPLATE: &str = r#"
 Parameters:
   HlsUrl: { Type: String }
+  LowLatencyHlsUrl: { Type: String }
   DashUrl: { Type: String }
   CmafUrl: { Type: String }
   MssUrl: { Type: String }
@@ -51,6 +57,7 @@ Resources:
       Bucket: !Ref DemoBucket
       Prefix: player/
       HlsUrl: !Ref HlsUrl
+      LowLatencyHlsUrl: !Ref LowLatencyHlsUrl
       DashUrl: !Ref DashUrl
       CmafUrl: !Ref CmafUrl
       MssUrl: !Ref MssUrl
@@ -222,6 +229,30 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
             if path.contains("..") {
                 return reply(400, "");
             }
+            // MediaPackage v2's shape: the CMAF endpoint's HLS manifest, and
+            // its low-latency one.
+            if let Some(file) = path.strip_prefix(V2_CMAF) {
+                let (file, low_latency) = match file {
+                    "index.m3u8" => ("master.m3u8", false),
+                    "low-latency.m3u8" => ("master.m3u8", true),
+                    other => match other.strip_prefix("ll-") {
+                        Some(variant) => (variant, true),
+                        None => (other, false),
+                    },
+                };
+                let on_disk = live.join("cmaf").join(file);
+                if !file.ends_with(".m3u8") {
+                    return match tokio::fs::read(on_disk).await {
+                        Ok(body) => typed_reply(200, content_type(file), body),
+                        Err(_) => reply(404, "not found"),
+                    };
+                }
+                return match tokio::fs::read_to_string(on_disk).await {
+                    Ok(text) if low_latency => typed_reply(200, content_type(file), low_latency_hls(&text)),
+                    Ok(text) => typed_reply(200, content_type(file), text),
+                    Err(_) => reply(404, "not found"),
+                };
+            }
             if let Some(file) = path.strip_prefix("/live/") {
                 return match tokio::fs::read(live.join(file)).await {
                     Ok(body) => typed_reply(200, content_type(file), body),
@@ -243,6 +274,62 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
             served
         })
     })
+}
+
+/// Where the v2-shaped CMAF stream is served.
+const V2_CMAF: &str = "/out/v1/live/live/cmaf/";
+
+/// ffmpeg's HLS playlist as low-latency HLS: a master playlist's variants
+/// point at their low-latency form (`ll-`), and a media playlist lists each
+/// segment as one independent part too, under the server-control and
+/// part-target tags (RFC 8216bis, 4.4.3.7 and 4.4.3.8) that turn on
+/// hls.js's low-latency loading. Blocking reloads are answered at once.
+fn low_latency_hls(playlist: &str) -> String {
+    if playlist.contains("#EXT-X-STREAM-INF") {
+        return playlist
+            .lines()
+            .map(|line| {
+                if line.ends_with(".m3u8") && !line.starts_with('#') {
+                    format!("ll-{line}\n")
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
+    }
+    let longest = playlist
+        .lines()
+        .filter_map(|line| line.strip_prefix("#EXTINF:")?.trim_end_matches(',').parse::<f64>().ok())
+        .fold(1.0_f64, f64::max);
+    let target = (longest * 10.0).ceil() / 10.0;
+    let mut out = String::new();
+    let mut duration = None;
+    for line in playlist.lines() {
+        if line.starts_with("#EXT-X-TARGETDURATION") {
+            out.push_str(&format!("{line}\n"));
+            out.push_str(&format!(
+                "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.1}\n",
+                3.0 * target
+            ));
+            out.push_str(&format!("#EXT-X-PART-INF:PART-TARGET={target:.1}\n"));
+            continue;
+        }
+        if let Some(seconds) = line.strip_prefix("#EXTINF:") {
+            duration = Some(seconds.trim_end_matches(',').to_owned());
+        } else if !line.starts_with('#')
+            && !line.is_empty()
+            && let Some(seconds) = duration.take()
+        {
+            out.push_str(&format!(
+                "#EXT-X-PART:DURATION={seconds},URI=\"{line}\",INDEPENDENT=YES\n"
+            ));
+            out.push_str(&format!("#EXTINF:{seconds},\n"));
+        }
+        if !line.starts_with("#EXTINF:") {
+            out.push_str(&format!("{line}\n"));
+        }
+    }
+    out
 }
 
 /// The bitrates the manifests declare: BANDWIDTH in the HLS master
@@ -329,7 +416,8 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             &[
                 ("HlsUrl".into(), format!("{base}/live/hls/master.m3u8")),
                 ("DashUrl".into(), format!("{base}/live/dash/manifest.mpd")),
-                ("CmafUrl".into(), format!("{base}/live/cmaf/master.m3u8")),
+                ("CmafUrl".into(), format!("{base}{V2_CMAF}index.m3u8")),
+                ("LowLatencyHlsUrl".into(), format!("{base}{V2_CMAF}low-latency.m3u8")),
                 ("MssUrl".into(), format!("{base}/live/mss/Manifest")),
                 ("MissingUrl".into(), format!("{base}/live/missing/master.m3u8")),
             ],
@@ -366,6 +454,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("hls", format!("{base}/player/index.html"), Some("hls"), false, &shots),
             run("dash", format!("{base}/player/index.html"), Some("dash"), false, &shots),
             run("cmaf", format!("{base}/player/index.html"), Some("cmaf"), false, &shots),
+            run("llhls", format!("{base}/player/index.html"), Some("llhls"), false, &shots),
             run("mss", format!("{base}/player/index.html"), Some("mss"), false, &shots),
             run("phone-hls-only", format!("{base}/one/index.html"), None, true, &shots),
             run("no-stream", format!("{base}/broken/index.html"), None, true, &shots),
@@ -396,11 +485,13 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         .map(|(w, h, _)| (u64::from(*w), u64::from(*h)))
         .collect();
 
+    let all = vec!["hls", "llhls", "dash", "cmaf", "mss"];
     for (name, format, choices) in [
-        ("hls", "HLS", vec!["hls", "dash", "cmaf", "mss"]),
-        ("dash", "DASH", vec!["hls", "dash", "cmaf", "mss"]),
-        ("cmaf", "CMAF", vec!["hls", "dash", "cmaf", "mss"]),
-        ("mss", "Smooth Streaming", vec!["hls", "dash", "cmaf", "mss"]),
+        ("hls", "HLS", all.clone()),
+        ("llhls", "Low-latency HLS", all.clone()),
+        ("dash", "DASH", all.clone()),
+        ("cmaf", "CMAF", all.clone()),
+        ("mss", "Smooth Streaming", all.clone()),
         ("phone-hls-only", "HLS", vec![]),
     ] {
         let seen = report(name);
@@ -431,6 +522,24 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         assert!(
             seen["buffer"].as_str().unwrap().ends_with("s ahead"),
             "{name}: {summary}"
+        );
+        // The distance to the live edge, as the engine measures it: a live
+        // stream of one-second segments is seconds, not minutes, behind.
+        let behind = seen["latencySeconds"].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            (0.0..60.0).contains(&behind) && seen["latency"].as_str().unwrap().ends_with("s behind live"),
+            "{name}: {summary}"
+        );
+        let blocking_reloads = seen["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|url| url.contains("_HLS_msn="));
+        assert_eq!(
+            blocking_reloads,
+            name == "llhls",
+            "{name}: low-latency loading (blocking playlist reloads) exactly for low-latency HLS"
         );
         assert_ne!(seen["messageTone"], "error", "{name}: {summary}");
         let offered: Vec<&str> = seen["choices"]
@@ -476,7 +585,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         "{message}"
     );
 
-    for name in ["hls", "dash", "cmaf", "mss", "phone-hls-only", "no-stream"] {
+    for name in ["hls", "llhls", "dash", "cmaf", "mss", "phone-hls-only", "no-stream"] {
         let shot = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap_or_else(|err| panic!("{}: {err}", shot.display()));
         assert!(

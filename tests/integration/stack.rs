@@ -168,6 +168,10 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
         "no other object"
     );
 
+    // The default packager is MediaPackage v2: the channel writes CMAF
+    // ingest to the stack's v2 channel, as its role may.
+    assert_v2_packaging(&rig, &player, &stack, &channel_id).await;
+
     let stack = player
         .update(
             stack,
@@ -181,6 +185,96 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
     assert_nothing_left(&rig).await;
+}
+
+/// What a v2 stack holds: the MediaLive channel's destination names the v2
+/// group and channel, its output group carries one track per output, its
+/// role may write there, the playback URLs (low-latency HLS among them)
+/// are the endpoints' own behind CloudFront, and the player plays them.
+async fn assert_v2_packaging(rig: &Rig, player: &testkit::stack::Player, stack: &Stack, channel_id: &str) {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let channel = medialive
+        .describe_channel()
+        .channel_id(channel_id)
+        .send()
+        .await
+        .unwrap();
+    let destination = channel.destinations()[0].media_package_settings()[0].clone();
+    let group = stack.physical_id("PackagerGroup").expect("a v2 channel group");
+    assert!(group.ends_with(":channelGroup/default-stack"), "{group}");
+    assert_eq!(
+        (
+            destination.channel_group(),
+            destination.channel_name(),
+            destination.channel_id()
+        ),
+        (Some("default-stack"), Some("default-stack"), None)
+    );
+    let outputs = channel.encoder_settings().unwrap().output_groups()[0].outputs();
+    assert!(
+        outputs
+            .iter()
+            .all(|o| o.audio_description_names().is_empty() || o.video_description_name().is_none()),
+        "CMAF ingest: one track per output"
+    );
+    let writes: Vec<_> = rig
+        .iam_report()
+        .checked
+        .into_iter()
+        .filter(|c| c.role == "MediaLiveRole" && c.action == "mediapackagev2:PutObject")
+        .collect();
+    assert!(!writes.is_empty(), "MediaLive's CMAF ingest is checked");
+    for write in &writes {
+        assert!(write.allowed, "{write}");
+        assert_eq!(
+            write.resource,
+            "arn:aws:mediapackagev2:us-east-1:123456789012:channelGroup/default-stack/channel/default-stack"
+        );
+    }
+    assert!(
+        stack.resource("MediaPackageChannel").is_none() && stack.resource("CdnSecret").is_none(),
+        "no v1 packager"
+    );
+
+    let outputs = player.outputs(stack).expect("outputs evaluate");
+    let domain = attribute(stack, "Distribution", "DomainName");
+    let base = format!("https://{domain}/out/v1/default-stack/default-stack");
+    for (name, path) in [
+        ("HlsUrl", "/ts/index.m3u8"),
+        ("CmafUrl", "/cmaf/index.m3u8"),
+        ("LowLatencyHlsUrl", "/cmaf/low-latency.m3u8"),
+        ("DashUrl", "/cmaf/index.mpd"),
+        ("MssUrl", "/mss/index.ism/Manifest"),
+    ] {
+        assert_eq!(output(&outputs, name), format!("{base}{path}"), "{name}");
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let config = s3
+        .get_object()
+        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
+        .key("player/config.json")
+        .send()
+        .await
+        .expect("the player's config.json");
+    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
+    for (key, name) in [
+        ("hls", "HlsUrl"),
+        ("llhls", "LowLatencyHlsUrl"),
+        ("dash", "DashUrl"),
+        ("cmaf", "CmafUrl"),
+        ("mss", "MssUrl"),
+    ] {
+        assert_eq!(config[key], output(&outputs, name), "{key}");
+    }
+    let left = rig.leftovers().await.unwrap();
+    for endpoint in ["ts", "cmaf", "mss"] {
+        let line = format!("MediaPackage v2 origin endpoint default-stack/default-stack/{endpoint}");
+        assert!(left.contains(&line), "the audit sees {line}: {left:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,7 +299,9 @@ async fn a_push_input_without_cidrs_is_refused_before_anything_is_made() {
 async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
     let rig = Rig::start(Path::new(BINARY)).await;
     let mut player = rig.player("pull-stack");
+    // MediaPackage v1 stays what it was.
     let given = parameters(&[
+        ("Packager", "MediaPackageV1"),
         ("InputType", "URL_PULL"),
         ("PriPullUrl", "https://origin.example.com/live/primary.m3u8"),
         ("SecPullUrl", "https://origin.example.com/live/secondary.m3u8"),
@@ -401,10 +497,14 @@ async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
     );
     let transcript = player.transcript().join("\n");
     assert!(
-        transcript.contains("ROLLBACK MediaPackageChannel") && transcript.contains("ROLLBACK CdnSecret"),
+        transcript.contains("ROLLBACK PackagerChannel") && transcript.contains("ROLLBACK TsEndpoint"),
         "what was made before is deleted:\n{transcript}"
     );
-    assert_nothing_left(&rig).await;
+    let left = rig.leftovers().await.expect("auditing the emulator");
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    // On v2 the packager is CloudFormation's own: the handler refused the
+    // input before calling AWS at all.
+    assert!(rig.iam_report().checked.is_empty(), "no call by the handler");
 
     // Not a CIDR at all: refused by the template's constraint, before any
     // resource, as CloudFormation refuses it.
@@ -415,7 +515,8 @@ async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
     assert_eq!(failure.logical_id, "Parameters");
     assert!(failure.reason.contains("InputCIDR"), "{}", failure.reason);
     assert_eq!(rig.receiver.requests().len(), sent, "no request reached the handler");
-    assert_nothing_left(&rig).await;
+    assert!(rig.leftovers().await.expect("auditing the emulator").is_empty());
+    assert!(rig.iam_report().checked.is_empty(), "no call by the handler");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -440,6 +541,76 @@ async fn a_failed_update_is_rolled_back_and_the_stack_still_deletes() {
     );
 
     let failures = player.delete(old).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn switching_a_running_v1_stack_to_v2_moves_the_channel_and_leaves_no_v1_behind() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    rig.upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY)
+        .await
+        .expect("the test source is uploaded");
+    let mut player = rig.player("switch-stack");
+    let stack = player
+        .create(
+            template(),
+            &parameters(&[("Packager", "MediaPackageV1"), ("ChannelStart", "Yes")]),
+        )
+        .await
+        .expect("a v1 stack is created");
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    let v1_channel = stack
+        .physical_id("MediaPackageChannel")
+        .expect("a v1 channel")
+        .to_owned();
+    assert!(stack.resource("PackagerGroup").is_none(), "no v2 packager on v1");
+
+    let stack = player
+        .update(
+            stack,
+            template(),
+            &[("Packager".to_owned(), "MediaPackageV2".to_owned())],
+        )
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the switch succeeds");
+    assert_eq!(
+        stack.physical_id("MediaLiveChannel"),
+        Some(channel_id.as_str()),
+        "the same MediaLive channel, updated in place"
+    );
+    assert_eq!(
+        channel_state(&rig, &channel_id).await,
+        ChannelState::Running,
+        "running again"
+    );
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let channel = medialive
+        .describe_channel()
+        .channel_id(&channel_id)
+        .send()
+        .await
+        .unwrap();
+    let destination = &channel.destinations()[0].media_package_settings()[0];
+    assert_eq!(destination.channel_group(), Some("switch-stack"));
+    assert_eq!(destination.channel_id(), None, "no longer v1");
+    let mediapackage = aws_sdk_mediapackage::Client::new(&rig.sdk_config().await);
+    let gone = mediapackage.describe_channel().id(&v1_channel).send().await;
+    assert!(
+        gone.is_err(),
+        "the v1 channel is deleted in the update's cleanup:\n{}",
+        player.transcript().join("\n")
+    );
+    assert!(
+        player
+            .transcript()
+            .iter()
+            .any(|line| line.contains("CLEANUP") && line.contains("CdnSecret")),
+        "the v1 secret goes in the cleanup"
+    );
+
+    let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
     assert_nothing_left(&rig).await;
 }

@@ -149,7 +149,7 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "\naudit of the emulator (inputs, security groups, channels, MediaPackage channels and endpoints, secrets, parameters, S3 objects, schedules):"
+        "\naudit of the emulator (inputs, security groups, channels, MediaPackage v1 channels and endpoints, v2 channel groups, channels and endpoints, secrets, parameters, S3 objects, schedules):"
     );
     if left.is_empty() {
         println!("  nothing left");

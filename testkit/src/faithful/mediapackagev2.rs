@@ -464,3 +464,122 @@ fn names_only(policy: &str, arn: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use hyper::Method;
+    use serde_json::{Value, json};
+
+    use crate::faithful::{Faithful, as_cloudformation};
+
+    async fn call(layer: &Faithful, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        as_cloudformation(&layer.endpoint(), "mediapackagev2", method, path, body.as_ref())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn v2_is_shaped_and_refused_as_the_service_does() {
+        // Nothing is forwarded for v2: no emulator behind.
+        let layer = Faithful::start("http://127.0.0.1:9").await;
+        let group = json!({"ChannelGroupName": "live", "tags": {"livestream:stack-id": "s"}});
+        let (status, made) = call(&layer, Method::POST, "/channelGroup", Some(group.clone())).await;
+        assert_eq!(status, 200, "{made}");
+        let egress = made["EgressDomain"].as_str().unwrap().to_owned();
+        assert!(egress.contains(".egress.") && egress.ends_with(".mediapackagev2.us-east-1.amazonaws.com"));
+        let (status, again) = call(&layer, Method::POST, "/channelGroup", Some(group)).await;
+        assert_eq!((status, again["__type"].as_str()), (409, Some("ConflictException")));
+
+        let (status, bad) = call(
+            &layer,
+            Method::POST,
+            "/channelGroup",
+            Some(json!({"ChannelGroupName": "has space"})),
+        )
+        .await;
+        assert_eq!(
+            (status, bad["__type"].as_str()),
+            (400, Some("ValidationException")),
+            "{bad}"
+        );
+        let (status, bad) = call(
+            &layer,
+            Method::POST,
+            "/channelGroup/live/channel",
+            Some(json!({"ChannelName": "c", "InputType": "SRT"})),
+        )
+        .await;
+        assert_eq!(status, 400, "an input type the model does not know: {bad}");
+
+        let channel = json!({"ChannelName": "c", "InputType": "CMAF"});
+        let (status, made) = call(&layer, Method::POST, "/channelGroup/live/channel", Some(channel)).await;
+        assert_eq!(status, 200, "{made}");
+        assert_eq!(
+            made["Arn"],
+            "arn:aws:mediapackagev2:us-east-1:123456789012:channelGroup/live/channel/c"
+        );
+        assert_eq!(made["IngestEndpoints"].as_array().unwrap().len(), 2);
+        let (status, _) = call(&layer, Method::DELETE, "/channelGroup/live", None).await;
+        assert_eq!(status, 409, "a group that holds a channel stays");
+
+        let endpoint = json!({
+            "OriginEndpointName": "cmaf", "ContainerType": "CMAF",
+            "HlsManifests": [{"ManifestName": "index"}],
+            "LowLatencyHlsManifests": [{"ManifestName": "low-latency"}],
+            "DashManifests": [{"ManifestName": "index"}],
+        });
+        let path = "/channelGroup/live/channel/c/originEndpoint";
+        let (status, made) = call(&layer, Method::POST, path, Some(endpoint)).await;
+        assert_eq!(status, 200, "{made}");
+        let base = format!("https://{egress}/out/v1/live/c/cmaf");
+        assert_eq!(made["HlsManifests"][0]["Url"], format!("{base}/index.m3u8"));
+        assert_eq!(
+            made["LowLatencyHlsManifests"][0]["Url"],
+            format!("{base}/low-latency.m3u8")
+        );
+        assert_eq!(made["DashManifests"][0]["Url"], format!("{base}/index.mpd"));
+        let clash = json!({"OriginEndpointName": "x", "ContainerType": "CMAF",
+                           "HlsManifests": [{"ManifestName": "a"}], "LowLatencyHlsManifests": [{"ManifestName": "a"}]});
+        assert_eq!(call(&layer, Method::POST, path, Some(clash)).await.0, 400);
+        let mss_on_cmaf =
+            json!({"OriginEndpointName": "y", "ContainerType": "CMAF", "MssManifests": [{"ManifestName": "a"}]});
+        assert_eq!(call(&layer, Method::POST, path, Some(mss_on_cmaf)).await.0, 400);
+
+        let arn = made["Arn"].as_str().unwrap();
+        let policy = |resource: &str| {
+            json!({"Policy": json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "mediapackagev2:GetObject",
+                "Resource": resource}]}).to_string()})
+        };
+        let policy_path = format!("{path}/cmaf/policy");
+        let wildcard = format!("{}/*", arn.rsplit_once('/').unwrap().0);
+        assert_eq!(
+            call(&layer, Method::POST, &policy_path, Some(policy(&wildcard)))
+                .await
+                .0,
+            400
+        );
+        assert_eq!(call(&layer, Method::POST, &policy_path, Some(policy(arn))).await.0, 200);
+
+        let (status, _) = call(&layer, Method::DELETE, "/channelGroup/live/channel/c/", None).await;
+        assert_eq!(status, 409, "a channel that holds an endpoint stays");
+        assert_eq!(call(&layer, Method::DELETE, &format!("{path}/cmaf"), None).await.0, 200);
+        assert_eq!(call(&layer, Method::DELETE, &format!("{path}/cmaf"), None).await.0, 404);
+        assert_eq!(
+            call(&layer, Method::DELETE, "/channelGroup/live/channel/c/", None)
+                .await
+                .0,
+            200
+        );
+        assert_eq!(call(&layer, Method::DELETE, "/channelGroup/live", None).await.0, 200);
+        let (status, missing) = call(&layer, Method::GET, "/channelGroup/live", None).await;
+        assert_eq!(
+            (status, missing["__type"].as_str()),
+            (404, Some("ResourceNotFoundException"))
+        );
+        assert!(
+            layer.calls().is_empty(),
+            "CloudFormation's own calls are not the handler's"
+        );
+    }
+}
