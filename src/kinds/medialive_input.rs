@@ -1,6 +1,7 @@
 //! `MediaLiveInput`: a MediaLive input of any type, with what it needs
-//! around it: an input security group for push inputs, SSM SecureString
-//! parameters for pull passwords.
+//! around it: an input security group for push and SRT listener inputs,
+//! SSM SecureString parameters for pull passwords. SRT passphrases stay in
+//! Secrets Manager: the input names the secret, MediaLive reads it.
 //!
 //! Nothing leaks. The security group is recorded as soon as it exists, as
 //! `input-security-group:<id>`, so a Create that fails or runs out of time
@@ -15,7 +16,8 @@ use aws_sdk_medialive::config::retry::RetryConfig;
 use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use aws_sdk_medialive::types::{
     ChannelClass, InputDestinationRequest, InputDeviceRequest, InputDeviceSettings, InputSecurityGroupState, InputSourceRequest,
-    InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest,
+    InputState, InputType, InputWhitelistRuleCidr, MediaConnectFlowRequest, SrtCallerDecryptionRequest, SrtCallerSourceRequest,
+    SrtListenerDecryptionRequest, SrtListenerSettingsRequest, SrtSettingsRequest,
 };
 use aws_sdk_ssm::types::ParameterType;
 
@@ -55,6 +57,10 @@ impl Resource for MediaLiveInput {
         "SecMediaConnectArn",
         "PriDeviceId",
         "SecDeviceId",
+        "SrtPassphraseSecretArn",
+        "SrtAlgorithm",
+        "SrtMinimumLatency",
+        "SrtStreamId",
     ];
     type Spec = Spec;
 
@@ -64,8 +70,8 @@ impl Resource for MediaLiveInput {
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
         put_passwords(aws, req, spec).await?;
-        let group = if let Feed::Push { cidrs } = &spec.feed {
-            let group = security_group_for(aws, req, cidrs).await?;
+        let group = if spec.takes_cidrs() {
+            let group = security_group_for(aws, req, spec.cidrs()).await?;
             req.record_created(&format!("{GROUP_ONLY}{group}"));
             Some(group)
         } else {
@@ -82,6 +88,7 @@ impl Resource for MediaLiveInput {
             .set_media_connect_flows(flows(spec))
             .set_role_arn(role_arn(spec))
             .set_input_devices(devices(spec))
+            .set_srt_settings(srt_settings(spec))
             // A repeated delivery of this Create gets the same input back.
             .request_id(&req.request_id)
             .set_tags(Some(req.ownership_tags()))
@@ -126,7 +133,7 @@ impl Resource for MediaLiveInput {
             delete_security_group(aws, req, group).await?;
         }
         let input = wait_until_settled(aws, req, &id).await?;
-        Ok(outcome(&input, group.as_deref()))
+        Ok(outcome(&input, group.as_deref(), spec))
     }
 
     async fn update(
@@ -188,6 +195,7 @@ impl Resource for MediaLiveInput {
             .set_media_connect_flows(flows(new))
             .set_role_arn(role_arn(new))
             .set_input_devices(device_requests(new))
+            .set_srt_settings(srt_settings(new))
             .send()
             .await
             .map_err(aws_error("UpdateInput"))?;
@@ -196,7 +204,7 @@ impl Resource for MediaLiveInput {
         }
         let input = wait_until_settled(aws, req, physical_id).await?;
         tracing::info!(input = %physical_id, "updated MediaLive input");
-        Ok(outcome(&input, group.as_deref()))
+        Ok(outcome(&input, group.as_deref(), new))
     }
 
     fn could_be_id(physical_id: &str) -> bool {
@@ -306,15 +314,26 @@ async fn delete_passwords_if(
     }
 }
 
-fn outcome(input: &DescribeInputOutput, group: Option<&str>) -> Outcome {
+/// The input's id and ARN, its endpoints (an SRT listener's with the
+/// stream id the encoder must send), its security group.
+fn outcome(input: &DescribeInputOutput, group: Option<&str>, spec: &Spec) -> Outcome {
     let id = input.id().unwrap_or_default();
+    let stream_id = match &spec.feed {
+        Feed::SrtListener {
+            stream_id: Some(stream_id),
+            ..
+        } => Some(stream_id.as_str()),
+        _ => None,
+    };
     let url = |i: usize| {
-        input
-            .destinations()
-            .get(i)
-            .and_then(|d| d.url())
-            .unwrap_or_default()
-            .to_owned()
+        let url = input.destinations().get(i).and_then(|d| d.url()).unwrap_or_default();
+        match stream_id {
+            Some(stream_id) if !url.is_empty() => {
+                let encoded: String = url::form_urlencoded::byte_serialize(stream_id.as_bytes()).collect();
+                format!("{url}?streamid={encoded}")
+            }
+            _ => url.to_owned(),
+        }
     };
     let group = group
         .map(str::to_owned)
@@ -338,6 +357,7 @@ fn same_type_and_class(input: &DescribeInputOutput, spec: &Spec) -> bool {
         input.sources().len(),
         input.media_connect_flows().len(),
         input.input_devices().len(),
+        input.srt_settings().map_or(0, |srt| srt.srt_caller_sources().len()),
     ]
     .into_iter()
     .max()
@@ -450,6 +470,49 @@ fn device_requests(spec: &Spec) -> Option<Vec<InputDeviceRequest>> {
             .map(|id| InputDeviceRequest::builder().id(id).build())
             .collect(),
     )
+}
+
+/// SRT's settings: the caller's sources (one per pipeline) or the
+/// listener's, each with the latency and the passphrase's secret.
+fn srt_settings(spec: &Spec) -> Option<SrtSettingsRequest> {
+    match &spec.feed {
+        Feed::SrtCaller { sources, srt } => {
+            let decryption = srt.decryption.as_ref().map(|(algorithm, arn)| {
+                SrtCallerDecryptionRequest::builder()
+                    .algorithm(algorithm.clone())
+                    .passphrase_secret_arn(arn)
+                    .build()
+            });
+            let sources = sources
+                .values()
+                .map(|source| {
+                    SrtCallerSourceRequest::builder()
+                        .srt_listener_address(&source.address)
+                        .srt_listener_port(source.port.to_string())
+                        .set_stream_id(source.stream_id.clone())
+                        .minimum_latency(srt.latency_ms)
+                        .set_decryption(decryption.clone())
+                        .build()
+                })
+                .collect();
+            Some(SrtSettingsRequest::builder().set_srt_caller_sources(Some(sources)).build())
+        }
+        Feed::SrtListener { srt, stream_id, .. } => {
+            let decryption = srt.decryption.as_ref().map(|(algorithm, arn)| {
+                SrtListenerDecryptionRequest::builder()
+                    .algorithm(algorithm.clone())
+                    .passphrase_secret_arn(arn)
+                    .build()
+            });
+            let listener = SrtListenerSettingsRequest::builder()
+                .minimum_latency(srt.latency_ms)
+                .set_stream_id(stream_id.clone())
+                .set_decryption(decryption)
+                .build();
+            Some(SrtSettingsRequest::builder().srt_listener_settings(listener).build())
+        }
+        _ => None,
+    }
 }
 
 fn whitelist(cidrs: &[String]) -> Vec<InputWhitelistRuleCidr> {

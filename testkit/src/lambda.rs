@@ -58,6 +58,11 @@ impl LambdaProcess {
         self.child.id()
     }
 
+    /// Everything the process has printed so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.lines.lock().expect("log lines").clone()
+    }
+
     /// Stops the process and returns everything it printed.
     pub async fn stop(mut self) -> Vec<String> {
         let _ = self.child.kill().await;

@@ -29,6 +29,7 @@ mod mediapackage_mock;
 mod memory;
 mod packaging;
 mod player_browser;
+mod srt_recipes;
 mod stack;
 mod stack_faults;
 mod validation;

@@ -614,3 +614,184 @@ async fn switching_a_running_v1_stack_to_v2_moves_the_channel_and_leaves_no_v1_b
     assert!(failures.is_empty(), "{failures:?}");
     assert_nothing_left(&rig).await;
 }
+
+/// The input's SRT settings, as MediaLive describes them.
+async fn srt_settings(rig: &Rig, input_id: &str) -> aws_sdk_medialive::types::SrtSettings {
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    let input = medialive.describe_input().input_id(input_id).send().await.unwrap();
+    input.srt_settings().cloned().expect("SRT settings")
+}
+
+async fn secret_value(rig: &Rig, arn: &str) -> String {
+    let secrets = aws_sdk_secretsmanager::Client::new(&rig.sdk_config().await);
+    let value = secrets.get_secret_value().secret_id(arn).send().await.unwrap();
+    value.secret_string().unwrap().to_owned()
+}
+
+/// `secret` in no Reason, output, transcript line or log line.
+fn assert_never_shown(rig: &Rig, player: &testkit::stack::Player, outputs: &[(String, String)], secret: &str) {
+    for line in player.transcript().iter().chain(rig.lambda.printed().iter()) {
+        assert!(!line.contains(secret), "the passphrase was shown: {line}");
+    }
+    for (name, value) in outputs {
+        assert!(!value.contains(secret), "the passphrase is in the output {name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_srt_listener_is_encrypted_with_a_passphrase_the_stack_makes_and_never_shows() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("srt-listener");
+    let given = parameters(&[
+        ("InputType", "SRT_LISTENER"),
+        ("InputCIDR", "203.0.113.7/32"),
+        ("SrtStreamId", "studio-a"),
+        ("ChannelStart", "Yes"),
+    ]);
+    let stack = player.create(template(), &given).await.expect("the stack is created");
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    let secret_arn = output(&outputs, "SrtPassphraseSecretArn");
+    let ingest: Vec<String> = output(&outputs, "IngestEndpoints")
+        .split(' ')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(ingest.len(), 2, "two pipelines: {ingest:?}");
+    for url in &ingest {
+        assert!(
+            url.starts_with("srt://") && url.ends_with("?streamid=studio-a"),
+            "{url}"
+        );
+    }
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+    let listener = srt_settings(&rig, &input_id)
+        .await
+        .srt_listener_settings()
+        .cloned()
+        .unwrap();
+    assert_eq!(listener.minimum_latency(), Some(120), "SRT's default");
+    assert_eq!(listener.stream_id(), Some("studio-a"));
+    let decryption = listener.decryption().unwrap();
+    assert_eq!(decryption.passphrase_secret_arn(), Some(secret_arn.as_str()));
+    assert_eq!(decryption.algorithm().map(|a| a.as_str()), Some("AES256"));
+    let passphrase = secret_value(&rig, &secret_arn).await;
+    assert!(
+        passphrase.len() == 32 && passphrase.chars().all(|c| c.is_ascii_alphanumeric()),
+        "a random passphrase SRT takes: {} characters",
+        passphrase.len()
+    );
+    // MediaLive reads exactly that secret, as the channel's role.
+    let reads: Vec<_> = rig
+        .iam_report()
+        .checked
+        .into_iter()
+        .filter(|c| c.role == "MediaLiveRole" && c.action == "secretsmanager:GetSecretValue")
+        .collect();
+    assert!(!reads.is_empty(), "MediaLive's read of the passphrase is checked");
+    assert!(
+        reads.iter().all(|read| read.allowed && read.resource == secret_arn),
+        "{reads:?}"
+    );
+
+    // The latency changes in place: the same input, the channel untouched.
+    let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    let before = player.transcript().len();
+    let stack = player
+        .update(stack, template(), &[("SrtMinimumLatency".to_owned(), "500".to_owned())])
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    let sent: Vec<&String> = player.transcript()[before..]
+        .iter()
+        .filter(|line| line.starts_with("  UPDATE "))
+        .collect();
+    assert_eq!(sent.len(), 1, "only the input changed: {sent:#?}");
+    assert!(
+        sent[0].contains("MediaLiveInput") && sent[0].contains("SUCCESS"),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(stack.physical_id("MediaLiveInput"), Some(input_id.as_str()));
+    let listener = srt_settings(&rig, &input_id)
+        .await
+        .srt_listener_settings()
+        .cloned()
+        .unwrap();
+    assert_eq!(listener.minimum_latency(), Some(500));
+    assert_eq!(
+        channel_state(&rig, &channel_id).await,
+        ChannelState::Running,
+        "never stopped"
+    );
+
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_never_shown(&rig, &player, &outputs, &passphrase);
+    assert_nothing_left(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_srt_caller_reads_each_pipelines_listener_with_the_passphrase_given() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("srt-caller");
+    let passphrase = "correct horse battery staple";
+    let given = parameters(&[
+        ("InputType", "SRT_CALLER"),
+        ("PriPullUrl", "srt://encoder-a.example.com:9000?streamid=cam-1"),
+        ("SecPullUrl", "srt://198.51.100.20:9001"),
+        ("SrtPassphrase", passphrase),
+        ("SrtMinimumLatency", "2000"),
+    ]);
+    let stack = player.create(template(), &given).await.expect("the stack is created");
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    let secret_arn = output(&outputs, "SrtPassphraseSecretArn");
+    assert_eq!(
+        secret_value(&rig, &secret_arn).await,
+        passphrase,
+        "the passphrase given"
+    );
+    assert!(
+        outputs.iter().all(|(name, _)| name != "IngestEndpoints"),
+        "MediaLive calls out"
+    );
+    let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
+    let sources = srt_settings(&rig, &input_id).await.srt_caller_sources().to_vec();
+    type Seen<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<i32>);
+    let seen: Vec<Seen<'_>> = sources
+        .iter()
+        .map(|s| {
+            (
+                s.srt_listener_address(),
+                s.srt_listener_port(),
+                s.stream_id(),
+                s.minimum_latency(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("encoder-a.example.com"), Some("9000"), Some("cam-1"), Some(2000)),
+            (Some("198.51.100.20"), Some("9001"), None, Some(2000)),
+        ]
+    );
+    assert!(sources.iter().all(|s| {
+        s.decryption()
+            .is_some_and(|d| d.passphrase_secret_arn() == Some(secret_arn.as_str()))
+    }));
+
+    let stack = player
+        .update(stack, template(), &[("SrtMinimumLatency".to_owned(), "800".to_owned())])
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds");
+    assert_eq!(stack.physical_id("MediaLiveInput"), Some(input_id.as_str()), "in place");
+    let sources = srt_settings(&rig, &input_id).await.srt_caller_sources().to_vec();
+    assert!(sources.iter().all(|s| s.minimum_latency() == Some(800)));
+
+    let outputs = player.outputs(&stack).expect("outputs evaluate");
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_never_shown(&rig, &player, &outputs, passphrase);
+    assert_nothing_left(&rig).await;
+}

@@ -1,8 +1,8 @@
 //! The input's properties, validated and typed: where its video comes
-//! from (pushed, read from a URL, MediaConnect, a device), one value per
-//! pipeline of its class.
+//! from (pushed, read from a URL, SRT either way, MediaConnect, a device),
+//! one value per pipeline of its class.
 
-use aws_sdk_medialive::types::{ChannelClass, InputType};
+use aws_sdk_medialive::types::{Algorithm, ChannelClass, InputType};
 
 use super::super::resource::Request;
 use super::super::validate;
@@ -18,15 +18,29 @@ pub(in crate::kinds) const INPUT_TYPES: &[&str] = &[
     "TS_FILE",
     "MEDIACONNECT",
     "INPUT_DEVICE",
+    "SRT_CALLER",
+    "SRT_LISTENER",
 ];
 const PUSH: &[&str] = &["RTP_PUSH", "RTMP_PUSH", "UDP_PUSH"];
+/// Inputs the encoder reaches through an input security group.
+const TAKES_CIDRS: &[&str] = &["RTP_PUSH", "RTMP_PUSH", "UDP_PUSH", "SRT_LISTENER"];
 const PULL: &[&str] = &["RTMP_PULL", "URL_PULL"];
-const FROM_URL: &[&str] = &["RTMP_PULL", "URL_PULL", "MP4_FILE", "TS_FILE"];
+/// Inputs whose sources are URLs (`PriUrl`, `SecUrl`).
+const FROM_URL: &[&str] = &["RTMP_PULL", "URL_PULL", "MP4_FILE", "TS_FILE", "SRT_CALLER"];
+const SRT: &[&str] = &["SRT_CALLER", "SRT_LISTENER"];
+
+/// SRT's minimum latency as MediaLive takes it (its model: 120-15000 ms);
+/// 120 ms is also SRT's own default.
+const SRT_LATENCY_MS: std::ops::RangeInclusive<i64> = 120..=15_000;
+const SRT_DEFAULT_LATENCY_MS: i32 = 120;
+/// An SRT stream id is at most 512 characters (the SRT specification's
+/// Stream ID extension).
+const SRT_STREAM_ID_MAX: usize = 512;
 
 /// Properties that exist for some input types only.
 const APPLIES_TO: &[(&str, &[&str])] = &[
     ("StreamName", &["RTMP_PUSH"]),
-    ("Cidr", PUSH),
+    ("Cidr", TAKES_CIDRS),
     ("PriUrl", FROM_URL),
     ("SecUrl", FROM_URL),
     ("PriUser", PULL),
@@ -38,6 +52,10 @@ const APPLIES_TO: &[(&str, &[&str])] = &[
     ("SecMediaConnectArn", &["MEDIACONNECT"]),
     ("PriDeviceId", &["INPUT_DEVICE"]),
     ("SecDeviceId", &["INPUT_DEVICE"]),
+    ("SrtPassphraseSecretArn", SRT),
+    ("SrtAlgorithm", SRT),
+    ("SrtMinimumLatency", SRT),
+    ("SrtStreamId", &["SRT_LISTENER"]),
 ];
 
 /// Rules one input security group holds
@@ -148,11 +166,37 @@ impl std::fmt::Debug for Source {
     }
 }
 
+/// An SRT source MediaLive calls: the user's listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SrtSource {
+    pub(super) address: String,
+    pub(super) port: u16,
+    pub(super) stream_id: Option<String>,
+}
+
+/// What both SRT input types share: the minimum latency, and where the
+/// passphrase is (the secret's ARN; the passphrase itself never passes
+/// through the handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Srt {
+    pub(super) latency_ms: i32,
+    pub(super) decryption: Option<(Algorithm, String)>,
+}
+
 /// Where the input's video comes from, with what only that way needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Feed {
     /// The encoder sends to the input's endpoints, from `cidrs` only.
     Push { cidrs: Vec<String> },
+    /// MediaLive calls the user's SRT listener, one per pipeline.
+    SrtCaller { sources: PerPipeline<SrtSource>, srt: Srt },
+    /// The user's encoder calls the input's SRT endpoints, from `cidrs`
+    /// only, encrypted (MediaLive takes no unencrypted SRT listener).
+    SrtListener {
+        cidrs: Vec<String>,
+        srt: Srt,
+        stream_id: Option<String>,
+    },
     /// MediaLive reads a URL (a stream, or a file it loops).
     Url { sources: PerPipeline<Source> },
     MediaConnect {
@@ -181,9 +225,14 @@ impl Spec {
 
     pub(super) fn cidrs(&self) -> &[String] {
         match &self.feed {
-            Feed::Push { cidrs } => cidrs,
+            Feed::Push { cidrs } | Feed::SrtListener { cidrs, .. } => cidrs,
             _ => &[],
         }
+    }
+
+    /// Whether the encoder reaches the input through a security group.
+    pub(super) fn takes_cidrs(&self) -> bool {
+        matches!(self.feed, Feed::Push { .. } | Feed::SrtListener { .. })
     }
 
     pub(super) fn sources(&self) -> Option<&PerPipeline<Source>> {
@@ -207,6 +256,20 @@ impl Feed {
             });
         }
         match input_type {
+            "SRT_CALLER" => Ok(Feed::SrtCaller {
+                sources: PerPipeline::parse(props, class, "Url", |pipeline, url| {
+                    parse_srt_url(&format!("{}Url", pipeline.prefix()), &url)
+                })?,
+                srt: parse_srt(props, false)?,
+            }),
+            "SRT_LISTENER" => Ok(Feed::SrtListener {
+                cidrs: parse_cidrs(props)?,
+                srt: parse_srt(props, true)?,
+                stream_id: props
+                    .string("SrtStreamId")?
+                    .map(|id| check_stream_id("SrtStreamId", id))
+                    .transpose()?,
+            }),
             "MEDIACONNECT" => {
                 let role_arn = props.required_string("RoleArn")?;
                 validate::arn("RoleArn", &role_arn, "iam", "role/")?;
@@ -271,6 +334,87 @@ fn parse_sources(props: &Props<'_>, input_type: &str, class: &ChannelClass) -> R
         }
     }
     Ok(sources)
+}
+
+/// `srt://host:port`, with an optional `streamid` query parameter.
+fn parse_srt_url(name: &str, url: &str) -> Result<SrtSource, PropError> {
+    let refused = |why: &str| {
+        PropError::invalid(
+            name,
+            format!(
+                "must be srt://host:port (optionally ?streamid=...) for SRT_CALLER: {why}, got {}",
+                shown(name, url)
+            ),
+        )
+    };
+    let parsed = url::Url::parse(url).map_err(|_| refused("not a URL"))?;
+    if parsed.scheme() != "srt" {
+        return Err(refused("the scheme is not srt"));
+    }
+    let address = parsed
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| refused("no host"))?
+        .to_owned();
+    let port = parsed
+        .port()
+        .filter(|port| *port > 0)
+        .ok_or_else(|| refused("no port"))?;
+    let mut stream_id = None;
+    for (key, value) in parsed.query_pairs() {
+        match key.as_ref() {
+            "streamid" => stream_id = Some(check_stream_id(name, value.into_owned())?),
+            other => return Err(refused(&format!("MediaLive takes no {other} option"))),
+        }
+    }
+    Ok(SrtSource {
+        address,
+        port,
+        stream_id,
+    })
+}
+
+fn check_stream_id(name: &str, id: String) -> Result<String, PropError> {
+    let printable = id.chars().all(|c| c.is_ascii_graphic());
+    if !id.is_empty() && id.chars().count() <= SRT_STREAM_ID_MAX && printable {
+        Ok(id)
+    } else {
+        Err(PropError::invalid(
+            name,
+            format!("a stream id must be 1 to {SRT_STREAM_ID_MAX} printable characters without spaces"),
+        ))
+    }
+}
+
+/// The minimum latency and the decryption; `encrypted` inputs need it.
+fn parse_srt(props: &Props<'_>, encrypted: bool) -> Result<Srt, PropError> {
+    let latency_ms = props
+        .integer("SrtMinimumLatency", SRT_LATENCY_MS)?
+        .map_or(Ok(SRT_DEFAULT_LATENCY_MS), i32::try_from)
+        .map_err(|_| PropError::invalid("SrtMinimumLatency", "is out of range"))?;
+    let algorithm = props
+        .sdk_enum("SrtAlgorithm", &["AES128", "AES192", "AES256"])?
+        .unwrap_or(Algorithm::Aes256);
+    let decryption = match props.string("SrtPassphraseSecretArn")? {
+        Some(arn) => {
+            validate::arn("SrtPassphraseSecretArn", &arn, "secretsmanager", "secret:")?;
+            Some((algorithm, arn))
+        }
+        None if encrypted => {
+            return Err(PropError::invalid(
+                "SrtPassphraseSecretArn",
+                "is required for SRT_LISTENER: MediaLive takes only encrypted SRT listener inputs",
+            ));
+        }
+        None if props.has("SrtAlgorithm") => {
+            return Err(PropError::invalid(
+                "SrtAlgorithm",
+                "needs SrtPassphraseSecretArn (an unencrypted stream has no algorithm)",
+            ));
+        }
+        None => None,
+    };
+    Ok(Srt { latency_ms, decryption })
 }
 
 fn parse_stream_name(props: &Props<'_>) -> Result<String, PropError> {
@@ -416,6 +560,58 @@ mod tests {
         let too_many: Vec<String> = (0..11).map(|i| format!("203.0.113.{i}/32")).collect();
         let refused = parse(json!({"Type": "UDP_PUSH", "Cidr": too_many})).unwrap_err();
         assert!(refused.to_string().contains("at most 10"), "{refused}");
+    }
+
+    #[test]
+    fn srt_inputs_read_their_listener_url_latency_and_secret() {
+        let secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:live/srt-AbCdEf";
+        let caller = parse(json!({
+            "Type": "SRT_CALLER",
+            "PriUrl": "srt://encoder.example.com:9000?streamid=cam-1",
+            "SecUrl": "srt://198.51.100.20:9001",
+            "SrtPassphraseSecretArn": secret, "SrtMinimumLatency": "500"
+        }))
+        .unwrap();
+        let Feed::SrtCaller { sources, srt } = &caller.feed else {
+            panic!("{caller:?}")
+        };
+        let first = sources.values().next().unwrap();
+        assert_eq!(
+            (first.address.as_str(), first.port, first.stream_id.as_deref()),
+            ("encoder.example.com", 9000, Some("cam-1"))
+        );
+        assert_eq!(srt.latency_ms, 500);
+        assert_eq!(srt.decryption, Some((Algorithm::Aes256, secret.to_owned())));
+        assert!(caller.cidrs().is_empty() && !caller.takes_cidrs());
+
+        // A caller may read an unencrypted stream; a listener may not.
+        let plain = parse(json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000"})).unwrap();
+        assert!(matches!(&plain.feed, Feed::SrtCaller { srt, .. } if srt.decryption.is_none() && srt.latency_ms == 120));
+        let open = parse(json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24"})).unwrap_err();
+        assert!(open.to_string().contains("SrtPassphraseSecretArn"), "{open}");
+
+        let listener = parse(json!({
+            "Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24", "SrtPassphraseSecretArn": secret,
+            "SrtStreamId": "studio", "SrtAlgorithm": "AES128"
+        }))
+        .unwrap();
+        assert!(listener.takes_cidrs());
+        assert!(matches!(&listener.feed, Feed::SrtListener { stream_id: Some(id), srt, .. }
+            if id == "studio" && srt.decryption.as_ref().is_some_and(|(a, _)| *a == Algorithm::Aes128)));
+
+        for (props, named) in [
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "https://h:9000"}), "PriUrl"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h"}), "PriUrl"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000?latency=20"}), "PriUrl"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000", "SrtMinimumLatency": "100"}), "SrtMinimumLatency"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000", "SrtAlgorithm": "AES256"}), "SrtAlgorithm"),
+            (json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24", "SrtPassphraseSecretArn": "arn:aws:s3:::bucket"}), "SrtPassphraseSecretArn"),
+            (json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24", "SrtPassphraseSecretArn": secret, "SrtStreamId": "has space"}), "SrtStreamId"),
+            (json!({"Type": "RTMP_PUSH", "Cidr": "203.0.113.0/24", "SrtMinimumLatency": "200"}), "SrtMinimumLatency"),
+        ] {
+            let refused = parse(props.clone()).unwrap_err().to_string();
+            assert!(refused.contains(named), "{props}: {refused}");
+        }
     }
 
     #[test]

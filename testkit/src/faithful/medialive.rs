@@ -17,6 +17,10 @@
 //!   returns the same resource;
 //! - unknown ids answer 404 NotFoundException (moto answers 500);
 //! - push inputs get ingest URLs in their destinations;
+//! - SRT inputs keep their settings (moto drops them): an SRT listener
+//!   gets `srt://` destinations and needs a security group and encryption,
+//!   every SRT input a latency of 120-15000 ms (MediaLive's model), a
+//!   caller's source an address and a port;
 //! - ARNs name the region and account, as the service's do.
 
 use std::collections::{BTreeMap, HashMap};
@@ -79,6 +83,8 @@ struct Input {
     detaching: u32,
     /// Deleted, and how many more looks until it is fully gone.
     deleted: Option<u32>,
+    /// SRT settings as requested (moto drops them).
+    srt: Value,
 }
 
 struct Group {
@@ -152,9 +158,15 @@ async fn create(
             let ml = &state.lock().expect("state").medialive;
             groups.iter().find(|g| !group_exists(ml, g)).cloned()
         };
-        let push = matches!(body["type"].as_str(), Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH"));
+        let push = matches!(
+            body["type"].as_str(),
+            Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH" | "SRT_LISTENER")
+        );
         if push && groups.is_empty() {
             return error(400, "BadRequestException", "push inputs need an input security group");
+        }
+        if let Err(problem) = check_srt(body) {
+            return error(400, "BadRequestException", &problem);
         }
         if let Some(unknown) = unknown {
             return error(
@@ -209,6 +221,7 @@ async fn create(
                 creating: INPUT_CREATE_DESCRIBES,
                 detaching: 0,
                 deleted: None,
+                srt: body["srtSettings"].clone(),
             },
         );
     }
@@ -217,6 +230,62 @@ async fn create(
     }
     patch(&mut created[kind], kind, &id, ml);
     json_reply(201, &created)
+}
+
+/// What MediaLive refuses in an SRT input's settings.
+fn check_srt(input: &Value) -> Result<(), String> {
+    let srt = &input["srtSettings"];
+    let latency_ok = |settings: &Value| {
+        settings["minimumLatency"]
+            .as_i64()
+            .is_some_and(|ms| (120..=15_000).contains(&ms))
+    };
+    let decryption_ok = |decryption: &Value| {
+        decryption.is_null()
+            || (decryption["algorithm"]
+                .as_str()
+                .is_some_and(|a| ["AES128", "AES192", "AES256"].contains(&a))
+                && decryption["passphraseSecretArn"]
+                    .as_str()
+                    .is_some_and(|arn| arn.starts_with("arn:aws:secretsmanager:")))
+    };
+    match input["type"].as_str() {
+        Some("SRT_LISTENER") => {
+            let listener = &srt["srtListenerSettings"];
+            if !latency_ok(listener) {
+                return Err("SRT listener inputs need a minimumLatency of 120-15000 ms".to_owned());
+            }
+            if listener["decryption"].is_null() || !decryption_ok(&listener["decryption"]) {
+                return Err("Encryption is required for SRT listener inputs: give decryption with an algorithm and a passphrase secret".to_owned());
+            }
+        }
+        Some("SRT_CALLER") => {
+            let sources = srt["srtCallerSources"].as_array().cloned().unwrap_or_default();
+            if sources.is_empty() {
+                return Err("SRT caller inputs need srtCallerSources".to_owned());
+            }
+            for source in &sources {
+                let port_ok = source["srtListenerPort"]
+                    .as_str()
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .is_some_and(|p| (1..=65_535).contains(&p));
+                if source["srtListenerAddress"].as_str().is_none_or(str::is_empty) || !port_ok {
+                    return Err(
+                        "every SRT caller source needs srtListenerAddress and a numeric srtListenerPort".to_owned(),
+                    );
+                }
+                if !latency_ok(source) || !decryption_ok(&source["decryption"]) {
+                    return Err(
+                        "an SRT caller source needs a minimumLatency of 120-15000 ms and a complete decryption, if any"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        _ if !srt.is_null() => return Err("srtSettings apply to SRT inputs only".to_owned()),
+        _ => {}
+    }
+    Ok(())
 }
 
 fn input_ids(channel: &Value) -> Vec<String> {
@@ -301,10 +370,14 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
     json["state"] = json!(input_state(ml, id));
     // MediaLive derives the class from the pipelines the input feeds
     // (moto always says STANDARD).
+    if !input.srt.is_null() {
+        json["srtSettings"] = input.srt.clone();
+    }
     let pipelines = ["sources", "mediaConnectFlows", "inputDevices"]
         .iter()
         .map(|key| json[*key].as_array().map_or(0, Vec::len))
         .chain([input.streams.len()])
+        .chain([input.srt["srtCallerSources"].as_array().map_or(0, Vec::len)])
         .max()
         .unwrap_or(0);
     json["inputClass"] = json!(if pipelines == 1 { "SINGLE_PIPELINE" } else { "STANDARD" });
@@ -314,6 +387,7 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
         "RTMP_PUSH" => ("rtmp", 1935),
         "RTP_PUSH" => ("rtp", 5000),
         "UDP_PUSH" => ("udp", 5000),
+        "SRT_LISTENER" => ("srt", 5000),
         _ => return,
     };
     // RTMP destinations are the requested streams; RTP and UDP get two.
@@ -446,6 +520,13 @@ async fn input(request: &Recorded, id: &str, body: &Value, state: &Mutex<super::
                 }
                 if body.get("destinations").is_some() {
                     input.streams = stream_names(body);
+                }
+                if body.get("srtSettings").is_some() {
+                    let checked = json!({"type": input.input_type, "srtSettings": body["srtSettings"]});
+                    if let Err(problem) = check_srt(&checked) {
+                        return error(400, "BadRequestException", &problem);
+                    }
+                    input.srt = body["srtSettings"].clone();
                 }
             }
             Method::DELETE => {

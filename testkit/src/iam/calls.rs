@@ -691,6 +691,19 @@ pub(super) fn service_needs(
                         n.authorize(&medialive, "ssm:GetParameters", &arns, &Context::new())?;
                     }
                 }
+                // An SRT input's passphrase, read from its secret as the
+                // channel's role.
+                let srt = &input["srtSettings"];
+                let decryptions = srt["srtCallerSources"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|source| &source["decryption"])
+                    .chain([&srt["srtListenerSettings"]["decryption"]]);
+                for secret in decryptions.filter_map(|d| text(d, "passphraseSecretArn")) {
+                    let arns = vec![("Secret", secret.to_owned(), world.tags("secretsmanager:Secret", secret))];
+                    n.authorize(&medialive, "secretsmanager:GetSecretValue", &arns, &Context::new())?;
+                }
                 if input["type"].as_str() == Some("MEDIACONNECT")
                     && let Some(input_role) = text(input, "roleArn")
                 {

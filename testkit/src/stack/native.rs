@@ -131,8 +131,11 @@ pub(super) fn is_v2(kind: &str) -> bool {
 /// Creates (`make`) or deletes, in the emulator, a native resource the
 /// handler writes into or calls: an S3 bucket (deleted only when empty,
 /// as CloudFormation does), a schedule group (whose deletion deletes
-/// its schedules), an SNS topic.
-pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bool) -> Result<(), String> {
+/// its schedules), an SNS topic; or one that a service reads: a Secrets
+/// Manager secret (its value given or generated, as the template says;
+/// deleted with Secrets Manager's default recovery window). What a made
+/// resource then exposes when the emulator decides it (a secret's ARN).
+pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
     let name = &resource.exposed.physical_id;
     let config = crate::moto::sdk_config(endpoint).await;
     let s3 = || {
@@ -144,6 +147,51 @@ pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bo
     };
     let scheduler = || aws_sdk_scheduler::Client::new(&config);
     let sns = || aws_sdk_sns::Client::new(&config);
+    let secrets = || aws_sdk_secretsmanager::Client::new(&config);
+    match (resource.kind.as_str(), make) {
+        ("AWS::SecretsManager::Secret", true) => {
+            let properties = &resource.properties;
+            let value = match properties["SecretString"].as_str() {
+                Some(given) => given.to_owned(),
+                None => {
+                    let length = properties["GenerateSecretString"]["PasswordLength"]
+                        .as_u64()
+                        .unwrap_or(32);
+                    hex(name, usize::try_from(length).unwrap_or(32))
+                }
+            };
+            let tags = properties["Tags"].as_array().into_iter().flatten().map(|tag| {
+                aws_sdk_secretsmanager::types::Tag::builder()
+                    .key(tag["Key"].as_str().unwrap_or_default())
+                    .value(tag["Value"].as_str().unwrap_or_default())
+                    .build()
+            });
+            let made = secrets()
+                .create_secret()
+                .name(name)
+                .secret_string(value)
+                .set_tags(Some(tags.collect()))
+                .send()
+                .await
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)))?;
+            let arn = made.arn().unwrap_or_default().to_owned();
+            return Ok(Some(Exposed {
+                physical_id: arn.clone(),
+                attributes: BTreeMap::from([("Id".to_owned(), arn)]),
+                lists: BTreeMap::new(),
+            }));
+        }
+        ("AWS::SecretsManager::Secret", false) => {
+            return secrets()
+                .delete_secret()
+                .secret_id(name)
+                .send()
+                .await
+                .map(|_| None)
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)));
+        }
+        _ => {}
+    }
     let done = match (resource.kind.as_str(), make) {
         ("AWS::S3::Bucket", true) => match s3().create_bucket().bucket(name).send().await {
             // A retained bucket of an earlier run of the same stack.
@@ -189,7 +237,8 @@ pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bo
             .map_err(shown),
         _ => Ok(()),
     };
-    done.map_err(|err| format!("{} {name}: {err}", resource.kind))
+    done.map(|()| None)
+        .map_err(|err| format!("{} {name}: {err}", resource.kind))
 }
 
 /// Ids and attributes for a native resource, shaped like the real ones so
@@ -241,6 +290,11 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
             let group = named("LogGroupName").unwrap_or(name.clone());
             let arn = format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*");
             (group, vec![("Arn", arn)])
+        }
+        "AWS::SecretsManager::Secret" => {
+            // Made in the emulator, which names its ARN (see make_or_delete).
+            let secret = named("Name").unwrap_or_else(|| format!("{logical}-{}", hex(&name, 12)));
+            (secret, Vec::new())
         }
         "AWS::S3::Bucket" => {
             let bucket = named("BucketName").unwrap_or_else(|| format!("{}-{}", name.to_lowercase(), hex(&name, 8)));

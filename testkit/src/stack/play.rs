@@ -742,7 +742,7 @@ impl Player {
                 .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id));
         }
         match self.emulator.as_deref() {
-            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await.map(|()| None),
+            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await,
             None => Ok(None),
         }
     }
