@@ -84,6 +84,27 @@ async fn assert_nothing_left(rig: &Rig) {
     rig.iam_report().assert_clean();
 }
 
+/// The player's `config.json` holds exactly these outputs, by key.
+async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, String)], keys: &[(&str, &str)]) {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    let config = s3
+        .get_object()
+        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
+        .key("player/config.json")
+        .send()
+        .await
+        .expect("the player's config.json");
+    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
+    for (key, name) in keys {
+        assert_eq!(config[*key], output(outputs, name), "{key}");
+    }
+    assert_eq!(config.as_object().map(|c| c.len()), Some(keys.len()), "{config}");
+}
+
 /// The input's sources, as MediaLive describes them.
 async fn input_sources(rig: &Rig, input_id: &str) -> Vec<String> {
     let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
@@ -248,28 +269,19 @@ async fn assert_v2_packaging(rig: &Rig, player: &testkit::stack::Player, stack: 
     ] {
         assert_eq!(output(&outputs, name), format!("{base}{path}"), "{name}");
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let config = s3
-        .get_object()
-        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
-        .key("player/config.json")
-        .send()
-        .await
-        .expect("the player's config.json");
-    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
-    for (key, name) in [
-        ("hls", "HlsUrl"),
-        ("llhls", "LowLatencyHlsUrl"),
-        ("dash", "DashUrl"),
-        ("cmaf", "CmafUrl"),
-        ("mss", "MssUrl"),
-    ] {
-        assert_eq!(config[key], output(&outputs, name), "{key}");
-    }
+    assert_player_config(
+        rig,
+        stack,
+        &outputs,
+        &[
+            ("hls", "HlsUrl"),
+            ("llhls", "LowLatencyHlsUrl"),
+            ("dash", "DashUrl"),
+            ("cmaf", "CmafUrl"),
+            ("mss", "MssUrl"),
+        ],
+    )
+    .await;
     let left = rig.leftovers().await.unwrap();
     for endpoint in ["ts", "cmaf", "mss"] {
         let line = format!("MediaPackage v2 origin endpoint default-stack/default-stack/{endpoint}");
@@ -349,27 +361,18 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
         output(&outputs, "PlayerUrl"),
         format!("https://{domain}/player/index.html")
     );
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let config = s3
-        .get_object()
-        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
-        .key("player/config.json")
-        .send()
-        .await
-        .expect("the player's config.json");
-    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
-    for (key, name) in [
-        ("hls", "HlsUrl"),
-        ("dash", "DashUrl"),
-        ("cmaf", "CmafUrl"),
-        ("mss", "MssUrl"),
-    ] {
-        assert_eq!(config[key], output(&outputs, name), "{key}");
-    }
+    assert_player_config(
+        &rig,
+        &stack,
+        &outputs,
+        &[
+            ("hls", "HlsUrl"),
+            ("dash", "DashUrl"),
+            ("cmaf", "CmafUrl"),
+            ("mss", "MssUrl"),
+        ],
+    )
+    .await;
 
     let before = player.transcript().len();
     let stack = player

@@ -258,8 +258,14 @@ fn cases() -> Vec<Case> {
         case(i, json!({}), "property Type is required"),
         case(
             i,
-            json!({"Type": "SRT_CALLER"}),
+            json!({"Type": "MULTICAST"}),
             "property Type must be one of RTP_PUSH, RTMP_PUSH",
+        ),
+        case(i, json!({"Type": "SRT_CALLER"}), "property PriUrl is required"),
+        case(
+            i,
+            json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24"}),
+            "property SrtPassphraseSecretArn is required for SRT_LISTENER",
         ),
         case(i, json!({"Type": "RTP_PUSH"}), "property Cidr is required"),
         case(

@@ -322,15 +322,7 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
             (id.clone(), vec![("Id", id)])
         }
         "AWS::CloudFront::CachePolicy" => {
-            let h = hex(&name, 32);
-            let id = format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            );
+            let id = uuid_shaped(&name);
             (id.clone(), vec![("Id", id)])
         }
         _ => (
@@ -356,6 +348,19 @@ fn service_of(kind: &str) -> String {
 /// An SDK error with its causes, on one line.
 fn shown(err: impl std::error::Error) -> String {
     aws_sdk_s3::error::DisplayErrorContext(err).to_string()
+}
+
+/// A stable uuid-shaped id from `seed` (8-4-4-4-12 hex digits).
+pub(super) fn uuid_shaped(seed: &str) -> String {
+    let h = hex(seed, 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A stable hex string of `len` digits from `seed`.
