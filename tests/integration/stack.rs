@@ -84,6 +84,32 @@ async fn assert_nothing_left(rig: &Rig) {
     rig.iam_report().assert_clean();
 }
 
+/// The stack still has the MediaLive channel `channel_id`, updated in
+/// place and running again; as MediaLive describes it now.
+async fn updated_in_place_and_running(
+    rig: &Rig,
+    stack: &Stack,
+    channel_id: &str,
+) -> aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput {
+    assert_eq!(
+        stack.physical_id("MediaLiveChannel"),
+        Some(channel_id),
+        "the same MediaLive channel, updated in place"
+    );
+    assert_eq!(
+        channel_state(rig, channel_id).await,
+        ChannelState::Running,
+        "running again"
+    );
+    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
+    medialive
+        .describe_channel()
+        .channel_id(channel_id)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The player's `config.json` holds exactly these outputs, by key.
 async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, String)], keys: &[(&str, &str)]) {
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -394,23 +420,7 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
         "{}",
         sent[0]
     );
-    assert_eq!(
-        stack.physical_id("MediaLiveChannel"),
-        Some(channel_id.as_str()),
-        "updated in place"
-    );
-    assert_eq!(
-        channel_state(&rig, &channel_id).await,
-        ChannelState::Running,
-        "running again"
-    );
-    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
-    let channel = medialive
-        .describe_channel()
-        .channel_id(&channel_id)
-        .send()
-        .await
-        .unwrap();
+    let channel = updated_in_place_and_running(&rig, &stack, &channel_id).await;
     let widths: Vec<i32> = channel
         .encoder_settings()
         .map(|settings| settings.video_descriptions().iter().filter_map(|v| v.width()).collect())
@@ -578,23 +588,7 @@ async fn switching_a_running_v1_stack_to_v2_moves_the_channel_and_leaves_no_v1_b
         .await
         .map_err(|(_, failure)| failure)
         .expect("the switch succeeds");
-    assert_eq!(
-        stack.physical_id("MediaLiveChannel"),
-        Some(channel_id.as_str()),
-        "the same MediaLive channel, updated in place"
-    );
-    assert_eq!(
-        channel_state(&rig, &channel_id).await,
-        ChannelState::Running,
-        "running again"
-    );
-    let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
-    let channel = medialive
-        .describe_channel()
-        .channel_id(&channel_id)
-        .send()
-        .await
-        .unwrap();
+    let channel = updated_in_place_and_running(&rig, &stack, &channel_id).await;
     let destination = &channel.destinations()[0].media_package_settings()[0];
     assert_eq!(destination.channel_group(), Some("switch-stack"));
     assert_eq!(destination.channel_id(), None, "no longer v1");
