@@ -1,7 +1,8 @@
 //! Intrinsic functions and conditions, evaluated as CloudFormation does:
 //! `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`, `Fn::If`, `Fn::Equals`,
 //! `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`, `Fn::Select`, `Fn::Split`,
-//! `Fn::FindInMap`, `Fn::Base64`, and `Fn::Contains` (template rules).
+//! `Fn::FindInMap`, `Fn::Base64`, `Fn::ImportValue` (other stacks'
+//! exports), and `Fn::Contains` (template rules).
 //! `AWS::NoValue` removes the key or item.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +26,12 @@ pub struct Scope<'a> {
     pub mappings: &'a Map<String, Value>,
     pub conditions: &'a BTreeMap<String, bool>,
     pub resources: &'a BTreeMap<String, Exposed>,
+    /// Every stack's exports, by name.
+    pub imports: &'a BTreeMap<String, String>,
 }
+
+/// No exports (rules and conditions cannot import).
+pub static NO_IMPORTS: BTreeMap<String, String> = BTreeMap::new();
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
@@ -37,6 +43,9 @@ pub enum EvalError {
     Unresolved(String),
     #[error("Template error: {0}")]
     Invalid(String),
+    /// CloudFormation's own words for an import nothing exports.
+    #[error("No export named {0} found")]
+    NoExport(String),
 }
 
 fn invalid(message: impl Into<String>) -> EvalError {
@@ -263,6 +272,13 @@ impl Scope<'_> {
                     .ok_or_else(|| invalid(format!("Fn::FindInMap {keys:?}: no such entry")))?;
                 Ok(Some(found.clone()))
             }
+            "Fn::ImportValue" => {
+                let name = self.string(argument)?;
+                match self.imports.get(&name) {
+                    Some(value) => string(value.clone()),
+                    None => Err(EvalError::NoExport(name)),
+                }
+            }
             "Fn::Base64" => {
                 let text = self.string(argument)?;
                 string(base64(text.as_bytes()))
@@ -397,6 +413,7 @@ mod tests {
         mappings: Map<String, Value>,
         conditions: BTreeMap<String, bool>,
         resources: BTreeMap<String, Exposed>,
+        imports: BTreeMap<String, String>,
     }
 
     fn fixture() -> Fixture {
@@ -411,6 +428,7 @@ mod tests {
             mappings: json!({"M": {"k": {"v": "found"}}}).as_object().unwrap().clone(),
             conditions: BTreeMap::from([("Yes".into(), true), ("No".into(), false)]),
             resources: BTreeMap::from([("Channel".into(), exposed)]),
+            imports: BTreeMap::from([("live-group".into(), "group-1".into())]),
         }
     }
 
@@ -422,6 +440,7 @@ mod tests {
                 mappings: &self.mappings,
                 conditions: &self.conditions,
                 resources: &self.resources,
+                imports: &self.imports,
             }
         }
     }
@@ -440,6 +459,7 @@ mod tests {
             "G": {"Fn::Sub": ["${X}!", {"X": {"Ref": "Profile"}}]},
             "H": {"Fn::Base64": "live"},
             "I": {"Condition": {"StringEquals": {"k": "v"}}},
+            "K": {"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-group"}},
             "J": {"Fn::Select": [1, {"Fn::Split": ["/out/", {"Fn::Select": [0, {"Fn::GetAtt": ["Channel", "Urls"]}]}]}]}
         });
         assert_eq!(
@@ -453,6 +473,8 @@ mod tests {
                 "G": "HD-720p!",
                 "H": "bGl2ZQ==",
                 "I": {"Condition": {"StringEquals": {"k": "v"}}},
+                "K": "group-1",
+            "K": {"Fn::ImportValue": {"Fn::Sub": "${AWS::StackName}-group"}},
                 "J": "v1/a.m3u8"
             })
         );

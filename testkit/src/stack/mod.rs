@@ -4,6 +4,7 @@
 mod audit;
 mod deployed;
 pub mod eval;
+mod exports;
 mod functions;
 mod native;
 pub mod parameters;
@@ -13,6 +14,7 @@ mod rig;
 pub mod template;
 
 pub use audit::leftovers;
+pub use exports::Exports;
 pub use functions::{Function, HANDLER_FUNCTION};
 pub(crate) use native::hex;
 pub use play::{Failure, Player, Stack};

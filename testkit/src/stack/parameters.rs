@@ -94,6 +94,7 @@ pub(super) fn check_rules(
         mappings: &template.mappings,
         conditions: &conditions,
         resources: &resources,
+        imports: &super::eval::NO_IMPORTS,
     };
     for (name, rule) in &template.rules {
         let applies = match rule.get("RuleCondition") {
@@ -138,6 +139,7 @@ pub(super) fn resolve_conditions(
                 mappings: &template.mappings,
                 conditions: &resolved,
                 resources: &empty,
+                imports: &super::eval::NO_IMPORTS,
             };
             match scope.condition(expression) {
                 Ok(value) => {

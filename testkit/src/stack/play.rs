@@ -5,13 +5,14 @@
 //! its response read back; native resources get stand-in ids. A FAILED
 //! response rolls back as CloudFormation would.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::eval::{EvalError, Exposed, Scope};
+use super::exports::{Exports, imports_in};
 use super::template::{Resource, Template};
 use crate::receiver::Receiver;
 use crate::runtime_api::{Outcome, RuntimeApi};
@@ -105,6 +106,8 @@ pub struct Player {
     spawner: Option<super::functions::Spawner>,
     /// Those started, by logical id.
     functions: BTreeMap<String, super::functions::Function>,
+    /// The region's exports, shared with the players of other stacks.
+    exports: Exports,
 }
 
 impl Player {
@@ -125,7 +128,20 @@ impl Player {
             _handler: None,
             spawner: None,
             functions: BTreeMap::new(),
+            exports: Exports::default(),
         }
+    }
+
+    /// Shares `exports` (the region's) with other players: their stacks'
+    /// exports can be imported here, and this stack's there.
+    pub fn exports(mut self, exports: &Exports) -> Self {
+        self.exports = exports.clone();
+        self
+    }
+
+    /// The exports this player shares.
+    pub fn exports_handle(&self) -> Exports {
+        self.exports.clone()
     }
 
     /// Sends a custom resource whose ServiceToken names another of the
@@ -258,6 +274,11 @@ impl Player {
                 }
             }
         }
+        if let Err(failed) = self.commit_exports(&stack) {
+            self.say(format!("ROLLBACK stack {}: {failed}", self.stack_name));
+            self.delete_all(&mut stack, "ROLLBACK").await;
+            return Err(failed);
+        }
         self.say(format!("CREATE_COMPLETE stack {}", self.stack_name));
         Ok(stack)
     }
@@ -313,6 +334,12 @@ impl Player {
                 }
             }
         }
+        if let Err(failed) = self.commit_exports(&stack) {
+            self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
+            let mut old = old;
+            self.roll_back_update(&mut old, done).await;
+            return Err((old, failed));
+        }
         // Cleanup: what was replaced or is no longer in the stack.
         let leftovers: Vec<Deployed> = old
             .resources
@@ -337,7 +364,15 @@ impl Player {
     /// failures (CloudFormation's DELETE_FAILED); empty when all went.
     pub async fn delete(&mut self, mut stack: Stack) -> Vec<Failure> {
         self.say(format!("DELETE stack {}", self.stack_name));
+        // Another stack imports one of its exports: nothing is deleted.
+        if let Some(reason) = self.exports.in_use(&self.stack_name) {
+            self.say(format!("DELETE_FAILED stack {}: {reason}", self.stack_name));
+            return vec![failure("Outputs", reason)];
+        }
         let failures = self.delete_all(&mut stack, "DELETE").await;
+        if failures.is_empty() {
+            self.exports.forget(&self.stack_name);
+        }
         let verdict = if failures.is_empty() {
             "DELETE_COMPLETE"
         } else {
@@ -347,11 +382,50 @@ impl Player {
         failures
     }
 
+    /// Records the stack's exports and what it imports, as CloudFormation
+    /// does when an operation completes; refused as it refuses them.
+    fn commit_exports(&self, stack: &Stack) -> Result<(), Failure> {
+        let exposed = exposed(&stack.resources);
+        let pseudo = self.pseudo();
+        let imports = self.exports.values();
+        let scope = scope(stack, &pseudo, &exposed, &imports);
+        let mut imported = BTreeSet::new();
+        for deployed in &stack.resources {
+            if let Some(resource) = stack.template.resource(&deployed.logical_id) {
+                imports_in(&resource.properties, &scope, &mut imported)
+                    .map_err(|reason| failure(&deployed.logical_id, reason))?;
+            }
+        }
+        let mut exports = BTreeMap::new();
+        for (name, definition) in &stack.template.outputs {
+            if let Some(condition) = definition["Condition"].as_str()
+                && !stack.conditions.get(condition).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            let at = format!("Outputs.{name}");
+            imports_in(&definition["Value"], &scope, &mut imported).map_err(|reason| failure(&at, reason))?;
+            if definition["Export"].is_object() {
+                let export = scope
+                    .string(&definition["Export"]["Name"])
+                    .map_err(|err| failure(&at, err.to_string()))?;
+                let value = scope
+                    .string(&definition["Value"])
+                    .map_err(|err| failure(&at, err.to_string()))?;
+                exports.insert(export, value);
+            }
+        }
+        self.exports
+            .commit(&self.stack_name, &exports, &imported)
+            .map_err(|reason| failure("Outputs", reason))
+    }
+
     /// The template's outputs, `(name, value)`, for those whose condition holds.
     pub fn outputs(&self, stack: &Stack) -> Result<Vec<(String, String)>, Failure> {
         let exposed = exposed(&stack.resources);
         let pseudo = self.pseudo();
-        let scope = scope(stack, &pseudo, &exposed);
+        let imports = self.exports.values();
+        let scope = scope(stack, &pseudo, &exposed, &imports);
         let mut outputs = Vec::new();
         for (name, definition) in &stack.template.outputs {
             if let Some(condition) = definition["Condition"].as_str()
@@ -384,7 +458,8 @@ impl Player {
     fn evaluate(&self, stack: &Stack, resource: &Resource) -> Result<Value, Failure> {
         let exposed = exposed(&stack.resources);
         let pseudo = self.pseudo();
-        scope(stack, &pseudo, &exposed)
+        let imports = self.exports.values();
+        scope(stack, &pseudo, &exposed, &imports)
             .value(&resource.properties)
             .map_err(|err: EvalError| failure(&resource.logical_id, err.to_string()))
     }
@@ -667,6 +742,7 @@ fn scope<'a>(
     stack: &'a Stack,
     pseudo: &'a BTreeMap<String, String>,
     exposed: &'a BTreeMap<String, Exposed>,
+    imports: &'a BTreeMap<String, String>,
 ) -> Scope<'a> {
     Scope {
         parameters: &stack.parameters,
@@ -674,6 +750,7 @@ fn scope<'a>(
         mappings: &stack.template.mappings,
         conditions: &stack.conditions,
         resources: exposed,
+        imports,
     }
 }
 

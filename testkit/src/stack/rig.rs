@@ -31,6 +31,8 @@ pub struct Rig {
     /// `aws s3 sync` of build-s3-dist.sh's assets): not the stack's, so the
     /// audit leaves it out.
     artifacts: std::sync::Mutex<Vec<(String, String)>>,
+    /// The region's exports, which every player of the rig shares.
+    exports: super::Exports,
     // Dropped last: ends the emulator.
     moto: Moto,
 }
@@ -66,6 +68,7 @@ impl Rig {
             binary: binary.to_owned(),
             handler_env,
             artifacts: Default::default(),
+            exports: Default::default(),
             moto,
         }
     }
@@ -80,6 +83,7 @@ impl Rig {
         Player::new(self.api.clone(), self.receiver.clone(), stack_name)
             .buckets_at(&self.moto.endpoint)
             .iam(&self.aws)
+            .exports(&self.exports)
             .functions(self.spawner())
     }
 
@@ -94,6 +98,7 @@ impl Rig {
         Player::new(api, self.receiver.clone(), stack_name)
             .buckets_at(&self.moto.endpoint)
             .iam(&self.aws)
+            .exports(&self.exports)
             .functions(self.spawner())
             .served_by(process)
     }
