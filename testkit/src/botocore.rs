@@ -210,6 +210,29 @@ fn check_value(model: &Value, shape_ref: &Value, value: &Value, path: &str, prob
     }
 }
 
+/// `operation`'s method and path, its URI template (`/channelGroup/{ChannelGroupName}`)
+/// filled from `values`' members of those names.
+pub fn request_line(service: &str, operation: &str, values: &Value) -> Result<(hyper::Method, String), String> {
+    let http = &model(service)?["operations"][operation]["http"];
+    let method = http["method"]
+        .as_str()
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(|| format!("{service} has no operation {operation}"))?;
+    let mut path = http["requestUri"].as_str().unwrap_or_default().to_owned();
+    while let Some(start) = path.find('{') {
+        let end = path[start..]
+            .find('}')
+            .map(|e| start + e)
+            .ok_or("an unclosed URI template")?;
+        let member = path[start + 1..end].trim_end_matches('+');
+        let value = values[member]
+            .as_str()
+            .ok_or_else(|| format!("{operation} needs {member}"))?;
+        path.replace_range(start..=end, value);
+    }
+    Ok((method, path))
+}
+
 /// The body of `operation` for a resource CloudFormation describes with
 /// `properties` (the same member names, as the MediaPackage v2 resources
 /// have): URI members left out, wire names used, and CloudFormation's tag

@@ -140,26 +140,26 @@ async fn mediapackage_v2(config: &SdkConfig) -> Result<Vec<String>, String> {
         if status != 200 {
             return Err(format!("listing MediaPackage v2 {path}: HTTP {status}"));
         }
-        let names: Vec<(String, String)> = answer["Items"]
+        // Each item by its own name (an endpoint's item names its channel too).
+        let names: Vec<String> = answer["Items"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|item| {
-                let name = ["OriginEndpointName", "ChannelName", "ChannelGroupName"]
+            .filter_map(|item| {
+                ["OriginEndpointName", "ChannelName", "ChannelGroupName"]
                     .iter()
                     .find_map(|key| item[*key].as_str())
-                    .unwrap_or_default();
-                (name.to_owned(), item["Arn"].as_str().unwrap_or_default().to_owned())
+                    .map(str::to_owned)
             })
             .collect();
         Ok::<_, String>(names)
     };
     let mut left = Vec::new();
-    for (group, _) in list("/channelGroup".to_owned()).await? {
+    for group in list("/channelGroup".to_owned()).await? {
         left.push(format!("MediaPackage v2 channel group {group}"));
-        for (channel, _) in list(format!("/channelGroup/{group}/channel")).await? {
+        for channel in list(format!("/channelGroup/{group}/channel")).await? {
             left.push(format!("MediaPackage v2 channel {group}/{channel}"));
-            for (endpoint, _) in list(format!("/channelGroup/{group}/channel/{channel}/originEndpoint")).await? {
+            for endpoint in list(format!("/channelGroup/{group}/channel/{channel}/originEndpoint")).await? {
                 left.push(format!("MediaPackage v2 origin endpoint {group}/{channel}/{endpoint}"));
             }
         }

@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use hyper::Method;
-
 use super::deployed::Deployed;
 use super::eval::Exposed;
 use crate::account::{ACCOUNT, REGION};
@@ -15,15 +13,43 @@ use crate::faithful::as_cloudformation;
 
 const V2: &str = "mediapackagev2";
 
-/// Makes (`make`) or deletes a MediaPackage v2 resource through the
-/// faithful layer at `endpoint`, as CloudFormation's handler for its type
-/// would: the properties become the create call's body. On a make, what
-/// the resource then exposes (`Ref` is its ARN, or its names for a policy).
-pub(super) async fn v2_make_or_delete(
-    endpoint: &str,
+/// Where native resources are made for real: the emulator (buckets,
+/// schedule groups, topics, secrets) and the faithful layer (MediaPackage
+/// v2, which it emulates whole). Without either, only stand-ins.
+#[derive(Debug, Clone)]
+pub(super) struct Places {
+    pub(super) emulator: Option<String>,
+    pub(super) faithful: Option<String>,
+}
+
+/// Makes (`make`) or deletes a native resource where it is made for real,
+/// if it is; what a made resource then exposes, when the service decides
+/// it (a secret's ARN, a v2 endpoint's URLs).
+pub(super) async fn make_or_delete(
+    places: &Places,
     resource: &Deployed,
     make: bool,
 ) -> Result<Option<Exposed>, String> {
+    if resource.kind.starts_with("AWS::MediaPackageV2::") {
+        return match &places.faithful {
+            Some(endpoint) => in_faithful_layer(endpoint, resource, make)
+                .await
+                .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id)),
+            None => Ok(None),
+        };
+    }
+    match &places.emulator {
+        Some(endpoint) => in_emulator(endpoint, resource, make).await,
+        None => Ok(None),
+    }
+}
+
+/// Makes (`make`) or deletes a MediaPackage v2 resource through the
+/// faithful layer at `endpoint`, as CloudFormation's handler for its type
+/// would: the properties become the call's URI and body, as the v2 API
+/// model places them. On a make, what the resource then exposes (`Ref` is
+/// its ARN, or its names for a policy).
+async fn in_faithful_layer(endpoint: &str, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
     let properties = &resource.properties;
     let name = |key: &str| properties[key].as_str().unwrap_or_default().to_owned();
     let (group, channel, endpoint_name) = (
@@ -31,40 +57,15 @@ pub(super) async fn v2_make_or_delete(
         name("ChannelName"),
         name("OriginEndpointName"),
     );
-    let group_path = format!("/channelGroup/{group}");
-    let channel_path = format!("{group_path}/channel/{channel}");
-    let endpoint_path = format!("{channel_path}/originEndpoint/{endpoint_name}");
-    let (operation, method, path) = match (resource.kind.as_str(), make) {
-        ("AWS::MediaPackageV2::ChannelGroup", true) => ("CreateChannelGroup", Method::POST, "/channelGroup".to_owned()),
-        ("AWS::MediaPackageV2::ChannelGroup", false) => ("DeleteChannelGroup", Method::DELETE, group_path),
-        ("AWS::MediaPackageV2::Channel", true) => ("CreateChannel", Method::POST, format!("{group_path}/channel")),
-        ("AWS::MediaPackageV2::Channel", false) => ("DeleteChannel", Method::DELETE, format!("{channel_path}/")),
-        ("AWS::MediaPackageV2::ChannelPolicy", true) => {
-            ("PutChannelPolicy", Method::PUT, format!("{channel_path}/policy"))
-        }
-        ("AWS::MediaPackageV2::ChannelPolicy", false) => {
-            ("DeleteChannelPolicy", Method::DELETE, format!("{channel_path}/policy"))
-        }
-        ("AWS::MediaPackageV2::OriginEndpoint", true) => (
-            "CreateOriginEndpoint",
-            Method::POST,
-            format!("{channel_path}/originEndpoint"),
-        ),
-        ("AWS::MediaPackageV2::OriginEndpoint", false) => ("DeleteOriginEndpoint", Method::DELETE, endpoint_path),
-        ("AWS::MediaPackageV2::OriginEndpointPolicy", true) => (
-            "PutOriginEndpointPolicy",
-            Method::POST,
-            format!("{endpoint_path}/policy"),
-        ),
-        ("AWS::MediaPackageV2::OriginEndpointPolicy", false) => (
-            "DeleteOriginEndpointPolicy",
-            Method::DELETE,
-            format!("{endpoint_path}/policy"),
-        ),
-        (other, _) => return Err(format!("{other} is not a MediaPackage v2 type")),
+    let noun = resource.kind.trim_start_matches("AWS::MediaPackageV2::");
+    let operation = match (noun, make) {
+        ("ChannelPolicy" | "OriginEndpointPolicy", true) => format!("Put{noun}"),
+        (_, true) => format!("Create{noun}"),
+        (_, false) => format!("Delete{noun}"),
     };
+    let (method, path) = crate::botocore::request_line(V2, &operation, properties)?;
     let body = if make {
-        Some(crate::botocore::body_from_properties(V2, operation, properties)?)
+        Some(crate::botocore::body_from_properties(V2, &operation, properties)?)
     } else {
         None
     };
@@ -122,12 +123,6 @@ pub(super) async fn v2_make_or_delete(
     }))
 }
 
-/// Whether CloudFormation's handler for `kind` is played for real through
-/// the faithful layer (see [`v2_make_or_delete`]).
-pub(super) fn is_v2(kind: &str) -> bool {
-    kind.starts_with("AWS::MediaPackageV2::")
-}
-
 /// Creates (`make`) or deletes, in the emulator, a native resource the
 /// handler writes into or calls: an S3 bucket (deleted only when empty,
 /// as CloudFormation does), a schedule group (whose deletion deletes
@@ -135,7 +130,7 @@ pub(super) fn is_v2(kind: &str) -> bool {
 /// Manager secret (its value given or generated, as the template says;
 /// deleted with Secrets Manager's default recovery window). What a made
 /// resource then exposes when the emulator decides it (a secret's ARN).
-pub(super) async fn make_or_delete(endpoint: &str, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
+async fn in_emulator(endpoint: &str, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
     let name = &resource.exposed.physical_id;
     let config = crate::moto::sdk_config(endpoint).await;
     let s3 = || {

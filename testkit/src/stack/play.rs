@@ -45,6 +45,15 @@ impl Stack {
     pub fn physical_id(&self, logical_id: &str) -> Option<&str> {
         self.resource(logical_id).map(|r| r.exposed.physical_id.as_str())
     }
+
+    /// The template's outputs whose condition holds, with their definitions.
+    fn outputs_in_effect(&self) -> impl Iterator<Item = &(String, Value)> {
+        self.template.outputs.iter().filter(|(_, definition)| {
+            definition["Condition"]
+                .as_str()
+                .is_none_or(|condition| self.conditions.get(condition).copied().unwrap_or(false))
+        })
+    }
 }
 
 /// Why an operation failed, as CloudFormation's events would show it.
@@ -385,60 +394,57 @@ impl Player {
     /// Records the stack's exports and what it imports, as CloudFormation
     /// does when an operation completes; refused as it refuses them.
     fn commit_exports(&self, stack: &Stack) -> Result<(), Failure> {
-        let exposed = exposed(&stack.resources);
-        let pseudo = self.pseudo();
-        let imports = self.exports.values();
-        let scope = scope(stack, &pseudo, &exposed, &imports);
-        let mut imported = BTreeSet::new();
-        for deployed in &stack.resources {
-            if let Some(resource) = stack.template.resource(&deployed.logical_id) {
-                imports_in(&resource.properties, &scope, &mut imported)
-                    .map_err(|reason| failure(&deployed.logical_id, reason))?;
+        self.in_scope(stack, |scope| {
+            let mut imported = BTreeSet::new();
+            for deployed in &stack.resources {
+                if let Some(resource) = stack.template.resource(&deployed.logical_id) {
+                    imports_in(&resource.properties, scope, &mut imported)
+                        .map_err(|reason| failure(&deployed.logical_id, reason))?;
+                }
             }
-        }
-        let mut exports = BTreeMap::new();
-        for (name, definition) in &stack.template.outputs {
-            if let Some(condition) = definition["Condition"].as_str()
-                && !stack.conditions.get(condition).copied().unwrap_or(false)
-            {
-                continue;
+            let mut exports = BTreeMap::new();
+            for (name, definition) in stack.outputs_in_effect() {
+                let at = format!("Outputs.{name}");
+                imports_in(&definition["Value"], scope, &mut imported).map_err(|reason| failure(&at, reason))?;
+                if definition["Export"].is_object() {
+                    let export = scope
+                        .string(&definition["Export"]["Name"])
+                        .map_err(|err| failure(&at, err.to_string()))?;
+                    let value = scope
+                        .string(&definition["Value"])
+                        .map_err(|err| failure(&at, err.to_string()))?;
+                    exports.insert(export, value);
+                }
             }
-            let at = format!("Outputs.{name}");
-            imports_in(&definition["Value"], &scope, &mut imported).map_err(|reason| failure(&at, reason))?;
-            if definition["Export"].is_object() {
-                let export = scope
-                    .string(&definition["Export"]["Name"])
-                    .map_err(|err| failure(&at, err.to_string()))?;
-                let value = scope
-                    .string(&definition["Value"])
-                    .map_err(|err| failure(&at, err.to_string()))?;
-                exports.insert(export, value);
-            }
-        }
-        self.exports
-            .commit(&self.stack_name, &exports, &imported)
-            .map_err(|reason| failure("Outputs", reason))
+            self.exports
+                .commit(&self.stack_name, &exports, &imported)
+                .map_err(|reason| failure("Outputs", reason))
+        })
     }
 
     /// The template's outputs, `(name, value)`, for those whose condition holds.
     pub fn outputs(&self, stack: &Stack) -> Result<Vec<(String, String)>, Failure> {
+        self.in_scope(stack, |scope| {
+            stack
+                .outputs_in_effect()
+                .map(|(name, definition)| {
+                    let value = scope
+                        .string(&definition["Value"])
+                        .map_err(|err| failure(&format!("Outputs.{name}"), err.to_string()))?;
+                    Ok((name.clone(), value))
+                })
+                .collect()
+        })
+    }
+
+    /// `work` with everything an expression of `stack` may read: its
+    /// parameters, conditions and resources, the pseudo parameters, and
+    /// the region's exports.
+    fn in_scope<T>(&self, stack: &Stack, work: impl FnOnce(&Scope<'_>) -> T) -> T {
         let exposed = exposed(&stack.resources);
         let pseudo = self.pseudo();
         let imports = self.exports.values();
-        let scope = scope(stack, &pseudo, &exposed, &imports);
-        let mut outputs = Vec::new();
-        for (name, definition) in &stack.template.outputs {
-            if let Some(condition) = definition["Condition"].as_str()
-                && !stack.conditions.get(condition).copied().unwrap_or(false)
-            {
-                continue;
-            }
-            let value = scope
-                .string(&definition["Value"])
-                .map_err(|err| failure(&format!("Outputs.{name}"), err.to_string()))?;
-            outputs.push((name.clone(), value));
-        }
-        Ok(outputs)
+        work(&scope(stack, &pseudo, &exposed, &imports))
     }
 
     fn prepare(&self, template: Template, parameters: BTreeMap<String, String>) -> Result<Stack, Failure> {
@@ -456,12 +462,11 @@ impl Player {
     }
 
     fn evaluate(&self, stack: &Stack, resource: &Resource) -> Result<Value, Failure> {
-        let exposed = exposed(&stack.resources);
-        let pseudo = self.pseudo();
-        let imports = self.exports.values();
-        scope(stack, &pseudo, &exposed, &imports)
-            .value(&resource.properties)
-            .map_err(|err: EvalError| failure(&resource.logical_id, err.to_string()))
+        self.in_scope(stack, |scope| {
+            scope
+                .value(&resource.properties)
+                .map_err(|err: EvalError| failure(&resource.logical_id, err.to_string()))
+        })
     }
 
     /// Creates one resource. On failure, also returns what the failed
@@ -798,22 +803,14 @@ fn uuid() -> String {
 }
 
 impl Player {
-    /// Makes or deletes a native resource in the emulator, when the player
-    /// has one (see `buckets_at`), or a MediaPackage v2 one in the faithful
-    /// layer; what a made v2 resource exposes comes back.
+    /// Makes or deletes a native resource where the player makes it for
+    /// real (the emulator of `buckets_at`, the faithful layer of `iam`).
     async fn native(&self, resource: &Deployed, make: bool) -> Result<Option<Exposed>, String> {
-        if native::is_v2(&resource.kind) {
-            let Some(faithful) = &self.iam else {
-                return Ok(None);
-            };
-            return native::v2_make_or_delete(&faithful.endpoint(), resource, make)
-                .await
-                .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id));
-        }
-        match self.emulator.as_deref() {
-            Some(endpoint) => native::make_or_delete(endpoint, resource, make).await,
-            None => Ok(None),
-        }
+        let places = native::Places {
+            emulator: self.emulator.clone(),
+            faithful: self.iam.as_ref().map(crate::faithful::Faithful::endpoint),
+        };
+        native::make_or_delete(&places, resource, make).await
     }
 }
 
