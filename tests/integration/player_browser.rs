@@ -22,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use testkit::http::{Handler, Recorded, reply, typed_reply};
+use testkit::http::{Handler, Recorded, Reply, reply, typed_reply};
 use testkit::stack::{Rig, Template};
 use tokio::time::Instant;
 
@@ -240,24 +240,10 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
                         None => (other, false),
                     },
                 };
-                let on_disk = live.join("cmaf").join(file);
-                if !file.ends_with(".m3u8") {
-                    return match tokio::fs::read(on_disk).await {
-                        Ok(body) => typed_reply(200, content_type(file), body),
-                        Err(_) => reply(404, "not found"),
-                    };
-                }
-                return match tokio::fs::read_to_string(on_disk).await {
-                    Ok(text) if low_latency => typed_reply(200, content_type(file), low_latency_hls(&text)),
-                    Ok(text) => typed_reply(200, content_type(file), text),
-                    Err(_) => reply(404, "not found"),
-                };
+                return served_file(&live.join("cmaf"), file, low_latency).await;
             }
             if let Some(file) = path.strip_prefix("/live/") {
-                return match tokio::fs::read(live.join(file)).await {
-                    Ok(body) => typed_reply(200, content_type(file), body),
-                    Err(_) => reply(404, "not found"),
-                };
+                return served_file(&live, file, false).await;
             }
             let key = path.trim_start_matches('/');
             let Ok(object) = s3.get_object().bucket(&bucket).key(key).send().await else {
@@ -274,6 +260,22 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
             served
         })
     })
+}
+
+/// ffmpeg's `file` in `dir`, with its type; a playlist in its low-latency
+/// form when `low_latency`.
+async fn served_file(dir: &Path, file: &str, low_latency: bool) -> Reply {
+    let Ok(body) = tokio::fs::read(dir.join(file)).await else {
+        return reply(404, "not found");
+    };
+    if low_latency && file.ends_with(".m3u8") {
+        return typed_reply(
+            200,
+            content_type(file),
+            low_latency_hls(&String::from_utf8_lossy(&body)),
+        );
+    }
+    typed_reply(200, content_type(file), body)
 }
 
 /// Where the v2-shaped CMAF stream is served.

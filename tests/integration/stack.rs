@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use aws_sdk_medialive::types::ChannelState;
-use testkit::stack::{Rig, Stack, Template};
+use testkit::stack::{Player, Rig, Stack, Template};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 
@@ -84,6 +84,31 @@ async fn assert_nothing_left(rig: &Rig) {
     rig.iam_report().assert_clean();
 }
 
+/// Updates `stack` with new values for `changed` (the other parameters keep
+/// theirs); the update must succeed.
+async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
+    player
+        .update(stack, template(), &parameters(changed))
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds")
+}
+
+/// Since transcript line `before`, one resource got an Update, and it
+/// succeeded: `logical_id` (`why` says why only it).
+fn assert_only_update(player: &Player, before: usize, logical_id: &str, why: &str) {
+    let sent: Vec<&String> = player.transcript()[before..]
+        .iter()
+        .filter(|line| line.starts_with("  UPDATE "))
+        .collect();
+    assert_eq!(sent.len(), 1, "{why}: {sent:#?}");
+    assert!(
+        sent[0].contains(logical_id) && sent[0].contains("SUCCESS"),
+        "{}",
+        sent[0]
+    );
+}
+
 /// The stack still has the MediaLive channel `channel_id`, updated in
 /// place and running again; as MediaLive describes it now.
 async fn updated_in_place_and_running(
@@ -129,6 +154,14 @@ async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, Stri
         assert_eq!(config[*key], output(outputs, name), "{key}");
     }
     assert_eq!(config.as_object().map(|c| c.len()), Some(keys.len()), "{config}");
+}
+
+/// Nothing left in the emulator, and no AWS call by the stack's functions
+/// at all (so no IAM report to judge).
+async fn assert_nothing_made(rig: &Rig) {
+    let left = rig.leftovers().await.expect("auditing the emulator");
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    assert!(rig.iam_report().checked.is_empty(), "no call by the handler");
 }
 
 /// The input's sources, as MediaLive describes them.
@@ -219,15 +252,7 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
     // ingest to the stack's v2 channel, as its role may.
     assert_v2_packaging(&rig, &player, &stack, &channel_id).await;
 
-    let stack = player
-        .update(
-            stack,
-            template(),
-            &[("EncodingProfile".to_owned(), "SD-540p".to_owned())],
-        )
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the update succeeds");
+    let stack = update(&mut player, stack, &[("EncodingProfile", "SD-540p")]).await;
     assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel_id.as_str()));
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
@@ -238,7 +263,7 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
 /// group and channel, its output group carries one track per output, its
 /// role may write there, the playback URLs (low-latency HLS among them)
 /// are the endpoints' own behind CloudFront, and the player plays them.
-async fn assert_v2_packaging(rig: &Rig, player: &testkit::stack::Player, stack: &Stack, channel_id: &str) {
+async fn assert_v2_packaging(rig: &Rig, player: &Player, stack: &Stack, channel_id: &str) {
     let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
     let channel = medialive
         .describe_channel()
@@ -401,24 +426,12 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
     .await;
 
     let before = player.transcript().len();
-    let stack = player
-        .update(
-            stack,
-            template(),
-            &[("EncodingProfile".to_owned(), "HD-1080p".to_owned())],
-        )
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the update succeeds");
-    let sent: Vec<&String> = player.transcript()[before..]
-        .iter()
-        .filter(|line| line.starts_with("  UPDATE "))
-        .collect();
-    assert_eq!(sent.len(), 1, "only the channel's properties changed: {sent:#?}");
-    assert!(
-        sent[0].contains("MediaLiveChannel") && sent[0].contains("SUCCESS"),
-        "{}",
-        sent[0]
+    let stack = update(&mut player, stack, &[("EncodingProfile", "HD-1080p")]).await;
+    assert_only_update(
+        &player,
+        before,
+        "MediaLiveChannel",
+        "only the channel's properties changed",
     );
     let channel = updated_in_place_and_running(&rig, &stack, &channel_id).await;
     let widths: Vec<i32> = channel
@@ -468,15 +481,7 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
     );
 
     let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();
-    let stack = player
-        .update(
-            stack,
-            template(),
-            &[("InputCIDR".to_owned(), "192.0.2.0/24".to_owned())],
-        )
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the update succeeds");
+    let stack = update(&mut player, stack, &[("InputCIDR", "192.0.2.0/24")]).await;
     assert_eq!(
         stack.physical_id("MediaLiveInput"),
         Some(input_id.as_str()),
@@ -513,11 +518,9 @@ async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
         transcript.contains("ROLLBACK PackagerChannel") && transcript.contains("ROLLBACK TsEndpoint"),
         "what was made before is deleted:\n{transcript}"
     );
-    let left = rig.leftovers().await.expect("auditing the emulator");
-    assert!(left.is_empty(), "left behind: {left:#?}");
     // On v2 the packager is CloudFormation's own: the handler refused the
     // input before calling AWS at all.
-    assert!(rig.iam_report().checked.is_empty(), "no call by the handler");
+    assert_nothing_made(&rig).await;
 
     // Not a CIDR at all: refused by the template's constraint, before any
     // resource, as CloudFormation refuses it.
@@ -528,8 +531,7 @@ async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
     assert_eq!(failure.logical_id, "Parameters");
     assert!(failure.reason.contains("InputCIDR"), "{}", failure.reason);
     assert_eq!(rig.receiver.requests().len(), sent, "no request reached the handler");
-    assert!(rig.leftovers().await.expect("auditing the emulator").is_empty());
-    assert!(rig.iam_report().checked.is_empty(), "no call by the handler");
+    assert_nothing_made(&rig).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -579,15 +581,7 @@ async fn switching_a_running_v1_stack_to_v2_moves_the_channel_and_leaves_no_v1_b
         .to_owned();
     assert!(stack.resource("PackagerGroup").is_none(), "no v2 packager on v1");
 
-    let stack = player
-        .update(
-            stack,
-            template(),
-            &[("Packager".to_owned(), "MediaPackageV2".to_owned())],
-        )
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the switch succeeds");
+    let stack = update(&mut player, stack, &[("Packager", "MediaPackageV2")]).await;
     let channel = updated_in_place_and_running(&rig, &stack, &channel_id).await;
     let destination = &channel.destinations()[0].media_package_settings()[0];
     assert_eq!(destination.channel_group(), Some("switch-stack"));
@@ -626,7 +620,7 @@ async fn secret_value(rig: &Rig, arn: &str) -> String {
 }
 
 /// `secret` in no Reason, output, transcript line or log line.
-fn assert_never_shown(rig: &Rig, player: &testkit::stack::Player, outputs: &[(String, String)], secret: &str) {
+fn assert_never_shown(rig: &Rig, player: &Player, outputs: &[(String, String)], secret: &str) {
     for line in player.transcript().iter().chain(rig.lambda.printed().iter()) {
         assert!(!line.contains(secret), "the passphrase was shown: {line}");
     }
@@ -692,21 +686,8 @@ async fn an_srt_listener_is_encrypted_with_a_passphrase_the_stack_makes_and_neve
     // The latency changes in place: the same input, the channel untouched.
     let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
     let before = player.transcript().len();
-    let stack = player
-        .update(stack, template(), &[("SrtMinimumLatency".to_owned(), "500".to_owned())])
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the update succeeds");
-    let sent: Vec<&String> = player.transcript()[before..]
-        .iter()
-        .filter(|line| line.starts_with("  UPDATE "))
-        .collect();
-    assert_eq!(sent.len(), 1, "only the input changed: {sent:#?}");
-    assert!(
-        sent[0].contains("MediaLiveInput") && sent[0].contains("SUCCESS"),
-        "{}",
-        sent[0]
-    );
+    let stack = update(&mut player, stack, &[("SrtMinimumLatency", "500")]).await;
+    assert_only_update(&player, before, "MediaLiveInput", "only the input changed");
     assert_eq!(stack.physical_id("MediaLiveInput"), Some(input_id.as_str()));
     let listener = srt_settings(&rig, &input_id)
         .await
@@ -777,11 +758,7 @@ async fn an_srt_caller_reads_each_pipelines_listener_with_the_passphrase_given()
             .is_some_and(|d| d.passphrase_secret_arn() == Some(secret_arn.as_str()))
     }));
 
-    let stack = player
-        .update(stack, template(), &[("SrtMinimumLatency".to_owned(), "800".to_owned())])
-        .await
-        .map_err(|(_, failure)| failure)
-        .expect("the update succeeds");
+    let stack = update(&mut player, stack, &[("SrtMinimumLatency", "800")]).await;
     assert_eq!(stack.physical_id("MediaLiveInput"), Some(input_id.as_str()), "in place");
     let sources = srt_settings(&rig, &input_id).await.srt_caller_sources().to_vec();
     assert!(sources.iter().all(|s| s.minimum_latency() == Some(800)));
