@@ -76,6 +76,18 @@ async fn group_rules(rig: &Rig, group_id: &str) -> Vec<String> {
     cidrs
 }
 
+/// Deletes the stack; every resource must go.
+async fn delete(player: &mut Player, stack: Stack) {
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// Deletes the stack, then finds nothing left and every call allowed.
+async fn delete_leaving_nothing(rig: &Rig, player: &mut Player, stack: Stack) {
+    delete(player, stack).await;
+    assert_nothing_left(rig).await;
+}
+
 /// Nothing left in the emulator, and every call the stack's functions made
 /// (and what the services do as their roles) allowed by the template's IAM.
 async fn assert_nothing_left(rig: &Rig) {
@@ -254,9 +266,7 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
 
     let stack = update(&mut player, stack, &[("EncodingProfile", "SD-540p")]).await;
     assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel_id.as_str()));
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert_nothing_left(&rig).await;
+    delete_leaving_nothing(&rig, &mut player, stack).await;
 }
 
 /// What a v2 stack holds: the MediaLive channel's destination names the v2
@@ -440,9 +450,7 @@ async fn url_pull_with_credentials_runs_updates_in_place_and_leaves_nothing() {
         .unwrap_or_default();
     assert!(widths.contains(&1920), "the HD-1080p ladder is in place: {widths:?}");
 
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert_nothing_left(&rig).await;
+    delete_leaving_nothing(&rig, &mut player, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -493,9 +501,7 @@ async fn rtmp_push_single_pipeline_with_two_cidrs_updates_its_rules_in_place() {
         "the same group, new rules"
     );
 
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert_nothing_left(&rig).await;
+    delete_leaving_nothing(&rig, &mut player, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -601,9 +607,7 @@ async fn switching_a_running_v1_stack_to_v2_moves_the_channel_and_leaves_no_v1_b
         "the v1 secret goes in the cleanup"
     );
 
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert_nothing_left(&rig).await;
+    delete_leaving_nothing(&rig, &mut player, stack).await;
 }
 
 /// The input's SRT settings, as MediaLive describes them.
@@ -702,8 +706,7 @@ async fn an_srt_listener_is_encrypted_with_a_passphrase_the_stack_makes_and_neve
     );
 
     let outputs = player.outputs(&stack).expect("outputs evaluate");
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
+    delete(&mut player, stack).await;
     assert_never_shown(&rig, &player, &outputs, &passphrase);
     assert_nothing_left(&rig).await;
 }
@@ -764,8 +767,7 @@ async fn an_srt_caller_reads_each_pipelines_listener_with_the_passphrase_given()
     assert!(sources.iter().all(|s| s.minimum_latency() == Some(800)));
 
     let outputs = player.outputs(&stack).expect("outputs evaluate");
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
+    delete(&mut player, stack).await;
     assert_never_shown(&rig, &player, &outputs, passphrase);
     assert_nothing_left(&rig).await;
 }
