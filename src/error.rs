@@ -138,6 +138,34 @@ impl AwsError {
     pub fn is_conflict(&self) -> bool {
         self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")
     }
+
+    /// A refusal that reads as an account quota reached. MediaLive's model
+    /// names no error code for it (its creates answer 400 Bad Request or
+    /// 422 Unprocessable Entity), so the service's words decide.
+    fn reads_as_quota(&self) -> bool {
+        let detail = self.detail.to_ascii_lowercase();
+        matches!(self.http_status, Some(400 | 403 | 422 | 429))
+            && ["limit", "quota", "maximum number"]
+                .iter()
+                .any(|sign| detail.contains(sign))
+    }
+}
+
+/// Names the MediaLive quota (as the Service Quotas console lists it) in
+/// the Reason of a create that reads as refused by it, with where to raise
+/// it; any other error passes unchanged.
+pub fn naming_quota(quota: &'static str) -> impl FnOnce(Error) -> Error {
+    move |err| match err {
+        Error::Aws(mut aws) if aws.reads_as_quota() => {
+            aws.detail = format!(
+                "{} (the account's MediaLive quota \"{quota}\" in this Region is reached: \
+                 delete unused ones, or ask for more in the Service Quotas console under AWS Elemental MediaLive)",
+                aws.detail
+            );
+            Error::Aws(aws)
+        }
+        other => other,
+    }
 }
 
 /// Not-found in any of the forms the services use: a 404, or the error

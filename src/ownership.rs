@@ -6,6 +6,9 @@ use std::collections::HashMap;
 
 /// The stack that made a resource (its CloudFormation StackId).
 pub const STACK_ID_TAG: &str = "livestream:stack-id";
+/// On an event's MediaLive channel: the foundation stack (its StackId)
+/// whose cost guard watches it.
+pub const FOUNDATION_TAG: &str = "livestream:foundation";
 /// The stack resource (logical id) that made it.
 pub const LOGICAL_ID_TAG: &str = "livestream:logical-id";
 /// The RequestId of the Create (or replacing Update) that made it.

@@ -15,7 +15,7 @@ use super::config::GuardConfig;
 use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
 use crate::aws::GuardClients;
 use crate::error::{AwsError, Error, Found, aws_error};
-use crate::ownership::STACK_ID_TAG;
+use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG};
 
 /// What the guard did, for the log and the tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +60,13 @@ impl Channel {
     fn name(&self) -> Option<&str> {
         match self {
             Channel::Described(channel) => channel.name(),
+            Channel::Refused => None,
+        }
+    }
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        match self {
+            Channel::Described(channel) => channel.tags().and_then(|tags| tags.get(key)).map(String::as_str),
             Channel::Refused => None,
         }
     }
@@ -153,7 +160,12 @@ impl Guard {
                 channel_id,
                 at,
             } => {
-                if self.config.idle_alarm.as_deref() != Some(alarm_name.as_str()) {
+                if !self
+                    .config
+                    .idle_alarm
+                    .as_deref()
+                    .is_some_and(|pattern| alarm_matches(pattern, &alarm_name))
+                {
                     return Ok(GuardAction::Nothing(format!(
                         "alarm {alarm_name} is not this stack's no-input alarm"
                     )));
@@ -448,14 +460,10 @@ impl Guard {
         }
     }
 
+    /// Made by this stack, or an event's channel of this foundation.
     fn is_ours(&self, channel: &Channel) -> bool {
-        let Channel::Described(channel) = channel else {
-            return false;
-        };
-        channel
-            .tags()
-            .and_then(|tags| tags.get(STACK_ID_TAG))
-            .is_some_and(|id| *id == self.config.stack_id)
+        let stack_id = self.config.stack_id.as_str();
+        channel.tag(STACK_ID_TAG) == Some(stack_id) || channel.tag(FOUNDATION_TAG) == Some(stack_id)
     }
 
     async fn stop(&self, channel_id: &str, guard: &'static str, why: &str) -> Result<GuardAction, Error> {
@@ -477,8 +485,12 @@ impl Guard {
             return Ok(GuardAction::Nothing(refused));
         }
         let name = channel.name().unwrap_or(channel_id);
-        tracing::warn!(channel_id, guard, reason = why, "cost guard stopped the channel");
-        self.notify(channel_id, name, why).await?;
+        // An event's channel was made by the event's own stack.
+        let event = channel
+            .tag(STACK_ID_TAG)
+            .filter(|made_by| *made_by != self.config.stack_id);
+        tracing::warn!(channel_id, guard, reason = why, event, "cost guard stopped the channel");
+        self.notify(channel_id, name, event, why).await?;
         Ok(GuardAction::Stopped {
             channel_id: channel_id.to_owned(),
             guard,
@@ -535,16 +547,29 @@ impl Guard {
     /// One plain message on the topic, tried a few times, each bounded. If
     /// it still fails, the invocation fails (Lambda retries the event; the
     /// channel, stopped already, is not stopped twice).
-    async fn notify(&self, channel_id: &str, name: &str, why: &str) -> Result<(), Error> {
+    async fn notify(&self, channel_id: &str, name: &str, event: Option<&str>, why: &str) -> Result<(), Error> {
         let Some(topic) = &self.config.topic_arn else {
             return Ok(());
+        };
+        let (subject, whose) = match event {
+            Some(event) => (
+                format!("Live event {} stopped by the cost guard", stack_name(event)),
+                format!(
+                    "Event: {} ({event})\nFoundation: {}",
+                    stack_name(event),
+                    self.config.stack_id
+                ),
+            ),
+            None => (
+                "Live stream channel stopped by the cost guard".to_owned(),
+                format!("Stack: {}", self.config.stack_id),
+            ),
         };
         let message = format!(
             "The cost guard stopped the MediaLive channel {name} ({channel_id}): {why}.\n\n\
              A stopped channel does not bill for encoding. Start it again when you need it, \
              from the MediaLive console or with:\n  aws medialive start-channel --channel-id {channel_id}\n\n\
-             Stack: {}",
-            self.config.stack_id
+             {whose}"
         );
         let mut failure = None;
         for _ in 0..NOTIFY_ATTEMPTS {
@@ -553,7 +578,7 @@ impl Guard {
                 .sns
                 .publish()
                 .topic_arn(topic)
-                .subject("Live stream channel stopped by the cost guard")
+                .subject(&subject)
                 .message(&message)
                 .customize()
                 .config_override(
@@ -584,6 +609,21 @@ impl Guard {
     }
 }
 
+/// A stack's name, from its id (`arn:…:stack/<name>/<uuid>`).
+fn stack_name(stack_id: &str) -> &str {
+    stack_id.split('/').nth(1).unwrap_or(stack_id)
+}
+
+/// Whether `name` is the alarm `pattern` names: exactly, or with one `*`
+/// standing for any text (a foundation's guard watches every event's
+/// `<foundation>-<event>-no-input-video`).
+pub(super) fn alarm_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => name.len() > head.len() + tail.len() && name.starts_with(head) && name.ends_with(tail),
+    }
+}
+
 /// Whether a failed attempt may have reached MediaLive and acted: it got
 /// no answer, or a server error (a throttle or another refusal did not).
 fn may_have_acted(err: &AwsError) -> bool {
@@ -601,5 +641,20 @@ mod tests {
         assert_eq!(at_expression(951_782_400), "at(2000-02-29T00:00:00)");
         assert_eq!(duration_words(125), "2 min");
         assert_eq!(duration_words(3 * 3600 + 5 * 60), "3 h 05 min");
+    }
+
+    #[test]
+    fn a_foundations_alarm_pattern_matches_its_events_alarms_only() {
+        let pattern = "live-*-no-input-video";
+        assert!(alarm_matches(pattern, "live-keynote-no-input-video"));
+        assert!(!alarm_matches(pattern, "live--no-input-video"), "an event has a name");
+        assert!(!alarm_matches(pattern, "other-keynote-no-input-video"));
+        assert!(!alarm_matches(pattern, "live-keynote-input-loss"));
+        assert!(alarm_matches("one-no-input-video", "one-no-input-video"));
+        assert!(!alarm_matches("one-no-input-video", "one-no-input-video2"));
+        assert_eq!(
+            stack_name("arn:aws:cloudformation:us-east-1:1:stack/keynote/abc"),
+            "keynote"
+        );
     }
 }

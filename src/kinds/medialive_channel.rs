@@ -20,8 +20,8 @@ use super::resource::{Outcome, Request, Resource};
 use super::validate;
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, Found, aws_error};
-use crate::ownership::tag_pairs;
+use crate::error::{Error, Found, aws_error, naming_quota};
+use crate::ownership::{FOUNDATION_TAG, tag_pairs};
 use crate::profiles::{self, Ingest, Profile};
 use crate::wait::{self, Look};
 
@@ -123,6 +123,9 @@ pub(super) struct Spec {
     /// Set only for inputs that can loop.
     source_end_behavior: Option<InputSourceEndBehavior>,
     log_level: Option<LogLevel>,
+    /// The foundation stack (its StackId) an event's channel belongs to:
+    /// tagged on the channel, so the foundation's cost guard may stop it.
+    foundation: Option<String>,
 }
 
 impl Resource for MediaLiveChannel {
@@ -140,6 +143,7 @@ impl Resource for MediaLiveChannel {
         "Type",
         "SourceEndBehavior",
         "LogLevel",
+        "Foundation",
     ];
     type Spec = Spec;
 
@@ -176,6 +180,10 @@ impl Resource for MediaLiveChannel {
                 .filter(|t| LOOPABLE.contains(t))
                 .map(|_| source_end_behavior.unwrap_or(InputSourceEndBehavior::Loop)),
             log_level: props.sdk_enum("LogLevel", &["ERROR", "WARNING", "INFO", "DEBUG", "DISABLED"])?,
+            foundation: props
+                .string("Foundation")?
+                .map(|stack_id| validate::arn("Foundation", &stack_id, "cloudformation", "stack/").map(|()| stack_id))
+                .transpose()?,
         })
     }
 
@@ -195,10 +203,11 @@ impl Resource for MediaLiveChannel {
             .encoder_settings(settings)
             // A repeated delivery of this Create gets the same channel back.
             .request_id(&req.request_id)
-            .set_tags(Some(req.ownership_tags()))
+            .set_tags(Some(tags(req, spec)))
             .send()
             .await
-            .map_err(aws_error("CreateChannel"))?;
+            .map_err(aws_error("CreateChannel"))
+            .map_err(naming_quota("Channels"))?;
         let channel = created.channel();
         let id = channel
             .and_then(|c| c.id())
@@ -224,6 +233,13 @@ impl Resource for MediaLiveChannel {
             return Err(PropError::invalid(
                 "ChannelClass",
                 "cannot change on an existing channel; give the channel resource a new logical id to replace it",
+            )
+            .into());
+        }
+        if old.is_some_and(|old| old.foundation != new.foundation) {
+            return Err(PropError::invalid(
+                "Foundation",
+                "cannot change: an event moves to another foundation by being deleted and created there",
             )
             .into());
         }
@@ -411,7 +427,17 @@ impl Spec {
             && self.class == other.class
             && self.source_end_behavior == other.source_end_behavior
             && self.log_level == other.log_level
+            && self.foundation == other.foundation
     }
+}
+
+/// The ownership tags, and an event's foundation.
+fn tags(req: &Request, spec: &Spec) -> std::collections::HashMap<String, String> {
+    let mut tags = req.ownership_tags();
+    if let Some(foundation) = &spec.foundation {
+        tags.insert(FOUNDATION_TAG.to_owned(), foundation.clone());
+    }
+    tags
 }
 
 /// Whether an existing channel already holds what `spec` and its profile's

@@ -24,7 +24,7 @@ use aws_sdk_ssm::types::ParameterType;
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
-use crate::error::{Error, Found, aws_error};
+use crate::error::{Error, Found, aws_error, naming_quota};
 use crate::ownership::{REQUEST_ID_TAG, tag_pairs};
 use crate::wait::{self, Look};
 
@@ -94,7 +94,8 @@ impl Resource for MediaLiveInput {
             .set_tags(Some(req.ownership_tags()))
             .send()
             .await
-            .map_err(aws_error("CreateInput"));
+            .map_err(aws_error("CreateInput"))
+            .map_err(naming_quota(if spec.input_type.as_str().ends_with("_PUSH") { "Push inputs" } else { "Inputs" }));
         let created = match created {
             Ok(created) => created,
             // Unanswered or cut short, the call may have made the input,
@@ -649,7 +650,8 @@ async fn security_group_for(aws: &Clients, req: &Request, cidrs: &[String]) -> R
             .config_override(aws_sdk_medialive::config::Builder::default().retry_config(RetryConfig::disabled()))
             .send()
             .await
-            .map_err(aws_error("CreateInputSecurityGroup"));
+            .map_err(aws_error("CreateInputSecurityGroup"))
+            .map_err(naming_quota("Input security groups"));
         match created {
             Ok(created) => {
                 let id = created
