@@ -25,6 +25,8 @@
     buffer: document.getElementById('buffer'),
     latency: document.getElementById('latency'),
     message: document.getElementById('message'),
+    eventPicker: document.getElementById('event-picker'),
+    events: document.getElementById('events'),
   };
   let session = null;
   const loaded = {};
@@ -237,6 +239,48 @@
 
   let config = {};
 
+  // A foundation's page: its events list themselves in <folder>index.json,
+  // each with its own <folder><event>/config.json. Offers them; plays the
+  // one in ?event= (or the first), whose settings it returns.
+  async function chooseEvent(folder) {
+    const fetchJson = async (path) => {
+      try {
+        const response = await fetch(path, { cache: 'no-store' });
+        return response.ok ? await response.json() : null;
+      } catch {
+        return null;
+      }
+    };
+    const list = await fetchJson(`${folder}index.json`);
+    const names = Array.isArray(list?.events) ? list.events.filter((e) => typeof e === 'string') : [];
+    const events = [];
+    for (const name of names) {
+      const settings = await fetchJson(`${folder}${encodeURIComponent(name)}/config.json`);
+      if (settings) events.push({ name, settings });
+    }
+    if (events.length === 0) {
+      say('No live event yet: each event appears here once its stack is created.', 'info');
+      return null;
+    }
+    const asked = new URLSearchParams(location.search).get('event');
+    const chosen = events.find((e) => e.name === asked) || events[0];
+    for (const event of events) {
+      const option = document.createElement('option');
+      option.value = event.name;
+      option.textContent = event.settings.event || event.name;
+      option.selected = event === chosen;
+      ui.events.appendChild(option);
+    }
+    ui.events.addEventListener('change', () => {
+      const query = new URLSearchParams(location.search);
+      query.set('event', ui.events.value);
+      location.search = query.toString();
+    });
+    ui.eventPicker.hidden = false;
+    document.title = `${chosen.settings.event || chosen.name} – Live stream`;
+    return chosen.settings;
+  }
+
   async function main() {
     let response;
     try {
@@ -254,6 +298,10 @@
     } catch {
       say('The player\'s settings (config.json) are not valid JSON.');
       return;
+    }
+    if (typeof config.events === 'string') {
+      config = await chooseEvent(config.events);
+      if (!config) return;
     }
     const offered = FORMATS.filter((f) => typeof config[f.key] === 'string' && config[f.key]);
     if (offered.length === 0) {

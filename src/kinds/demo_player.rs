@@ -10,6 +10,12 @@
 //! refuses a location where any object with a player's name is someone
 //! else's, so nothing of another's is overwritten. `player` and `player/`
 //! are one location with one id.
+//!
+//! A foundation's page lists its events instead of playing streams of its
+//! own (`EventsFolder`); each event writes only its `config.json` in a
+//! folder of its own there (`Event`) and refreshes the list (`event_list`).
+
+mod event_list;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -130,6 +136,44 @@ pub(super) struct Spec {
     prefix: String,
     /// `config.json` key → URL, for each URL property given.
     urls: BTreeMap<&'static str, String>,
+    role: Role,
+}
+
+/// What the player at a location is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    /// The page, playing the URLs given.
+    Page,
+    /// A foundation's page, offering the events listed in `folder`
+    /// (relative to the page).
+    EventsPage { folder: String },
+    /// One event of a foundation's page: its `config.json` only, in a
+    /// folder of the page's events folder.
+    Event { name: String },
+}
+
+impl Spec {
+    fn writes_page(&self) -> bool {
+        !matches!(self.role, Role::Event { .. })
+    }
+
+    /// What `config.json` holds.
+    fn config(&self) -> serde_json::Value {
+        let mut config = serde_json::Map::new();
+        for (key, url) in &self.urls {
+            config.insert((*key).to_owned(), url.clone().into());
+        }
+        match &self.role {
+            Role::Page => {}
+            Role::EventsPage { folder } => {
+                config.insert("events".to_owned(), folder.clone().into());
+            }
+            Role::Event { name } => {
+                config.insert("event".to_owned(), name.clone().into());
+            }
+        }
+        config.into()
+    }
 }
 
 /// Where a player lives: its physical id is `s3://<bucket>/<folder>`.
@@ -193,6 +237,8 @@ impl Resource for DemoPlayer {
         "DashUrl",
         "CmafUrl",
         "MssUrl",
+        "Event",
+        "EventsFolder",
     ];
     type Spec = Spec;
 
@@ -216,13 +262,47 @@ impl Resource for DemoPlayer {
                 urls.insert(*key, url);
             }
         }
-        if urls.is_empty() {
+        let role = match (props.string("Event")?, props.string("EventsFolder")?) {
+            (Some(_), Some(_)) => {
+                return Err(PropError::invalid(
+                    "Event",
+                    "names one event of a foundation's page; EventsFolder makes the page itself: give one, not both",
+                ));
+            }
+            (Some(name), None) => {
+                super::validate::text("Event", &name, 128)?;
+                if event_list::parent_of(&Location::new(&bucket, &prefix).folder).is_none() {
+                    return Err(PropError::invalid(
+                        "Prefix",
+                        "must name an event's own folder in the page's events folder (as player/events/<event>/)",
+                    ));
+                }
+                Role::Event { name }
+            }
+            (None, Some(folder)) => {
+                check_prefix(&folder).map_err(|err| PropError::invalid("EventsFolder", err.to_string()))?;
+                if !folder.ends_with('/') || folder.is_empty() {
+                    return Err(PropError::invalid(
+                        "EventsFolder",
+                        "must be a folder below the page, ending in '/' (as events/)",
+                    ));
+                }
+                Role::EventsPage { folder }
+            }
+            (None, None) => Role::Page,
+        };
+        if urls.is_empty() && !matches!(role, Role::EventsPage { .. }) {
             return Err(PropError::invalid(
                 "HlsUrl",
                 "at least one of HlsUrl, LowLatencyHlsUrl, DashUrl, CmafUrl or MssUrl is required: the player has nothing to play",
             ));
         }
-        Ok(Spec { bucket, prefix, urls })
+        Ok(Spec {
+            bucket,
+            prefix,
+            urls,
+            role,
+        })
     }
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
@@ -233,7 +313,7 @@ impl Resource for DemoPlayer {
         // removes whatever was written.
         req.record_created(&location.id());
         write(aws, req, &location, spec).await?;
-        Ok(outcome(&location, &location.id()))
+        Ok(outcome(&location, &location.id(), spec))
     }
 
     async fn update(
@@ -252,38 +332,52 @@ impl Resource for DemoPlayer {
         // The same place, however its prefix is spelt: the same id, so
         // CloudFormation never deletes the live player as an old one.
         if old == Some(new) {
-            return Ok(outcome(&location, physical_id));
+            return Ok(outcome(&location, physical_id, new));
         }
         refuse_if_not_ours(aws, req, &location).await?;
+        if old.is_some_and(Spec::writes_page) && !new.writes_page() {
+            // A page becoming one event: its page files go.
+            remove(aws, req, &location, None).await?;
+        }
         write(aws, req, &location, new).await?;
-        Ok(outcome(&location, physical_id))
+        Ok(outcome(&location, physical_id, new))
     }
 
     fn could_be_id(physical_id: &str) -> bool {
         Location::parse(physical_id).is_some()
     }
 
-    async fn delete(aws: &Clients, req: &Request, physical_id: &str, _spec: Option<&Spec>) -> Result<(), Error> {
+    async fn delete(aws: &Clients, req: &Request, physical_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
         let Some(location) = Location::parse(physical_id) else {
             return Ok(());
         };
-        remove(aws, req, &location, None).await
+        remove(aws, req, &location, None).await?;
+        if spec.is_some_and(|spec| !spec.writes_page()) {
+            event_list::refresh(aws, &location).await?;
+        }
+        Ok(())
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
         // The Create records its location before writing, so this is only
         // reached when its properties were not even readable.
-        match spec {
-            Some(spec) => remove(aws, req, &Location::of(spec), Some(request_id)).await,
-            None => Ok(()),
+        let Some(spec) = spec else {
+            return Ok(());
+        };
+        let location = Location::of(spec);
+        remove(aws, req, &location, Some(request_id)).await?;
+        if !spec.writes_page() {
+            event_list::refresh(aws, &location).await?;
         }
+        Ok(())
     }
 }
 
-fn outcome(location: &Location, physical_id: &str) -> Outcome {
+fn outcome(location: &Location, physical_id: &str, spec: &Spec) -> Outcome {
+    let objects = if spec.writes_page() { ASSETS.len() + 1 } else { 1 };
     Outcome::new(physical_id).with_data(BTreeMap::from([
         ("Prefix".to_owned(), location.folder.clone()),
-        ("Objects".to_owned(), (ASSETS.len() + 1).to_string()),
+        ("Objects".to_owned(), objects.to_string()),
     ]))
 }
 
@@ -399,7 +493,8 @@ async fn refuse_if_not_ours(aws: &Clients, req: &Request, location: &Location) -
     Ok(())
 }
 
-/// Writes `config.json` and every asset.
+/// Writes `config.json` and, for a page, every asset; an event then
+/// refreshes its foundation's list.
 async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -> Result<(), Error> {
     let config = Asset {
         name: CONFIG,
@@ -407,9 +502,13 @@ async fn write(aws: &Clients, req: &Request, location: &Location, spec: &Spec) -
         cache_control: REVALIDATE,
         body: &[],
     };
-    let config_body = serde_json::to_vec_pretty(&spec.urls)
+    let config_body = serde_json::to_vec_pretty(&spec.config())
         .map_err(|err| Error::Unexpected(format!("config.json could not be written: {err}")))?;
     put(aws, req, location, &config, ByteStream::from(config_body)).await?;
+    if !spec.writes_page() {
+        tracing::info!(location = %location.id(), "event written to its foundation's player");
+        return event_list::refresh(aws, location).await;
+    }
     for asset in ASSETS {
         // Sent from the binary's own bytes: 1.4 MB of libraries not copied.
         put(aws, req, location, asset, ByteStream::from_static(asset.body)).await?;
