@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod http;
 pub mod iam;
 pub mod lambda;
+pub mod live_events;
 pub mod moto;
 pub mod receiver;
 pub mod runtime_api;

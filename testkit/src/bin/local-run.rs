@@ -5,8 +5,15 @@
 //! nothing may be left. Exits non-zero naming the resource and the Reason
 //! when any step fails (after rolling back, as CloudFormation does).
 //!
+//! With `--events`, plays `foundation.yaml` and three `event.yaml` stacks
+//! instead: the foundation, the three events created at once (different
+//! input types and profiles, all started), one event deleted while the
+//! others run (their channels are never stopped), the foundation's delete
+//! refused while events import it, the rest deleted, the foundation last.
+//!
 //! usage: local-run [--template FILE] [--stack-name NAME] [--no-update]
 //!                  [--update Key=Value]... [Key=Value]...
+//!        local-run --events
 //! `LAMBDA_BINARY` overrides the handler (default: target/debug/livestream-resources).
 
 // Test support: a broken test rig panics, naming what broke.
@@ -35,6 +42,7 @@ struct Args {
     stack_name: String,
     create: Vec<(String, String)>,
     update: Option<Vec<(String, String)>>,
+    events: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -43,8 +51,10 @@ fn parse_args() -> Result<Args, String> {
     let mut stack_name = "livestream-local".to_owned();
     let mut create = Vec::new();
     let mut update = Some(Vec::new());
+    let mut events = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--events" => events = true,
             "--template" => template = args.next().ok_or("--template needs a file")?.into(),
             "--stack-name" => stack_name = args.next().ok_or("--stack-name needs a name")?,
             "--no-update" => update = None,
@@ -61,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         stack_name,
         create,
         update,
+        events,
     })
 }
 
@@ -73,7 +84,7 @@ async fn main() -> ExitCode {
                 eprintln!("local-run: {message}");
             }
             eprintln!(
-                "usage: local-run [--template FILE] [--stack-name NAME] [--no-update] [--update Key=Value]... [Key=Value]..."
+                "usage: local-run [--template FILE] [--stack-name NAME] [--no-update] [--update Key=Value]... [Key=Value]...\n       local-run --events"
             );
             return ExitCode::from(2);
         }
@@ -87,6 +98,15 @@ async fn main() -> ExitCode {
             binary.display()
         );
         return ExitCode::FAILURE;
+    }
+    if args.events {
+        let rig = Rig::start(&binary).await;
+        if let Err(err) = rig.upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY).await {
+            eprintln!("local-run: {err}");
+            return ExitCode::FAILURE;
+        }
+        let verdict = run_events(&rig).await;
+        return conclude(&rig, verdict).await;
     }
     let template = match std::fs::read_to_string(&args.template)
         .map_err(|err| err.to_string())
@@ -141,6 +161,11 @@ async fn main() -> ExitCode {
     println!("parameters: {}", shown.join(" "));
 
     let verdict = run(&rig, &mut player, template, &create, args.update).await;
+    conclude(&rig, verdict).await
+}
+
+/// Audits the emulator and the IAM report after a run; the exit code.
+async fn conclude(rig: &Rig, verdict: Result<(), Failure>) -> ExitCode {
     let left = match rig.leftovers().await {
         Ok(left) => left,
         Err(err) => {
@@ -206,7 +231,7 @@ async fn run(
     let stack = player.create(template.clone(), create).await?;
     print_outputs(player, &stack)?;
     print_sources(&stack);
-    show_the_guard(rig, &stack).await?;
+    show_the_guard(rig, &stack, &stack).await?;
 
     let stack = match update {
         None => stack,
@@ -245,19 +270,23 @@ async fn run(
     }
 }
 
-/// With a running channel, EventBridge tells the cost guard (the template's
-/// `GuardFunction`, the same binary with its own environment) that the
-/// channel is RUNNING; the guard arms a schedule. Shown here, and left for
-/// the stack's Delete to remove with its schedule group.
-async fn show_the_guard(rig: &Rig, stack: &Stack) -> Result<(), Failure> {
-    let (Some(_), Some(channel)) = (stack.resource("GuardFunction"), stack.resource("MediaLiveChannelStart")) else {
+/// With a running channel, EventBridge tells the cost guard (the
+/// `GuardFunction` of `stack`, the same binary with its own environment)
+/// that the channel of `event` (the same stack, or an event of this
+/// foundation) is RUNNING; the guard arms a schedule. Shown here, and left
+/// for the stack's Delete to remove with its schedule group.
+async fn show_the_guard(rig: &Rig, stack: &Stack, event_stack: &Stack) -> Result<(), Failure> {
+    let (Some(_), Some(channel)) = (
+        stack.resource("GuardFunction"),
+        event_stack.resource("MediaLiveChannelStart"),
+    ) else {
         return Ok(());
     };
     let failure = |reason: String| Failure {
         logical_id: "GuardFunction".into(),
         reason,
     };
-    let channel_arn = stack
+    let channel_arn = event_stack
         .resource("MediaLiveChannel")
         .and_then(|c| c.exposed.attributes.get("Arn").cloned())
         .ok_or_else(|| failure("the channel has no Arn".into()))?;
@@ -300,7 +329,7 @@ async fn show_the_guard(rig: &Rig, stack: &Stack) -> Result<(), Failure> {
     if listed.schedules().is_empty() {
         println!("  nothing armed (MaxRunHours is 0)");
     }
-    if let Some(alarm) = stack.physical_id("NoInputVideoAlarm") {
+    if let Some(alarm) = event_stack.physical_id("NoInputVideoAlarm") {
         println!("  and the alarm {alarm} stops it after IdleStopMinutes without input video");
     }
     println!("  deleting the stack deletes the schedule group {group} and every schedule in it");
@@ -343,4 +372,113 @@ fn next_profile(stack: &Stack) -> Option<(String, String)> {
         .collect();
     let at = allowed.iter().position(|v| v == current)?;
     Some(("EncodingProfile".into(), allowed[(at + 1) % allowed.len()].to_owned()))
+}
+
+/// The foundation and three events, as the module's header says.
+async fn run_events(rig: &Rig) -> Result<(), Failure> {
+    use testkit::live_events::{EVENT_TEMPLATE, FOUNDATION_TEMPLATE, listed_events, sample_events, stops_of, template};
+    let failure = |logical_id: &str, reason: String| Failure {
+        logical_id: logical_id.to_owned(),
+        reason,
+    };
+    let foundation_template = template(FOUNDATION_TEMPLATE).map_err(|err| failure("Template", err))?;
+    let event_template = template(EVENT_TEMPLATE).map_err(|err| failure("Template", err))?;
+    let code: Vec<(String, String)> = LOCAL_DEFAULTS
+        .iter()
+        .filter(|(name, _)| foundation_template.parameters.contains_key(*name))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut foundation_player = rig.player("live-foundation").echo(true);
+    println!(
+        "{FOUNDATION_TEMPLATE}: {} resources, once per Region",
+        foundation_template.resources.len()
+    );
+    let foundation = foundation_player.create(foundation_template, &code).await?;
+    print_outputs(&foundation_player, &foundation)?;
+    let bucket = foundation.physical_id("DemoBucket").unwrap_or_default().to_owned();
+
+    let events = sample_events(&foundation.name);
+    println!(
+        "\n{EVENT_TEMPLATE}: three events created at once, each its own stack: {}",
+        events
+            .iter()
+            .map(|(name, parameters)| {
+                let shown: Vec<String> = parameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("\n  {name}: {}", shown.join(" "))
+            })
+            .collect::<String>()
+    );
+    let mut players = Vec::new();
+    for (name, _) in &events {
+        players.push(rig.event_player(name, &foundation).await.echo(true).labelled());
+    }
+    let [keynote, workshop, panel] = &mut players[..] else {
+        return Err(failure("Events", "three sample events expected".into()));
+    };
+    let (a, b, c) = tokio::join!(
+        keynote.create(event_template.clone(), &events[0].1),
+        workshop.create(event_template.clone(), &events[1].1),
+        panel.create(event_template.clone(), &events[2].1),
+    );
+    let created = match (a, b, c) {
+        (Ok(a), Ok(b), Ok(c)) => [a, b, c],
+        (a, b, c) => {
+            // Whatever was made goes, as it would by hand.
+            for (player, stack) in [(&mut *keynote, a), (&mut *workshop, b), (&mut *panel, c)] {
+                if let Ok(stack) = stack {
+                    player.delete(stack).await;
+                }
+            }
+            foundation_player.delete(foundation).await;
+            return Err(failure("Events", "an event's create failed (above)".into()));
+        }
+    };
+    for (player, stack) in [&*keynote, &*workshop, &*panel].into_iter().zip(&created) {
+        println!("\noutputs of {}:", stack.name);
+        for (name, value) in player.outputs(stack)? {
+            println!("  {name:<16} {value}");
+        }
+    }
+    let listed = listed_events(rig, &bucket)
+        .await
+        .map_err(|err| failure("DemoPlayer", err))?;
+    println!("\nthe foundation's player lists: {listed:?}");
+    show_the_guard(rig, &foundation, &created[0]).await?;
+
+    let channels: Vec<String> = created
+        .iter()
+        .map(|stack| stack.physical_id("MediaLiveChannel").unwrap_or_default().to_owned())
+        .collect();
+    let [keynote_stack, workshop_stack, panel_stack] = created;
+    println!("\ndeleting {} while the others run", workshop_stack.name);
+    if let Some(failed) = workshop.delete(workshop_stack).await.into_iter().next() {
+        return Err(failed);
+    }
+    for (channel, name) in [(&channels[0], "keynote"), (&channels[2], "panel")] {
+        let stops = stops_of(rig, channel);
+        println!("  {name}'s channel {channel}: stopped {stops} time(s)");
+        if stops != 0 {
+            return Err(failure("MediaLiveChannel", format!("{name}'s channel was stopped")));
+        }
+    }
+    let listed = listed_events(rig, &bucket)
+        .await
+        .map_err(|err| failure("DemoPlayer", err))?;
+    println!("  the foundation's player lists: {listed:?}");
+
+    println!("\ndeleting the foundation while two events import its exports (refused, as CloudFormation refuses it):");
+    let refused = foundation_player.delete(foundation.clone()).await;
+    if refused.is_empty() {
+        return Err(failure("Outputs", "the foundation was deleted under its events".into()));
+    }
+
+    println!("\ndeleting the other events at once, then the foundation");
+    let (a, b) = tokio::join!(keynote.delete(keynote_stack), panel.delete(panel_stack));
+    if let Some(failed) = a.into_iter().chain(b).next() {
+        return Err(failed);
+    }
+    match foundation_player.delete(foundation).await.into_iter().next() {
+        Some(failed) => Err(failed),
+        None => Ok(()),
+    }
 }

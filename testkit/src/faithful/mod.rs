@@ -84,7 +84,11 @@ struct Fault {
 #[derive(Debug, Clone)]
 enum Effect {
     /// Answered with an error instead of reaching the emulator.
-    Refuse { status: u16, code: String },
+    Refuse {
+        status: u16,
+        code: String,
+        message: &'static str,
+    },
     /// The call reaches the service, which acts; the answer is replaced.
     LoseAnswer { status: u16, code: String },
     /// The call reaches the service, which acts; the answer comes late.
@@ -134,10 +138,12 @@ impl RandomFaults {
         };
         Some(match self.next() % 4 {
             0 => Effect::Refuse {
+                message: INJECTED,
                 status: throttle.0,
                 code: throttle.1.to_owned(),
             },
             1 => Effect::Refuse {
+                message: INJECTED,
                 status: 503,
                 code: "ServiceUnavailableException".to_owned(),
             },
@@ -226,8 +232,13 @@ impl Faithful {
     /// to `service` named `call` (`PutParameter`, or `GET /prod/inputs/`
     /// for a path prefix) that comes after `skip` matching others.
     pub fn fail(&self, service: &str, call: &str, skip: usize, status: u16, code: &str) {
+        self.fail_saying(service, call, skip, status, code, INJECTED);
+    }
+
+    /// As `fail`, with the service's words: what a real refusal says.
+    pub fn fail_saying(&self, service: &str, call: &str, skip: usize, status: u16, code: &str, message: &'static str) {
         let code = code.to_owned();
-        self.plant(service, call, skip, Effect::Refuse { status, code }, false);
+        self.plant(service, call, skip, Effect::Refuse { status, code, message }, false);
     }
 
     /// As `fail`, but the call reaches the service first, which acts on it;
@@ -319,6 +330,9 @@ impl Faithful {
     }
 }
 
+/// What an injected refusal says.
+const INJECTED: &str = "injected by the test";
+
 /// Marks a request as CloudFormation's own (see [`as_cloudformation`]).
 const CLOUDFORMATION_CALL: &str = "x-testkit-cloudformation";
 
@@ -394,7 +408,7 @@ async fn route(request: Recorded, state: &Mutex<State>, upstream: &Upstream) -> 
     let seen = iam.then(|| request.clone());
     let acted = |reply: Reply| observed(reply, &service, seen.as_ref(), state);
     match planted {
-        Some(Effect::Refuse { status, code }) => service_error(&service, status, &code, "injected by the test"),
+        Some(Effect::Refuse { status, code, message }) => service_error(&service, status, &code, message),
         Some(Effect::LoseAnswer { status, code }) => {
             acted(dispatch(request, &service, path, state, upstream).await).await;
             service_error(&service, status, &code, "the answer was lost (injected by the test)")

@@ -33,6 +33,15 @@ struct Role {
     logical_id: String,
     /// Its inline policies' documents.
     documents: Vec<Value>,
+    /// Policies other stacks put on it (`AWS::IAM::RolePolicy`), by the
+    /// stack resource that put each.
+    attached: BTreeMap<String, Value>,
+}
+
+impl Role {
+    fn all_documents(&self) -> Vec<Value> {
+        self.documents.iter().chain(self.attached.values()).cloned().collect()
+    }
 }
 
 /// One permission the stack needed, and what the role's policy said.
@@ -158,13 +167,32 @@ impl Gate {
             properties["ManagedPolicyArns"].is_null(),
             "{logical_id} has managed policies, which the IAM test cannot read"
         );
+        let attached = self.roles.remove(arn).map(|role| role.attached).unwrap_or_default();
         self.roles.insert(
             arn.to_owned(),
             Role {
                 logical_id: logical_id.to_owned(),
                 documents,
+                attached,
             },
         );
+    }
+
+    /// An `AWS::IAM::RolePolicy` (made by `owner`, a stack resource) put
+    /// `document` on the role named `role_name`, or (`None`) took it off.
+    pub fn role_policy(&mut self, owner: &str, role_name: &str, document: Option<&Value>) {
+        let role = self
+            .roles
+            .iter_mut()
+            .find(|(arn, _)| arn.rsplit('/').next() == Some(role_name))
+            .map(|(_, role)| role);
+        let Some(role) = role else {
+            panic!("{owner} puts a policy on role {role_name}, which no stack made");
+        };
+        match document {
+            Some(document) => role.attached.insert(owner.to_owned(), document.clone()),
+            None => role.attached.remove(owner),
+        };
     }
 
     /// An `AWS::Lambda::Function` the template made ([`function_id`]),
@@ -272,7 +300,7 @@ impl Gate {
             // A role the template did not make (a user's own) is not ours to judge.
             None => return true,
             Some(role) => {
-                let decision = policy::evaluate(&role.documents, &need.action, &need.resource, &need.context);
+                let decision = policy::evaluate(&role.all_documents(), &need.action, &need.resource, &need.context);
                 match decision {
                     Ok(decision) => (role.logical_id.clone(), decision == Decision::Allowed),
                     Err(why) => {

@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
 
+use serde_json::Value;
+
 use crate::http::Recorded;
 
 /// An operation with what its request carried.
@@ -34,6 +36,26 @@ struct Model {
     routes: Vec<Route>,
 }
 
+/// The query-string names of an operation's required input members.
+fn required_query_members(model: &Value, operation: &Value) -> Vec<(String, Option<String>)> {
+    let Some(input) = operation["input"]["shape"].as_str() else {
+        return Vec::new();
+    };
+    let shape = &model["shapes"][input];
+    shape["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|member| {
+            let member = &shape["members"][member.as_str()?];
+            if member["location"] != "querystring" {
+                return None;
+            }
+            Some((member["locationName"].as_str()?.to_owned(), None))
+        })
+        .collect()
+}
+
 /// The routes of `service`'s newest model.
 fn load(service: &str) -> Result<Model, String> {
     let model = crate::botocore::model(service)?;
@@ -46,18 +68,22 @@ fn load(service: &str) -> Result<Model, String> {
             let method = operation["http"]["method"].as_str()?.to_owned();
             let uri = operation["http"]["requestUri"].as_str()?;
             let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+            let mut query: Vec<(String, Option<String>)> = query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                    None => (pair.to_owned(), None),
+                })
+                .collect();
+            // A required query member tells routes of one URI apart too
+            // (S3's AbortMultipartUpload needs uploadId; DeleteObject not).
+            query.extend(required_query_members(model, operation));
             Some(Route {
                 name: name.clone(),
                 method,
                 segments: path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                query: query
-                    .split('&')
-                    .filter(|pair| !pair.is_empty())
-                    .map(|pair| match pair.split_once('=') {
-                        Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
-                        None => (pair.to_owned(), None),
-                    })
-                    .collect(),
+                query,
             })
         })
         .collect();

@@ -98,6 +98,8 @@ pub struct Player {
     pub stack_id: String,
     transcript: Vec<String>,
     echo: bool,
+    /// Printed before each echoed line (several stacks echoing at once).
+    label: Option<String>,
     /// Caps every invocation's time, as a shorter function Timeout would.
     time_cap: Option<Duration>,
     /// The emulator's endpoint, where native S3 buckets are really made
@@ -117,6 +119,10 @@ pub struct Player {
     functions: BTreeMap<String, super::functions::Function>,
     /// The region's exports, shared with the players of other stacks.
     exports: Exports,
+    /// Stacks whose handler function this stack's custom resources may
+    /// name in their ServiceToken (an event's foundation): served by this
+    /// player's handler process, as one more instance of that function.
+    beside: Vec<Stack>,
 }
 
 impl Player {
@@ -131,6 +137,7 @@ impl Player {
             ),
             transcript: Vec::new(),
             echo: false,
+            label: None,
             time_cap: None,
             emulator: None,
             iam: None,
@@ -138,6 +145,7 @@ impl Player {
             spawner: None,
             functions: BTreeMap::new(),
             exports: Exports::default(),
+            beside: Vec::new(),
         }
     }
 
@@ -158,6 +166,13 @@ impl Player {
     /// by `spawner`.
     pub fn functions(mut self, spawner: super::functions::Spawner) -> Self {
         self.spawner = Some(spawner);
+        self
+    }
+
+    /// Lets this stack's custom resources name `other`'s handler function
+    /// (an event's foundation), whose instance this player's process is.
+    pub fn beside(mut self, other: &Stack) -> Self {
+        self.beside.push(other.clone());
         self
     }
 
@@ -206,8 +221,21 @@ impl Player {
                 let function = crate::iam::function_id(&self.stack_name, &resource.logical_id);
                 aws.with_iam(|gate| gate.function(&function, role));
             }
+            "AWS::IAM::RolePolicy" => self.attach(resource, true),
             _ => {}
         }
+    }
+
+    /// Puts (or takes off) a policy a stack resource puts on a role,
+    /// perhaps another stack's.
+    fn attach(&self, resource: &Deployed, on: bool) {
+        let Some(aws) = &self.iam else {
+            return;
+        };
+        let owner = format!("{}/{}", self.stack_name, resource.logical_id);
+        let role = resource.properties["RoleName"].as_str().unwrap_or_default();
+        let document = on.then_some(&resource.properties["PolicyDocument"]);
+        aws.with_iam(|gate| gate.role_policy(&owner, role, document));
     }
 
     /// Makes the template's S3 buckets, schedule groups and SNS topics in
@@ -235,10 +263,16 @@ impl Player {
         &self.transcript
     }
 
+    /// Echoed lines start with the stack's name.
+    pub fn labelled(mut self) -> Self {
+        self.label = Some(format!("[{}] ", self.stack_name));
+        self
+    }
+
     pub fn say(&mut self, line: impl Into<String>) {
         let line = line.into();
         if self.echo {
-            println!("{line}");
+            println!("{}{line}", self.label.as_deref().unwrap_or_default());
         }
         self.transcript.push(line);
     }
@@ -597,6 +631,9 @@ impl Player {
                     self.report(action, &resource, "FAILED", started.elapsed(), &reason);
                     failures.push(failure(&resource.logical_id, reason));
                 } else {
+                    if resource.kind == "AWS::IAM::RolePolicy" {
+                        self.attach(&resource, false);
+                    }
                     self.report(action, &resource, "stand-in", started.elapsed(), "");
                 }
                 continue;
@@ -681,14 +718,18 @@ impl Player {
         let token = resource.properties["ServiceToken"]
             .as_str()
             .ok_or("custom resource without a ServiceToken")?;
-        let timeout = lambda_timeout(stack, token)?;
+        let timeout = std::iter::once(stack)
+            .chain(&self.beside)
+            .find_map(|stack| lambda_timeout(stack, token).ok())
+            .ok_or_else(|| format!("ServiceToken {token} is not a Lambda function of this stack or its foundation"))?;
         let timeout = self.time_cap.map_or(timeout, |cap| timeout.min(cap));
+        let request_id = uuid();
         let mut event = json!({
             "RequestType": request_type,
             "ServiceToken": token,
             "ResponseURL": self.receiver.url(),
             "StackId": self.stack_id,
-            "RequestId": uuid(),
+            "RequestId": request_id,
             "LogicalResourceId": resource.logical_id,
             "ResourceType": resource.kind,
             "ResourceProperties": as_sent(&resource.properties),
@@ -705,7 +746,15 @@ impl Player {
         // The handler answers before its invocation ends, so a response
         // that is not here now never will be; CloudFormation would wait
         // for ServiceTimeout and then fail the resource.
-        let Some(put) = self.receiver.requests().get(before).cloned() else {
+        // Other stacks' handlers may answer at the same time (events made
+        // at once): this request's response is the one with its RequestId.
+        let put = self
+            .receiver
+            .requests()
+            .into_iter()
+            .skip(before)
+            .find(|put| put.json()["RequestId"].as_str() == Some(request_id.as_str()));
+        let Some(put) = put else {
             let how = match outcome {
                 Outcome::Error(error) => format!("the invocation failed: {error}"),
                 Outcome::Response(_) => "the invocation ended without one".to_owned(),

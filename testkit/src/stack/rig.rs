@@ -103,6 +103,24 @@ impl Rig {
             .served_by(process)
     }
 
+    /// A player for an event stack of `foundation`: its custom resources
+    /// go to the foundation's handler function, here an instance of its
+    /// own (as Lambda runs one per concurrent request), judged by that
+    /// function's role.
+    pub async fn event_player(&self, stack_name: &str, foundation: &super::Stack) -> Player {
+        let function = crate::iam::function_id(&foundation.name, HANDLER_FUNCTION);
+        let api = RuntimeApi::start().await;
+        let process = spawn_signing(&self.binary, &api, &self.handler_env, &function);
+        self.aws.with_iam(|gate| gate.bind(&function, &function));
+        Player::new(api, self.receiver.clone(), stack_name)
+            .buckets_at(&self.moto.endpoint)
+            .iam(&self.aws)
+            .exports(&self.exports)
+            .functions(self.spawner())
+            .beside(foundation)
+            .served_by(process)
+    }
+
     /// Another function of the stack running the same binary: `logical_id`'s
     /// `Environment.Variables` as the template evaluated them, its own
     /// Runtime API, and the same AWS. EventBridge events are invoked on it.
