@@ -51,7 +51,7 @@ fn state_change(channel_id: &str, state: &str) -> Value {
 }
 
 /// "CloudWatch Alarm State Change" for a metric-math alarm on a channel.
-fn alarm_change(alarm_name: &str, state: &str, channel_id: &str) -> Value {
+pub(crate) fn alarm_change(alarm_name: &str, state: &str, channel_id: &str) -> Value {
     json!({
         "version": "0",
         "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
@@ -76,11 +76,11 @@ fn alarm_change(alarm_name: &str, state: &str, channel_id: &str) -> Value {
     })
 }
 
-async fn invoke(function: &Function, event: &Value) -> Outcome {
+pub(crate) async fn invoke(function: &Function, event: &Value) -> Outcome {
     function.api.invoke(event.to_string(), INVOKE_TIME).await
 }
 
-fn succeeded(outcome: &Outcome) {
+pub(crate) fn succeeded(outcome: &Outcome) {
     assert!(matches!(outcome, Outcome::Response(_)), "{outcome:?}");
 }
 
@@ -94,7 +94,7 @@ async fn scheduler(rig: &Rig) -> aws_sdk_scheduler::Client {
 
 /// Describes the channel until it settles (the faithful layer finishes a
 /// state change after a few looks, as MediaLive after a few seconds).
-async fn settled_state(rig: &Rig, channel_id: &str) -> ChannelState {
+pub(crate) async fn settled_state(rig: &Rig, channel_id: &str) -> ChannelState {
     let medialive = medialive(rig).await;
     for _ in 0..20 {
         let state = medialive
@@ -131,7 +131,7 @@ async fn start_again(rig: &Rig, channel_id: &str) {
 
 /// An HTTP subscriber to the guard's topic: the emulator delivers each
 /// message to it as SNS would to a subscribed endpoint.
-async fn subscribe(rig: &Rig, stack: &Stack) -> Receiver {
+pub(crate) async fn subscribe(rig: &Rig, stack: &Stack) -> Receiver {
     let receiver = Receiver::start().await;
     let topic = stack.physical_id("GuardTopic").unwrap();
     aws_sdk_sns::Client::new(&rig.sdk_config().await)
@@ -146,7 +146,7 @@ async fn subscribe(rig: &Rig, stack: &Stack) -> Receiver {
 }
 
 /// The plain message of each notification the subscriber got.
-fn messages(receiver: &Receiver) -> Vec<String> {
+pub(crate) fn messages(receiver: &Receiver) -> Vec<String> {
     receiver
         .requests()
         .iter()

@@ -21,6 +21,7 @@ mod guard;
 mod guard_mock;
 mod hostile;
 mod iam;
+mod live_events;
 mod local_run;
 mod medialive;
 mod medialive_mock;
