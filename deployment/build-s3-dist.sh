@@ -6,6 +6,10 @@
 #   deployment/global-s3-assets/<SOLUTION_NAME>.template      template.yaml whose
 #       code location defaults to bucket <BUCKET>-<region>, keys
 #       <SOLUTION_NAME>/<VERSION>/livestream-resources.zip and …/demo-source.mp4
+#   deployment/global-s3-assets/<SOLUTION_NAME>-foundation.template
+#       foundation.yaml, with the same defaults (many events per deployment)
+#   deployment/global-s3-assets/<SOLUTION_NAME>-event.template
+#       event.yaml, one stack per live event (its code is the foundation's)
 # then prints the commands that upload and deploy them.
 #
 # usage: deployment/build-s3-dist.sh BUCKET SOLUTION_NAME VERSION
@@ -61,28 +65,38 @@ cp target/lambda/livestream-resources/bootstrap.zip "$regional/$zip_name"
 echo "build-s3-dist: rendering the test source"
 ./deployment/render-demo-source.sh "$regional/$source_name"
 
-# The template, with the code location as the defaults of its three code
-# parameters (they have none in template.yaml, so nothing else changes).
-awk -v bucket="$bucket" -v key="$key" -v source_key="$source_key" '
-  { print }
-  /^  CodeBucketPrefix:$/ { print "    Default: \x27" bucket "\x27" }
-  /^  CodeKey:$/          { print "    Default: \x27" key "\x27" }
-  /^  DemoSourceKey:$/    { print "    Default: \x27" source_key "\x27" }
-' template.yaml > "$global/$solution.template"
-for default in "$bucket" "$key" "$source_key"; do
-  grep -q "Default: '$default'" "$global/$solution.template" || {
-    echo "build-s3-dist: template.yaml no longer has the CodeBucketPrefix / CodeKey / DemoSourceKey parameters this script fills in" >&2
-    exit 1
-  }
-done
+# The templates, with the code location as the defaults of their three code
+# parameters (they have none in the sources, so nothing else changes).
+with_code_defaults() {
+  local source=$1 target=$2
+  awk -v bucket="$bucket" -v key="$key" -v source_key="$source_key" '
+    { print }
+    /^  CodeBucketPrefix:$/ { print "    Default: \x27" bucket "\x27" }
+    /^  CodeKey:$/          { print "    Default: \x27" key "\x27" }
+    /^  DemoSourceKey:$/    { print "    Default: \x27" source_key "\x27" }
+  ' "$source" > "$target"
+  for default in "$bucket" "$key" "$source_key"; do
+    grep -q "Default: '$default'" "$target" || {
+      echo "build-s3-dist: $source no longer has the CodeBucketPrefix / CodeKey / DemoSourceKey parameters this script fills in" >&2
+      exit 1
+    }
+  done
+}
+with_code_defaults template.yaml "$global/$solution.template"
+with_code_defaults foundation.yaml "$global/$solution-foundation.template"
+# An event runs on its foundation's code: nothing to fill in.
+cp event.yaml "$global/$solution-event.template"
 
 # CloudFormation takes a template of at most 1 MB from S3 (51,200 bytes
-# inline, which is why the deploy command below uploads it with --s3-bucket).
+# inline, which is why the deploy commands below upload them with --s3-bucket).
+for template in "$global"/*.template; do
+  template_bytes=$(wc -c < "$template")
+  if [ "$template_bytes" -gt 1048576 ]; then
+    echo "build-s3-dist: $template is $template_bytes bytes; CloudFormation takes at most 1,048,576 from S3" >&2
+    exit 1
+  fi
+done
 template_bytes=$(wc -c < "$global/$solution.template")
-if [ "$template_bytes" -gt 1048576 ]; then
-  echo "build-s3-dist: the template is $template_bytes bytes; CloudFormation takes at most 1,048,576 from S3" >&2
-  exit 1
-fi
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 size=$(du -h "$regional/$zip_name" | cut -f1)
@@ -93,6 +107,7 @@ build-s3-dist: done
   $regional/$zip_name   ($size)
   $regional/$source_name   ($source_size)
   $global/$solution.template   ($template_bytes bytes)
+  $global/$solution-foundation.template, $global/$solution-event.template
 
 Next, in the region you deploy to ($region here, from AWS_REGION; set it to change):
 
@@ -106,4 +121,20 @@ Next, in the region you deploy to ($region here, from AWS_REGION; set it to chan
     --parameter-overrides EncodingProfile=HD-720p ChannelStart=Yes
 
   aws cloudformation describe-stacks --region $region --stack-name livestream --query 'Stacks[0].Outputs'
+
+Or, for many live events from one deployment: the foundation once, then one stack per event
+(deleting an event touches no other; the foundation goes last):
+
+  aws cloudformation deploy --region $region \
+    --template-file $global/$solution-foundation.template \
+    --s3-bucket $bucket-$region --s3-prefix $solution/$version \
+    --stack-name live --capabilities CAPABILITY_IAM
+
+  aws cloudformation deploy --region $region \
+    --template-file $global/$solution-event.template \
+    --s3-bucket $bucket-$region --s3-prefix $solution/$version \
+    --stack-name keynote --capabilities CAPABILITY_IAM \
+    --parameter-overrides Foundation=live EventTitle=Keynote ChannelStart=Yes
+
+  aws cloudformation delete-stack --region $region --stack-name keynote
 EOF

@@ -5,6 +5,8 @@
 # audits that nothing is left. Arguments go to the player:
 #   ./deployment/run-local.sh InputType=RTMP_PUSH ChannelClass=SINGLE_PIPELINE
 #   ./deployment/run-local.sh --no-update --update EncodingProfile=HD-1080p ...
+# With --events it plays foundation.yaml and three event.yaml stacks instead
+# (created at once, one deleted while the others run, the foundation last).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ffmpeg renders the stack's own test source the default input plays.

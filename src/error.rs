@@ -218,3 +218,34 @@ where
         None => Error::Aws(AwsError::new(operation, err)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, detail: &str) -> Error {
+        Error::Aws(AwsError {
+            operation: "CreateChannel",
+            code: Some("UnprocessableEntityException".into()),
+            http_status: Some(status),
+            detail: detail.into(),
+        })
+    }
+
+    #[test]
+    fn only_a_refusal_that_reads_as_a_quota_names_one() {
+        let named =
+            naming_quota("Channels")(refused(422, "UnprocessableEntityException: channel limit exceeded")).to_string();
+        assert!(
+            named.contains("quota \"Channels\"") && named.contains("Service Quotas"),
+            "{named}"
+        );
+        for other in [
+            refused(422, "UnprocessableEntityException: invalid encoder settings"),
+            refused(500, "InternalServerErrorException: limit of patience"),
+        ] {
+            let text = naming_quota("Channels")(other).to_string();
+            assert!(!text.contains("quota"), "{text}");
+        }
+    }
+}

@@ -117,6 +117,9 @@ async function play(run) {
           ? []
           : [...byId('choices').querySelectorAll('button')].map((b) => b.dataset.key),
         overflowsWidth: document.documentElement.scrollWidth > window.innerWidth,
+        events: byId('event-picker').hidden
+          ? []
+          : [...byId('events').options].map((o) => ({ value: o.value, text: o.textContent, selected: o.selected })),
       };
     }),
   );

@@ -681,6 +681,50 @@ fn check_url(property: &str, url: &str) -> Result<(), PropError> {
 mod tests {
     use super::*;
 
+    fn parse(props: serde_json::Value) -> Result<Spec, PropError> {
+        let map = props.as_object().cloned().unwrap_or_default();
+        DemoPlayer::parse(Props::new(&map))
+    }
+
+    #[test]
+    fn a_foundations_page_lists_events_and_each_event_writes_its_entry() {
+        let page = parse(serde_json::json!({"Bucket": "demo-bucket", "Prefix": "player/", "EventsFolder": "events/"}))
+            .expect("a foundation's page needs no URL of its own");
+        assert!(page.writes_page());
+        assert_eq!(page.config(), serde_json::json!({"events": "events/"}));
+        let event = parse(serde_json::json!({
+            "Bucket": "demo-bucket", "Prefix": "player/events/keynote/", "Event": "Keynote",
+            "HlsUrl": "https://d1.cloudfront.net/out/v1/live/keynote/ts/index.m3u8"
+        }))
+        .expect("an event");
+        assert!(!event.writes_page(), "an event writes its config.json only");
+        assert_eq!(
+            event.config(),
+            serde_json::json!({"event": "Keynote", "hls": "https://d1.cloudfront.net/out/v1/live/keynote/ts/index.m3u8"})
+        );
+        let refused = |props: serde_json::Value| parse(props).unwrap_err().to_string();
+        let url = "https://d1.cloudfront.net/x.m3u8";
+        assert!(
+            refused(serde_json::json!({"Bucket": "demo-bucket", "Prefix": "keynote/", "Event": "K", "HlsUrl": url}))
+                .starts_with("property Prefix"),
+            "an event's folder is in an events folder"
+        );
+        assert!(
+            refused(serde_json::json!({"Bucket": "demo-bucket", "Prefix": "player/events/k/", "Event": "K", "EventsFolder": "events/", "HlsUrl": url}))
+                .starts_with("property Event"),
+            "one or the other"
+        );
+        assert!(
+            refused(serde_json::json!({"Bucket": "demo-bucket", "Prefix": "player/", "EventsFolder": "events"}))
+                .starts_with("property EventsFolder")
+        );
+        assert!(
+            refused(serde_json::json!({"Bucket": "demo-bucket", "Prefix": "player/events/k/", "Event": "K"}))
+                .starts_with("property HlsUrl"),
+            "an event has something to play"
+        );
+    }
+
     #[test]
     fn bucket_names_follow_s3s_rules() {
         for good in ["abc", "my-demo.bucket-1", "a1b", &"a".repeat(63)] {

@@ -111,6 +111,41 @@ fn build_s3_dist_makes_an_arm64_zip_and_a_template_that_lints() {
         text(&lint.stderr)
     );
 
+    // The foundation has the same code defaults; events run on its code.
+    let foundation = root().join(format!("deployment/global-s3-assets/{SOLUTION}-foundation.template"));
+    let foundation_body = std::fs::read_to_string(&foundation).expect("the foundation's template exists");
+    for default in [BUCKET, &key, &source_key] {
+        assert!(
+            foundation_body.contains(&format!("Default: '{default}'")),
+            "the foundation defaults to {default}"
+        );
+    }
+    let event = root().join(format!("deployment/global-s3-assets/{SOLUTION}-event.template"));
+    assert_eq!(
+        std::fs::read_to_string(&event).expect("the event's template exists"),
+        std::fs::read_to_string(root().join("event.yaml")).unwrap(),
+        "the event template ships as it is"
+    );
+    for template in [&foundation, &event] {
+        let lint = Command::new(root().join(".venv/bin/cfn-lint"))
+            .arg(template)
+            .output()
+            .expect("running cfn-lint from .venv");
+        assert!(
+            lint.status.success(),
+            "cfn-lint {}: {}",
+            template.display(),
+            text(&lint.stdout)
+        );
+    }
+    for command in [
+        format!("--template-file deployment/global-s3-assets/{SOLUTION}-foundation.template"),
+        format!("--template-file deployment/global-s3-assets/{SOLUTION}-event.template"),
+        "--parameter-overrides Foundation=live".to_owned(),
+    ] {
+        assert!(stdout.contains(&command), "prints {command:?}:\n{stdout}");
+    }
+
     let sync = format!("aws s3 sync deployment/regional-s3-assets/ s3://{BUCKET}-eu-west-1/{SOLUTION}/{VERSION}/");
     assert!(stdout.contains(&sync), "prints the upload command:\n{stdout}");
     assert!(

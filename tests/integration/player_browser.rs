@@ -10,7 +10,8 @@
 //! the stack does); a loopback server serves those objects as written and
 //! the stream beside them (one origin, as CloudFront does); headless
 //! Chromium, driven by playwright-core (player/test/drive.mjs), plays
-//! them. Screenshots go to `target/tmp/player-browser/`.
+//! them, and a foundation's page that lists two events plays the one
+//! asked for. Screenshots go to `target/tmp/player-browser/`.
 //!
 //! Needs ffmpeg, Chromium and Node.js with the player's npm packages:
 //! `./deployment/bootstrap.sh --test-tools` installs them.
@@ -35,7 +36,8 @@ const RENDITIONS: &[(u32, u32, &str)] = &[(640, 360, "800k"), (320, 180, "300k")
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// Three players in one bucket, as the stack would write them: every
-/// format, HLS alone, and one whose stream is not there.
+/// format, HLS alone, and one whose stream is not there; and a
+/// foundation's page listing two events (as event stacks write them).
 const TEMPLATE: &str = r#"
 Parameters:
   HlsUrl: { Type: String }
@@ -75,6 +77,29 @@ Resources:
       Bucket: !Ref DemoBucket
       Prefix: broken/
       HlsUrl: !Ref MissingUrl
+  EventsPage:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: site/
+      EventsFolder: events/
+  TrackOne:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: site/events/track-one/
+      Event: Track one
+      HlsUrl: !Ref MissingUrl
+  TrackTwo:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: site/events/track-two/
+      Event: Track two
+      CmafUrl: !Ref CmafUrl
 "#;
 
 fn root() -> PathBuf {
@@ -460,6 +485,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("mss", format!("{base}/player/index.html"), Some("mss"), false, &shots),
             run("phone-hls-only", format!("{base}/one/index.html"), None, true, &shots),
             run("no-stream", format!("{base}/broken/index.html"), None, true, &shots),
+            run("event", format!("{base}/site/index.html?event=track-two"), None, false, &shots),
         ],
     });
     let driven = tokio::time::timeout(
@@ -495,6 +521,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         ("cmaf", "CMAF", all.clone()),
         ("mss", "Smooth Streaming", all.clone()),
         ("phone-hls-only", "HLS", vec![]),
+        ("event", "CMAF", vec![]),
     ] {
         let seen = report(name);
         let summary = serde_json::to_string_pretty(&seen).unwrap();
@@ -587,7 +614,28 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         "{message}"
     );
 
-    for name in ["hls", "llhls", "dash", "cmaf", "mss", "phone-hls-only", "no-stream"] {
+    // The foundation's page offers its events by title and plays the one
+    // asked for.
+    let event = report("event");
+    assert_eq!(
+        event["events"],
+        json!([
+            {"value": "track-one", "text": "Track one", "selected": false},
+            {"value": "track-two", "text": "Track two", "selected": true},
+        ]),
+        "{event}"
+    );
+
+    for name in [
+        "hls",
+        "llhls",
+        "dash",
+        "cmaf",
+        "mss",
+        "phone-hls-only",
+        "no-stream",
+        "event",
+    ] {
         let shot = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap_or_else(|err| panic!("{}: {err}", shot.display()));
         assert!(

@@ -364,6 +364,11 @@ fn cases() -> Vec<Case> {
         case(c, channel(json!({"Role": null})), "property Role is required"),
         case(
             c,
+            channel(json!({"Foundation": "live"})),
+            "property Foundation must be an ARN",
+        ),
+        case(
+            c,
             channel(json!({"Role": "MediaLiveAccess"})),
             "property Role must be an ARN",
         ),
