@@ -13,6 +13,7 @@ mod common;
 mod binary;
 mod cut_off;
 mod demo_player;
+mod demo_player_mock;
 mod demo_source;
 mod duplicates;
 mod engine;

@@ -37,8 +37,10 @@ pub(super) async fn refresh(aws: &Clients, event: &Location) -> Result<(), Error
         return Ok(());
     };
     let index = format!("{folder}{INDEX}");
+    // Each round's second listing is the next round's first.
+    let mut listed = events_in(aws, &event.bucket, folder).await?;
     for _ in 0..ATTEMPTS {
-        let Some(events) = events_in(aws, &event.bucket, folder).await? else {
+        let Some(events) = listed else {
             return Ok(()); // the bucket is gone, and the list with it
         };
         if events.is_empty() {
@@ -64,11 +66,12 @@ pub(super) async fn refresh(aws: &Clients, event: &Location) -> Result<(), Error
                 .await
                 .map_err(aws_error("PutObject"))?;
         }
-        if events_in(aws, &event.bucket, folder).await?.as_ref() == Some(&events) {
+        listed = events_in(aws, &event.bucket, folder).await?;
+        if listed.as_ref() == Some(&events) {
             tracing::info!(list = %event.what(&index), events = events.len(), "the foundation's list of events is up to date");
             return Ok(());
         }
-        tracing::info!("another event changed the folder meanwhile; listing again");
+        tracing::info!("another event changed the folder meanwhile; writing the list again");
     }
     Err(Error::Unexpected(format!(
         "the list of events {} kept changing through {ATTEMPTS} rebuilds",
