@@ -121,15 +121,15 @@ impl Invocation {
         (1..=3600).contains(&seconds).then(|| Duration::from_secs(seconds))
     }
 
-    /// The stack's name, from `arn:aws:cloudformation:…:stack/<name>/<guid>`.
+    /// The stack's name (see [`stack_name_of`]).
     pub fn stack_name(&self) -> &str {
-        self.ids
-            .stack_id
-            .split('/')
-            .nth(1)
-            .filter(|name| !name.is_empty())
-            .unwrap_or("stack")
+        stack_name_of(&self.ids.stack_id).unwrap_or("stack")
     }
+}
+
+/// A stack's name, from its id `arn:aws:cloudformation:…:stack/<name>/<guid>`.
+pub fn stack_name_of(stack_id: &str) -> Option<&str> {
+    stack_id.split('/').nth(1).filter(|name| !name.is_empty())
 }
 
 /// Missing properties (a Delete may carry none) read as an empty map.
@@ -177,6 +177,15 @@ mod tests {
         assert_eq!(delete.ids.request_id, "req-1");
         assert_eq!(delete.stack_name(), "Live-1");
         assert_eq!(delete.service_timeout(), Some(Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn a_stack_id_names_its_stack() {
+        assert_eq!(
+            stack_name_of("arn:aws:cloudformation:us-east-1:1:stack/keynote/abc"),
+            Some("keynote")
+        );
+        assert_eq!(stack_name_of("not-a-stack-id"), None);
     }
 
     #[test]

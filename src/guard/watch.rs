@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::config::GuardConfig;
 use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
 use crate::aws::GuardClients;
+use crate::cfn::event::stack_name_of;
 use crate::error::{AwsError, Error, Found, aws_error};
 use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG};
 
@@ -552,14 +553,13 @@ impl Guard {
             return Ok(());
         };
         let (subject, whose) = match event {
-            Some(event) => (
-                format!("Live event {} stopped by the cost guard", stack_name(event)),
-                format!(
-                    "Event: {} ({event})\nFoundation: {}",
-                    stack_name(event),
-                    self.config.stack_id
-                ),
-            ),
+            Some(event) => {
+                let name = stack_name_of(event).unwrap_or(event);
+                (
+                    format!("Live event {name} stopped by the cost guard"),
+                    format!("Event: {name} ({event})\nFoundation: {}", self.config.stack_id),
+                )
+            }
             None => (
                 "Live stream channel stopped by the cost guard".to_owned(),
                 format!("Stack: {}", self.config.stack_id),
@@ -609,11 +609,6 @@ impl Guard {
     }
 }
 
-/// A stack's name, from its id (`arn:…:stack/<name>/<uuid>`).
-fn stack_name(stack_id: &str) -> &str {
-    stack_id.split('/').nth(1).unwrap_or(stack_id)
-}
-
 /// Whether `name` is the alarm `pattern` names: exactly, or with one `*`
 /// standing for any text (a foundation's guard watches every event's
 /// `<foundation>-<event>-no-input-video`).
@@ -652,9 +647,5 @@ mod tests {
         assert!(!alarm_matches(pattern, "live-keynote-input-loss"));
         assert!(alarm_matches("one-no-input-video", "one-no-input-video"));
         assert!(!alarm_matches("one-no-input-video", "one-no-input-video2"));
-        assert_eq!(
-            stack_name("arn:aws:cloudformation:us-east-1:1:stack/keynote/abc"),
-            "keynote"
-        );
     }
 }

@@ -95,7 +95,7 @@ impl Resource for MediaLiveInput {
             .send()
             .await
             .map_err(aws_error("CreateInput"))
-            .map_err(naming_quota(if spec.input_type.as_str().ends_with("_PUSH") { "Push inputs" } else { "Inputs" }));
+            .map_err(naming_quota(spec.quota()));
         let created = match created {
             Ok(created) => created,
             // Unanswered or cut short, the call may have made the input,

@@ -230,6 +230,16 @@ impl Spec {
         }
     }
 
+    /// The MediaLive quota its create counts against, as the Service
+    /// Quotas console names it: push inputs have their own.
+    pub(super) fn quota(&self) -> &'static str {
+        if matches!(self.feed, Feed::Push { .. }) {
+            "Push inputs"
+        } else {
+            "Inputs"
+        }
+    }
+
     /// Whether the encoder reaches the input through a security group.
     pub(super) fn takes_cidrs(&self) -> bool {
         matches!(self.feed, Feed::Push { .. } | Feed::SrtListener { .. })
@@ -547,6 +557,7 @@ mod tests {
         assert_eq!(push.input_type, InputType::RtmpPush);
         assert_eq!(push.cidrs(), ["203.0.113.0/24", "198.51.100.7/32"]);
         assert!(push.sources().is_none());
+        assert_eq!(push.quota(), "Push inputs", "push inputs have a quota of their own");
 
         let flows = parse(json!({
             "Type": "MEDIACONNECT", "ChannelClass": "SINGLE_PIPELINE",
@@ -556,6 +567,7 @@ mod tests {
         .unwrap();
         assert!(matches!(&flows.feed, Feed::MediaConnect { flows, .. } if flows.values().count() == 1));
         assert!(flows.cidrs().is_empty());
+        assert_eq!(flows.quota(), "Inputs");
 
         let too_many: Vec<String> = (0..11).map(|i| format!("203.0.113.{i}/32")).collect();
         let refused = parse(json!({"Type": "UDP_PUSH", "Cidr": too_many})).unwrap_err();
