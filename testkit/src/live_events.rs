@@ -56,19 +56,9 @@ pub fn sample_events(foundation: &str) -> Vec<(String, Vec<(String, String)>)> {
 /// The events the foundation's player lists (`None`: no list, which is
 /// how no event reads).
 pub async fn listed_events(rig: &Rig, player_bucket: &str) -> Result<Option<Vec<String>>, String> {
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let got = s3.get_object().bucket(player_bucket).key(EVENT_LIST_KEY).send().await;
-    let object = match got {
-        Ok(object) => object,
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-        Err(err) => return Err(aws_sdk_s3::error::DisplayErrorContext(err).to_string()),
+    let Some(list) = rig.s3_json(player_bucket, EVENT_LIST_KEY).await? else {
+        return Ok(None);
     };
-    let body = object.body.collect().await.map_err(|err| err.to_string())?.into_bytes();
-    let list: serde_json::Value = serde_json::from_slice(&body).map_err(|err| format!("{EVENT_LIST_KEY}: {err}"))?;
     let events = list["events"]
         .as_array()
         .ok_or_else(|| format!("{EVENT_LIST_KEY} holds no events array: {list}"))?

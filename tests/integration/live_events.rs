@@ -11,6 +11,7 @@ use testkit::live_events::{EVENT_TEMPLATE, FOUNDATION_TEMPLATE, listed_events, s
 use testkit::stack::{Player, Rig, Stack};
 
 use super::guard::{alarm_change, invoke, messages, settled_state, subscribe, succeeded};
+use super::stack::{assert_nothing_left, delete};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 const CODE_BUCKET_PREFIX: &str = "local-code";
@@ -53,10 +54,6 @@ fn channel_of(stack: &Stack) -> String {
         .to_owned()
 }
 
-async fn channel_state(rig: &Rig, channel_id: &str) -> ChannelState {
-    settled_state(rig, channel_id).await
-}
-
 async fn list(rig: &Rig, foundation: &Stack) -> Option<Vec<String>> {
     listed_events(rig, foundation.physical_id("DemoBucket").unwrap())
         .await
@@ -64,26 +61,10 @@ async fn list(rig: &Rig, foundation: &Stack) -> Option<Vec<String>> {
 }
 
 async fn s3_json(rig: &Rig, bucket: &str, key: &str) -> Value {
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let object = s3.get_object().bucket(bucket).key(key).send().await.unwrap();
-    serde_json::from_slice(&object.body.collect().await.unwrap().into_bytes()).unwrap()
-}
-
-async fn delete(player: &mut Player, stack: Stack) {
-    let failures = player.delete(stack).await;
-    assert!(failures.is_empty(), "{failures:?}");
-}
-
-/// Nothing of any stack left, and every call allowed by the role of the
-/// function that made it (the foundation's, with the events' own grants).
-async fn assert_nothing_left(rig: &Rig) {
-    let left = rig.leftovers().await.expect("auditing the emulator");
-    assert!(left.is_empty(), "left behind: {left:#?}");
-    rig.iam_report().assert_clean();
+    rig.s3_json(bucket, key)
+        .await
+        .expect("reading the player's bucket")
+        .unwrap_or_else(|| panic!("no {key} in {bucket}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,7 +86,7 @@ async fn events_come_and_go_at_once_without_touching_each_other() {
     for stack in [&keynote_stack, &workshop_stack] {
         let channel = channel_of(stack);
         assert_eq!(
-            channel_state(&rig, &channel).await,
+            settled_state(&rig, &channel).await,
             ChannelState::Running,
             "{}",
             stack.name
@@ -170,7 +151,7 @@ async fn events_come_and_go_at_once_without_touching_each_other() {
     for stack in [&workshop_stack, &panel_stack] {
         let channel = channel_of(stack);
         assert_eq!(
-            channel_state(&rig, &channel).await,
+            settled_state(&rig, &channel).await,
             ChannelState::Running,
             "{}",
             stack.name
@@ -239,7 +220,7 @@ async fn an_event_refused_by_a_quota_rolls_back_alone_and_says_which_quota() {
     // The rollback took the second event's all, and nothing of the first.
     let left = rig.leftovers().await.unwrap();
     assert!(!left.iter().any(|line| line.contains("second")), "{left:#?}");
-    assert_eq!(channel_state(&rig, &first_channel).await, ChannelState::Running);
+    assert_eq!(settled_state(&rig, &first_channel).await, ChannelState::Running);
     assert_eq!(
         stops_of(&rig, &first_channel),
         0,
@@ -305,9 +286,9 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
         "named as the foundation's rule and guard expect"
     );
     succeeded(&invoke(&guard, &alarm_change(alarm, "ALARM", &alpha_channel)).await);
-    assert_eq!(channel_state(&rig, &alpha_channel).await, ChannelState::Idle);
+    assert_eq!(settled_state(&rig, &alpha_channel).await, ChannelState::Idle);
     assert_eq!(stops_of(&rig, &alpha_channel), 1);
-    assert_eq!(channel_state(&rig, &beta_channel).await, ChannelState::Running);
+    assert_eq!(settled_state(&rig, &beta_channel).await, ChannelState::Running);
     assert_eq!(
         stops_of(&rig, &beta_channel),
         0,

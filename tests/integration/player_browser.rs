@@ -427,12 +427,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
     // The handler writes the players while the stream warms up.
     let rig = Rig::start(Path::new(BINARY)).await;
     let bucket = Arc::new(OnceLock::new());
-    let config = testkit::moto::sdk_config(&rig.aws.endpoint()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = rig.s3().await;
     let server = testkit::http::serve(origin(live.clone(), s3, Arc::clone(&bucket))).await;
     let base = format!("http://{server}");
     let template = Template::parse(TEMPLATE).unwrap();

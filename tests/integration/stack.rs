@@ -77,7 +77,7 @@ async fn group_rules(rig: &Rig, group_id: &str) -> Vec<String> {
 }
 
 /// Deletes the stack; every resource must go.
-async fn delete(player: &mut Player, stack: Stack) {
+pub(crate) async fn delete(player: &mut Player, stack: Stack) {
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
 }
@@ -90,7 +90,7 @@ async fn delete_leaving_nothing(rig: &Rig, player: &mut Player, stack: Stack) {
 
 /// Nothing left in the emulator, and every call the stack's functions made
 /// (and what the services do as their roles) allowed by the template's IAM.
-async fn assert_nothing_left(rig: &Rig) {
+pub(crate) async fn assert_nothing_left(rig: &Rig) {
     let left = rig.leftovers().await.expect("auditing the emulator");
     assert!(left.is_empty(), "left behind: {left:#?}");
     rig.iam_report().assert_clean();
@@ -149,19 +149,14 @@ async fn updated_in_place_and_running(
 
 /// The player's `config.json` holds exactly these outputs, by key.
 async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, String)], keys: &[(&str, &str)]) {
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let config = s3
-        .get_object()
-        .bucket(stack.physical_id("DemoBucket").expect("a demo bucket"))
-        .key("player/config.json")
-        .send()
+    let config = rig
+        .s3_json(
+            stack.physical_id("DemoBucket").expect("a demo bucket"),
+            "player/config.json",
+        )
         .await
+        .unwrap()
         .expect("the player's config.json");
-    let config: serde_json::Value = serde_json::from_slice(&config.body.collect().await.unwrap().into_bytes()).unwrap();
     for (key, name) in keys {
         assert_eq!(config[*key], output(outputs, name), "{key}");
     }
@@ -217,12 +212,9 @@ async fn the_defaults_play_the_stacks_own_test_source_and_its_role_may_read_exac
     );
     let channel_id = stack.physical_id("MediaLiveChannel").expect("a channel").to_owned();
     assert_eq!(channel_state(&rig, &channel_id).await, ChannelState::Running);
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&rig.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    );
-    let object = s3
+    let object = rig
+        .s3()
+        .await
         .head_object()
         .bucket(format!("{CODE_BUCKET_PREFIX}-us-east-1"))
         .key(DEMO_SOURCE_KEY)

@@ -355,7 +355,7 @@ fn print_sources(stack: &Stack) {
 }
 
 fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {
-    println!("\noutputs:");
+    println!("\noutputs of {}:", stack.name);
     for (name, value) in player.outputs(stack)? {
         println!("  {name:<16} {value}");
     }
@@ -434,10 +434,7 @@ async fn run_events(rig: &Rig) -> Result<(), Failure> {
         }
     };
     for (player, stack) in [&*keynote, &*workshop, &*panel].into_iter().zip(&created) {
-        println!("\noutputs of {}:", stack.name);
-        for (name, value) in player.outputs(stack)? {
-            println!("  {name:<16} {value}");
-        }
+        print_outputs(player, stack)?;
     }
     let listed = listed_events(rig, &bucket)
         .await

@@ -80,11 +80,7 @@ impl Rig {
     pub fn player(&self, stack_name: &str) -> Player {
         let function = crate::iam::function_id(stack_name, HANDLER_FUNCTION);
         self.aws.with_iam(|gate| gate.bind(HANDLER_KEY, &function));
-        Player::new(self.api.clone(), self.receiver.clone(), stack_name)
-            .buckets_at(&self.moto.endpoint)
-            .iam(&self.aws)
-            .exports(&self.exports)
-            .functions(self.spawner())
+        self.player_on(self.api.clone(), stack_name)
     }
 
     /// A player for another stack beside the one `player` serves, with a
@@ -92,15 +88,7 @@ impl Rig {
     /// its own role).
     pub async fn other_player(&self, stack_name: &str) -> Player {
         let function = crate::iam::function_id(stack_name, HANDLER_FUNCTION);
-        let api = RuntimeApi::start().await;
-        let process = spawn_signing(&self.binary, &api, &self.handler_env, &function);
-        self.aws.with_iam(|gate| gate.bind(&function, &function));
-        Player::new(api, self.receiver.clone(), stack_name)
-            .buckets_at(&self.moto.endpoint)
-            .iam(&self.aws)
-            .exports(&self.exports)
-            .functions(self.spawner())
-            .served_by(process)
+        self.player_with_process(stack_name, &function).await
     }
 
     /// A player for an event stack of `foundation`: its custom resources
@@ -109,16 +97,26 @@ impl Rig {
     /// function's role.
     pub async fn event_player(&self, stack_name: &str, foundation: &super::Stack) -> Player {
         let function = crate::iam::function_id(&foundation.name, HANDLER_FUNCTION);
+        self.player_with_process(stack_name, &function).await.beside(foundation)
+    }
+
+    /// A player served by a handler process of its own, signing as (and
+    /// judged by the role of) `function`.
+    async fn player_with_process(&self, stack_name: &str, function: &str) -> Player {
         let api = RuntimeApi::start().await;
-        let process = spawn_signing(&self.binary, &api, &self.handler_env, &function);
-        self.aws.with_iam(|gate| gate.bind(&function, &function));
+        let process = spawn_signing(&self.binary, &api, &self.handler_env, function);
+        self.aws.with_iam(|gate| gate.bind(function, function));
+        self.player_on(api, stack_name).served_by(process)
+    }
+
+    /// A player whose custom resources go to the Runtime API `api`, on the
+    /// rig's AWS, exports and functions.
+    fn player_on(&self, api: RuntimeApi, stack_name: &str) -> Player {
         Player::new(api, self.receiver.clone(), stack_name)
             .buckets_at(&self.moto.endpoint)
             .iam(&self.aws)
             .exports(&self.exports)
             .functions(self.spawner())
-            .beside(foundation)
-            .served_by(process)
     }
 
     /// Another function of the stack running the same binary: `logical_id`'s
@@ -145,6 +143,35 @@ impl Rig {
     /// SDK configuration for what the handler sees (the faithful layer).
     pub async fn sdk_config(&self) -> SdkConfig {
         moto::sdk_config(&self.aws.endpoint()).await
+    }
+
+    /// An S3 client on the rig's AWS, addressing buckets by path as the
+    /// emulator serves them.
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    /// The JSON object at `key` in `bucket`; `None` when there is none.
+    pub async fn s3_json(&self, bucket: &str, key: &str) -> Result<Option<serde_json::Value>, String> {
+        let got = self.s3().await.get_object().bucket(bucket).key(key).send().await;
+        let object = match got {
+            Ok(object) => object,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(err) => {
+                return Err(format!(
+                    "{bucket}/{key}: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(err)
+                ));
+            }
+        };
+        let body = object.body.collect().await.map_err(|err| err.to_string())?.into_bytes();
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|err| format!("{bucket}/{key}: {err}"))
     }
 
     /// What IAM said of every call the stack's functions made.
