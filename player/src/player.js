@@ -253,11 +253,11 @@
     };
     const list = await fetchJson(`${folder}index.json`);
     const names = Array.isArray(list?.events) ? list.events.filter((e) => typeof e === 'string') : [];
-    const events = [];
-    for (const name of names) {
-      const settings = await fetchJson(`${folder}${encodeURIComponent(name)}/config.json`);
-      if (settings) events.push({ name, settings });
-    }
+    // Every event's settings at once; one that is gone meanwhile is left out.
+    const fetched = await Promise.all(
+      names.map(async (name) => ({ name, settings: await fetchJson(`${folder}${encodeURIComponent(name)}/config.json`) })),
+    );
+    const events = fetched.filter((e) => e.settings);
     if (events.length === 0) {
       say('No live event yet: each event appears here once its stack is created.', 'info');
       return null;
