@@ -141,6 +141,8 @@ pub async fn load_config(http: SharedHttpConnector) -> SdkConfig {
 /// time bound.
 #[derive(Debug, Clone)]
 pub struct GuardClients {
+    /// The no-input alarm's state now, which an alarm event only reports.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub medialive: aws_sdk_medialive::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub sns: aws_sdk_sns::Client,
@@ -149,6 +151,7 @@ pub struct GuardClients {
 impl GuardClients {
     pub fn new(config: &SdkConfig) -> Self {
         GuardClients {
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),

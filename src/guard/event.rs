@@ -35,13 +35,9 @@ pub enum GuardEvent {
     },
     /// The guard's own schedule fired, for the run that started at `started_at`.
     MaxRunReached { channel_id: String, started_at: u64 },
-    /// A CloudWatch alarm changed state, at `at`.
-    Alarm {
-        alarm_name: String,
-        state: String,
-        channel_id: Option<String>,
-        at: u64,
-    },
+    /// A CloudWatch alarm changed state. Only its name and new state are
+    /// read: what it is about and since when, the guard asks CloudWatch.
+    Alarm { alarm_name: String, state: String },
 }
 
 /// Why an EventBridge-shaped payload is not one the guard knows.
@@ -91,20 +87,7 @@ impl GuardEvent {
             (CLOUDWATCH_SOURCE, ALARM_STATE_CHANGE) => {
                 let alarm_name = text(&detail["alarmName"]).ok_or_else(|| missing("detail.alarmName"))?;
                 let state = text(&detail["state"]["value"]).ok_or_else(|| missing("detail.state.value"))?;
-                // The channel is the ChannelId dimension of the alarm's metrics.
-                let channel_id = detail["configuration"]["metrics"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|m| m["metricStat"]["metric"]["dimensions"]["ChannelId"].as_str())
-                    .find(|id| is_medialive_id(id))
-                    .map(str::to_owned);
-                Ok(GuardEvent::Alarm {
-                    alarm_name,
-                    state,
-                    channel_id,
-                    at: at()?,
-                })
+                Ok(GuardEvent::Alarm { alarm_name, state })
             }
             _ => Err(UnknownEvent(format!(
                 "an event from source {source:?} of type {detail_type:?}; the guard knows {CHANNEL_STATE_CHANGE:?} from {MEDIALIVE_SOURCE}, {ALARM_STATE_CHANGE:?} from {CLOUDWATCH_SOURCE} and its own {MAX_RUN_DETAIL_TYPE:?}"
@@ -150,8 +133,6 @@ mod tests {
             Ok(GuardEvent::Alarm {
                 alarm_name: "live-no-input-video".into(),
                 state: "ALARM".into(),
-                channel_id: Some("1234567".into()),
-                at: 1_795_000_000,
             })
         );
         for bad in [

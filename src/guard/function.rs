@@ -64,7 +64,13 @@ impl GuardFunction {
             Payload::Read(payload) => payload,
         };
         match Incoming::of(&payload) {
-            Incoming::CustomResource => self.answerer.answer(payload, deadline, self).await,
+            Incoming::CustomResource => {
+                let check = Check {
+                    function: self,
+                    function_arn: &context.invoked_function_arn,
+                };
+                self.answerer.answer(payload, deadline, &check).await
+            }
             Incoming::AwsEvent => self.on_event(&payload, &context.invoked_function_arn).await,
             Incoming::Unknown(what) => {
                 tracing::error!(event = %what, "refused: not an event this function handles");
@@ -119,12 +125,22 @@ impl GuardFunction {
     }
 }
 
-impl Respond for GuardFunction {
+/// The guard's check, as this invocation answers it: its function's ARN
+/// is the target of the schedules it arms.
+struct Check<'a> {
+    function: &'a GuardFunction,
+    function_arn: &'a str,
+}
+
+impl Respond for Check<'_> {
     /// The deploy-time check: SUCCESS with the settings the guard runs
     /// with when they read and match what the stack sent; otherwise FAILED
     /// saying why, so a guard that cannot work fails the deploy instead of
-    /// staying silent. A Delete always succeeds; no other kind is answered.
-    async fn respond(&self, invocation: Invocation, _deadline: Deadline) -> ResponseBody {
+    /// staying silent. On Create and Update it also arms every run of the
+    /// stack's channels going on, as the settings say now (a run the guard
+    /// never saw start, a cap an update changed). A Delete always
+    /// succeeds; no other kind is answered.
+    async fn respond(&self, invocation: Invocation, deadline: Deadline) -> ResponseBody {
         let ids = &invocation.ids;
         let physical_id = invocation
             .physical_resource_id
@@ -140,10 +156,11 @@ impl Respond for GuardFunction {
             );
             return ResponseBody::failed(ids, physical_id, &reason);
         }
-        let config = match &self.guard {
-            Ok(guard) => &guard.config,
+        let guard = match &self.function.guard {
+            Ok(guard) => guard,
             Err(why) => return ResponseBody::failed(ids, physical_id, &format!("the cost guard cannot run: {why}")),
         };
+        let config = &guard.config;
         let running = [
             ("MaxRunHours", config.max_run_hours.to_string()),
             ("IdleStopMinutes", config.idle_minutes.to_string()),
@@ -168,7 +185,25 @@ impl Respond for GuardFunction {
             idle_minutes = config.idle_minutes,
             "cost guard check: the guard starts with the stack's settings"
         );
-        let data = running.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let mut data: std::collections::BTreeMap<String, String> =
+            running.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        // Arming is the guard's own work, not the deploy's: a refusal or a
+        // slow AWS is logged, and the stack (or its rollback) goes on; the
+        // next RUNNING arms the run all the same.
+        let until = deadline.work_until;
+        let armed = tokio::time::timeout_at(until, guard.rearm(self.function_arn)).await;
+        let armed = match armed {
+            Ok(Ok(lines)) => format!("{} run(s) going on armed", lines.len()),
+            Ok(Err(err)) => {
+                tracing::error!(cause = %err, "cost guard check: the runs going on could not be armed");
+                format!("not armed: {err}")
+            }
+            Err(_) => {
+                tracing::error!("cost guard check: arming the runs going on ran out of time");
+                "not armed: out of time".to_owned()
+            }
+        };
+        data.insert("Armed".to_owned(), armed);
         ResponseBody::success(ids, physical_id, data, false)
     }
 }

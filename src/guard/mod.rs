@@ -3,19 +3,28 @@
 //! `IdleStopMinutes`, and says so in the log and on an SNS topic.
 //!
 //! Nothing runs while the channel is stopped. AWS drives it all:
-//! - EventBridge sends the channel's state changes. RUNNING arms the
-//!   guard for that run: a one-time EventBridge Scheduler schedule in the
-//!   stack's schedule group, `max-run-<channel>`, at the run's start (the
-//!   event's time) + `MaxRunHours`, whose input records the start. It is
-//!   the guard's record of the current run (disabled, never firing, when
-//!   `MaxRunHours` is 0). A stop (STOPPING, STOPPED, DELETED) deletes it.
-//!   A start by any means (console, CLI, the stack) arms it; a stop by any
-//!   means disarms it.
+//! - EventBridge sends the channel's state changes, whatever the settings.
+//!   RUNNING records the run: a one-time EventBridge Scheduler schedule in
+//!   the stack's schedule group, `max-run-<channel>`, at the run's start
+//!   (the event's time) + `MaxRunHours`, whose input records the start
+//!   (disabled, never firing, when `MaxRunHours` is 0). A stop (STOPPING,
+//!   STOPPED, DELETED) deletes it. A start by any means (console, CLI, the
+//!   stack) arms it; a stop by any means disarms it.
 //! - The schedule, when it fires, invokes this function with a
-//!   [`MAX_RUN_SOURCE`] event naming the run's start: stop the channel.
-//! - A CloudWatch alarm on the channel's input (input loss, or no frames,
-//!   on every pipeline) goes into ALARM after `IdleStopMinutes`;
-//!   EventBridge sends that change: stop the channel.
+//!   [`MAX_RUN_SOURCE`] event naming the run's start: stop the channel if
+//!   it has run `MaxRunHours` as set now (an update may have raised the
+//!   cap, or turned it off, since).
+//! - A CloudWatch alarm on the channel's input (no input video on every
+//!   pipeline) goes into ALARM after `IdleStopMinutes`; EventBridge sends
+//!   that change: the guard asks CloudWatch whether the alarm is in ALARM
+//!   now, since when and about which channel, and stops that channel. It
+//!   needs no record of the run: a RUNNING it never saw (a lost event, a
+//!   guard turned on while the channel ran) does not keep a forgotten
+//!   channel billing.
+//! - Its deploy-time check ([`GUARD_CHECK_KIND`]), sent at every deploy,
+//!   arms the runs going on as the settings say now: a run never seen
+//!   start is recorded (capped `MaxRunHours` from then), a lowered cap
+//!   already passed stops the channel.
 //!
 //! EventBridge and Lambda deliver late, twice, out of order: every event
 //! is checked against the channel's state now, and every stop against the

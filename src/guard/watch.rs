@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_cloudwatch::types::{AlarmType, MetricAlarm, StateValue};
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_medialive::types::ChannelState;
 use aws_sdk_scheduler::types::{
@@ -16,7 +17,7 @@ use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
 use crate::aws::GuardClients;
 use crate::cfn::event::stack_name_of;
 use crate::error::{AwsError, Error, Found, aws_error};
-use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG};
+use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG, is_medialive_id};
 
 /// What the guard did, for the log and the tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,57 @@ struct Run {
     started_at: u64,
     /// When its schedule stops it; `None` when there is no cap.
     stop_at: Option<u64>,
+}
+
+/// How late a schedule may fire and still count as on time: a cap that
+/// lies further ahead was raised since the schedule was set.
+const CAP_SLACK_SECS: u64 = 60;
+
+/// The no-input alarm as CloudWatch holds it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AlarmNow {
+    in_alarm: bool,
+    /// When it went into the state it is in (epoch seconds).
+    since: u64,
+    /// The one channel its metrics name, if they name exactly one.
+    channel_id: Option<String>,
+    /// How many minutes without input it counts before ALARM.
+    minutes: Option<u32>,
+}
+
+impl AlarmNow {
+    fn of(alarm: &MetricAlarm) -> Self {
+        let since = alarm
+            .state_transitioned_timestamp()
+            .or(alarm.state_updated_timestamp())
+            .and_then(|time| u64::try_from(time.secs()).ok())
+            // A time in the future cannot be believed: as if it went off now.
+            .map_or_else(now_secs, |since| since.min(now_secs()));
+        let stats = || alarm.metrics().iter().filter_map(|query| query.metric_stat());
+        let mut channels: Vec<&str> = stats()
+            .filter_map(|stat| stat.metric())
+            .flat_map(|metric| metric.dimensions())
+            .filter(|dimension| dimension.name() == Some("ChannelId"))
+            .filter_map(|dimension| dimension.value())
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let channel_id = match channels.as_slice() {
+            [one] if is_medialive_id(one) => Some((*one).to_owned()),
+            _ => None,
+        };
+        let periods = alarm.datapoints_to_alarm().or(alarm.evaluation_periods());
+        let period = stats().filter_map(|stat| stat.period()).max().or(alarm.period());
+        let minutes = periods
+            .zip(period)
+            .and_then(|(periods, period)| u32::try_from(i64::from(periods) * i64::from(period) / 60).ok());
+        AlarmNow {
+            in_alarm: alarm.state_value() == Some(&StateValue::Alarm),
+            since,
+            channel_id,
+            minutes,
+        }
+    }
 }
 
 fn now_secs() -> u64 {
@@ -154,13 +206,10 @@ impl Guard {
                     "channel {channel_id} is {other}; the guard waits for RUNNING or a stop"
                 ))),
             },
-            GuardEvent::MaxRunReached { channel_id, started_at } => self.max_run(&channel_id, started_at).await,
-            GuardEvent::Alarm {
-                alarm_name,
-                state,
-                channel_id,
-                at,
-            } => {
+            GuardEvent::MaxRunReached { channel_id, started_at } => {
+                self.max_run(&channel_id, started_at, function_arn).await
+            }
+            GuardEvent::Alarm { alarm_name, state, .. } => {
                 if !self
                     .config
                     .idle_alarm
@@ -174,12 +223,22 @@ impl Guard {
                 if state != "ALARM" {
                     return Ok(GuardAction::Nothing(format!("alarm {alarm_name} is {state}")));
                 }
-                let Some(channel_id) = channel_id else {
+                // The event only reports a change: what the alarm says now,
+                // since when, and about which channel, CloudWatch tells.
+                let Some(alarm) = self.alarm_now(&alarm_name).await? else {
+                    return Ok(GuardAction::Nothing(format!("alarm {alarm_name} does not exist")));
+                };
+                if !alarm.in_alarm {
                     return Ok(GuardAction::Nothing(format!(
-                        "alarm {alarm_name} names no ChannelId dimension"
+                        "alarm {alarm_name} is no longer in ALARM; this event is stale"
+                    )));
+                }
+                let Some(channel_id) = alarm.channel_id.clone() else {
+                    return Ok(GuardAction::Nothing(format!(
+                        "alarm {alarm_name} names no one ChannelId dimension"
                     )));
                 };
-                self.idle(&channel_id, at).await
+                self.idle(&channel_id, &alarm).await
             }
         }
     }
@@ -368,17 +427,45 @@ impl Guard {
     }
 
     /// The schedule fired for the run that started at `started_at`: stops
-    /// the channel only if that run is the one going on.
-    async fn max_run(&self, channel_id: &str, started_at: u64) -> Result<GuardAction, Error> {
-        match self.run(channel_id).await? {
-            None => Ok(GuardAction::Nothing(format!(
-                "no run of channel {channel_id} is armed: the run this event was for has ended"
-            ))),
-            Some(run) if run.started_at != started_at => Ok(GuardAction::Nothing(format!(
-                "this event is for the run of channel {channel_id} that started at {}; the current one started at {}: stale",
-                at_expression(started_at),
-                at_expression(run.started_at)
-            ))),
+    /// the channel only if that run is the one going on and it has run
+    /// `MaxRunHours` as set now (an update may have raised the cap, or
+    /// turned it off, since the schedule was set).
+    async fn max_run(&self, channel_id: &str, started_at: u64, function_arn: &str) -> Result<GuardAction, Error> {
+        let run = match self.run(channel_id).await? {
+            None => {
+                return Ok(GuardAction::Nothing(format!(
+                    "no run of channel {channel_id} is armed: the run this event was for has ended"
+                )));
+            }
+            Some(run) if run.started_at != started_at => {
+                return Ok(GuardAction::Nothing(format!(
+                    "this event is for the run of channel {channel_id} that started at {}; the current one started at {}: stale",
+                    at_expression(started_at),
+                    at_expression(run.started_at)
+                )));
+            }
+            Some(run) => run,
+        };
+        match self.cap(run.started_at) {
+            None => {
+                self.write_run(channel_id, function_arn, Run { stop_at: None, ..run }, true)
+                    .await?;
+                Ok(GuardAction::Nothing(format!(
+                    "MaxRunHours is 0 now: the run of channel {channel_id} is no longer capped"
+                )))
+            }
+            Some(stop_at) if stop_at > now_secs() + CAP_SLACK_SECS => {
+                let run = Run {
+                    stop_at: Some(stop_at),
+                    ..run
+                };
+                self.write_run(channel_id, function_arn, run, true).await?;
+                Ok(GuardAction::Nothing(format!(
+                    "MaxRunHours is {} now: channel {channel_id} is armed again for {}",
+                    self.config.max_run_hours,
+                    at_expression(stop_at)
+                )))
+            }
             Some(_) => {
                 let why = format!(
                     "it ran for {} ({} h allowed)",
@@ -390,28 +477,148 @@ impl Guard {
         }
     }
 
-    /// The no-input alarm went into ALARM at `alarm_at`: stops the channel
-    /// only if its current run had started by then (an alarm retried after
-    /// a restart is about the run before).
-    async fn idle(&self, channel_id: &str, alarm_at: u64) -> Result<GuardAction, Error> {
-        let Some(run) = self.run(channel_id).await? else {
-            return Ok(GuardAction::Nothing(format!(
-                "no run of channel {channel_id} is armed (the guard arms at RUNNING); nothing to stop"
-            )));
+    /// When the run that started at `started_at` reaches `MaxRunHours` as
+    /// set now; `None` when there is no cap.
+    fn cap(&self, started_at: u64) -> Option<u64> {
+        let cap = u64::from(self.config.max_run_hours) * 3600;
+        (cap > 0).then_some(started_at + cap)
+    }
+
+    /// The no-input alarm is in ALARM now, since `alarm.since`, about
+    /// `channel_id`: stops the channel if it is this stack's and running,
+    /// unless its current run started after the alarm went off (an alarm
+    /// of the run before a restart). A run whose RUNNING the guard never
+    /// saw (a lost event, a guard turned on while it ran) is stopped too:
+    /// the alarm is in ALARM now, and a stopped channel sends no data.
+    async fn idle(&self, channel_id: &str, alarm: &AlarmNow) -> Result<GuardAction, Error> {
+        let Some(channel) = self.describe(channel_id).await? else {
+            return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
         };
-        if alarm_at < run.started_at {
+        if !self.is_ours(&channel) {
             return Ok(GuardAction::Nothing(format!(
-                "the alarm went off at {} for an earlier run; the current one started at {}: stale",
-                at_expression(alarm_at),
-                at_expression(run.started_at)
+                "channel {channel_id} is not this stack's"
             )));
         }
-        let why = format!(
-            "it had no input video for {} min (it ran for {})",
-            self.config.idle_minutes,
-            duration_words(now_secs().saturating_sub(run.started_at))
-        );
+        match channel.state() {
+            Some(ChannelState::Running | ChannelState::Recovering) => {}
+            // Starting: nothing of this run has been measured yet.
+            Some(state) => {
+                return Ok(GuardAction::Nothing(format!(
+                    "channel {channel_id} is {state}; the alarm is not about a run going on"
+                )));
+            }
+            None => return Ok(GuardAction::Nothing(format!("channel {channel_id} has no state"))),
+        }
+        let minutes = alarm.minutes.unwrap_or(self.config.idle_minutes);
+        let why = match self.run(channel_id).await? {
+            Some(run) if alarm.since < run.started_at => {
+                return Ok(GuardAction::Nothing(format!(
+                    "the alarm went off at {} for an earlier run; the current one started at {}: stale",
+                    at_expression(alarm.since),
+                    at_expression(run.started_at)
+                )));
+            }
+            Some(run) => format!(
+                "it had no input video for {minutes} min (it ran for {})",
+                duration_words(now_secs().saturating_sub(run.started_at))
+            ),
+            None => {
+                tracing::warn!(
+                    channel_id,
+                    "the guard never saw this run start (a lost event, or the guard was off); the alarm is in ALARM now"
+                );
+                format!("it had no input video for {minutes} min")
+            }
+        };
         self.stop(channel_id, "idle-input", &why).await
+    }
+
+    /// The alarm `name` as CloudWatch holds it now; `None` if it does not
+    /// exist. Its state, the time it went into that state, its channel
+    /// (the `ChannelId` dimension every metric names), and how many
+    /// minutes it counts.
+    async fn alarm_now(&self, name: &str) -> Result<Option<AlarmNow>, Error> {
+        let described = self
+            .aws
+            .cloudwatch
+            .describe_alarms()
+            .alarm_names(name)
+            .alarm_types(AlarmType::MetricAlarm)
+            .send()
+            .await
+            .map_err(aws_error("DescribeAlarms"))?;
+        Ok(described
+            .metric_alarms()
+            .iter()
+            .find(|alarm| alarm.alarm_name() == Some(name))
+            .map(AlarmNow::of))
+    }
+
+    /// Arms every run of this stack's channels that is going on now, as
+    /// the guard's settings say now: when they change (the guard's check,
+    /// at every deploy), a run the guard armed is capped anew, one it did
+    /// not see start is recorded (and capped `MaxRunHours` from now), and
+    /// one past its new cap is stopped. What it did, one line a channel.
+    pub async fn rearm(&self, function_arn: &str) -> Result<Vec<String>, Error> {
+        if self.config.max_run_hours == 0 && self.config.idle_alarm.is_none() {
+            return Ok(Vec::new());
+        }
+        let channels = self
+            .aws
+            .medialive
+            .list_channels()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(aws_error("ListChannels"))?;
+        let stack_id = self.config.stack_id.as_str();
+        let mut done = Vec::new();
+        for channel in channels {
+            let tags = channel.tags();
+            let tag = |key: &str| tags.and_then(|tags| tags.get(key)).map(String::as_str);
+            let ours = tag(STACK_ID_TAG) == Some(stack_id) || tag(FOUNDATION_TAG) == Some(stack_id);
+            let (Some(id), Some(state)) = (channel.id(), channel.state()) else {
+                continue;
+            };
+            if !ours || !is_on(state) {
+                continue;
+            }
+            done.push(self.rearm_one(id, function_arn).await?);
+        }
+        Ok(done)
+    }
+
+    async fn rearm_one(&self, channel_id: &str, function_arn: &str) -> Result<String, Error> {
+        let recorded = self.run(channel_id).await?;
+        let started_at = recorded.map_or_else(now_secs, |run| run.started_at);
+        let run = Run {
+            started_at,
+            stop_at: self.cap(started_at),
+        };
+        if recorded == Some(run) {
+            return Ok(format!("channel {channel_id}: armed already"));
+        }
+        if let Some(stop_at) = run.stop_at
+            && stop_at <= now_secs()
+        {
+            let why = format!(
+                "it ran for {} ({} h allowed)",
+                duration_words(now_secs().saturating_sub(started_at)),
+                self.config.max_run_hours
+            );
+            self.stop(channel_id, "max-run", &why).await?;
+            return Ok(format!("channel {channel_id}: stopped, past MaxRunHours"));
+        }
+        self.write_run(channel_id, function_arn, run, recorded.is_some())
+            .await?;
+        let until = run.stop_at.map_or_else(
+            || "no cap".to_owned(),
+            |stop_at| format!("capped at {}", at_expression(stop_at)),
+        );
+        tracing::info!(channel_id, until = %until, "cost guard armed a run going on");
+        Ok(format!("channel {channel_id}: {until}"))
     }
 
     /// The run recorded for `channel_id`, if any.
@@ -610,12 +817,15 @@ impl Guard {
 }
 
 /// Whether `name` is the alarm `pattern` names: exactly, or with one `*`
-/// standing for any text (a foundation's guard watches every event's
-/// `<foundation>-<event>-no-input-video`).
+/// standing for one event's name (a foundation's guard watches every
+/// event's `<foundation>/<event>/no-input-video`; a stack name holds no `/`).
 pub(super) fn alarm_matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((head, tail)) => name.len() > head.len() + tail.len() && name.starts_with(head) && name.ends_with(tail),
+        Some((head, tail)) => name
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail))
+            .is_some_and(|event| !event.is_empty() && !event.contains('/')),
     }
 }
 
@@ -640,11 +850,20 @@ mod tests {
 
     #[test]
     fn a_foundations_alarm_pattern_matches_its_events_alarms_only() {
-        let pattern = "live-*-no-input-video";
-        assert!(alarm_matches(pattern, "live-keynote-no-input-video"));
-        assert!(!alarm_matches(pattern, "live--no-input-video"), "an event has a name");
-        assert!(!alarm_matches(pattern, "other-keynote-no-input-video"));
-        assert!(!alarm_matches(pattern, "live-keynote-input-loss"));
+        let pattern = "live/*/no-input-video";
+        assert!(alarm_matches(pattern, "live/keynote/no-input-video"));
+        assert!(!alarm_matches(pattern, "live//no-input-video"), "an event has a name");
+        assert!(!alarm_matches(pattern, "live/a/b/no-input-video"), "one event's name");
+        assert!(
+            !alarm_matches(pattern, "live-2/keynote/no-input-video"),
+            "another foundation"
+        );
+        assert!(!alarm_matches(pattern, "other/keynote/no-input-video"));
+        assert!(!alarm_matches(pattern, "live/keynote/input-loss"));
+        assert!(
+            !alarm_matches(pattern, "live-keynote-no-input-video"),
+            "a stack of its own"
+        );
         assert!(alarm_matches("one-no-input-video", "one-no-input-video"));
         assert!(!alarm_matches("one-no-input-video", "one-no-input-video2"));
     }

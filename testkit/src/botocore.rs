@@ -27,9 +27,14 @@ fn botocore_data() -> Result<PathBuf, String> {
         .ok_or_else(missing)
 }
 
-/// The newest model of `service` (botocore keeps one directory per API version).
+/// The newest model of `service`, by its SigV4 signing name (botocore
+/// keeps one directory per API version, under the service's own name).
 fn load(service: &str) -> Result<Value, String> {
-    let dir = botocore_data()?.join(service);
+    let directory = match service {
+        "monitoring" => "cloudwatch",
+        other => other,
+    };
+    let dir = botocore_data()?.join(directory);
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|err| format!("no botocore model for {service} ({}): {err}", dir.display()))?
         .filter_map(Result::ok)

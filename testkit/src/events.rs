@@ -47,6 +47,13 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// An epoch second as EventBridge writes an event's `time`.
+pub fn rfc3339(epoch_secs: u64) -> String {
+    aws_smithy_types::DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX))
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
 /// "MediaLive Channel State Change" for `channel_arn`, happening now, as
 /// EventBridge delivers it to the cost guard.
 pub fn channel_state_change(channel_arn: &str, state: &str) -> Value {

@@ -9,6 +9,7 @@
 pub mod account;
 pub mod blackhole;
 pub mod botocore;
+pub mod cbor;
 pub mod demo_source;
 pub mod events;
 pub mod faithful;

@@ -178,11 +178,14 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     // which names the region and account.
     let reported_arn = attribute(&stack, "MediaLiveChannel", "Arn");
     assert_eq!(reported_arn, channel_arn(&channel));
-    let armed_at = now();
-    let running = testkit::events::channel_state_change(&reported_arn, "RUNNING");
+    // Its RUNNING says it started almost 8 hours ago: the cap is due in
+    // 30 s, when the schedule will fire.
+    let armed_at = now() - 8 * 3600 + 30;
+    let mut running = testkit::events::channel_state_change(&reported_arn, "RUNNING");
+    running["time"] = json!(testkit::events::rfc3339(armed_at));
     succeeded(&invoke(&guard, &running).await);
     // Delivered twice (EventBridge delivers at least once): still one.
-    succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
+    succeeded(&invoke(&guard, &running).await);
     let schedules = scheduler.list_schedules().group_name(&group).send().await.unwrap();
     let names: Vec<&str> = schedules.schedules().iter().filter_map(|s| s.name()).collect();
     assert_eq!(names, [format!("max-run-{channel}")]);
@@ -194,7 +197,7 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
         .await
         .unwrap();
     let expression = schedule.schedule_expression().unwrap();
-    let expected = [armed_at, armed_at + 2].map(|t| at(t + 8 * 3600));
+    let expected = [at(armed_at + 8 * 3600)];
     assert!(
         expected.iter().any(|e| e == expression),
         "{expression}, expected {expected:?}"
@@ -235,19 +238,25 @@ async fn the_guard_arms_stops_exactly_this_stacks_channel_and_cleans_up() {
     for ignored in [
         alarm_change(&alarm, "OK", &channel),
         alarm_change("someone-elses-alarm", "ALARM", &channel),
-        // This stack's alarm naming another channel: not ours, left alone.
+        // This stack's alarm, late or forged while CloudWatch says it is
+        // not in ALARM: the event alone stops nothing, whatever channel it names.
         alarm_change(&alarm, "ALARM", &neighbour),
+        alarm_change(&alarm, "ALARM", &channel),
     ] {
         succeeded(&invoke(&guard, &ignored).await);
     }
     assert_eq!(stops(&rig, &channel), 1);
     assert_eq!(stops(&rig, &neighbour), 0);
-    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert!(rig.aws.set_alarm_state(&alarm, "ALARM"));
+    // The channel is the alarm's own, not the one the event names.
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &neighbour)).await);
     assert_eq!(stops(&rig, &channel), 2);
+    assert_eq!(stops(&rig, &neighbour), 0);
     assert_eq!(settled_state(&rig, &channel).await, ChannelState::Idle);
     let said = inbox.wait_for(2, Duration::from_secs(30)).await[1].json();
     let message = said["Message"].as_str().unwrap();
     assert!(message.contains("no input video for 30 min"), "{message}");
+    assert!(rig.aws.set_alarm_state(&alarm, "OK"));
 
     // The neighbour's RUNNING on this guard (EventBridge's rule would not
     // send it): its role may not even describe that channel, so it is not
@@ -340,9 +349,11 @@ async fn with_both_guards_off_nothing_is_armed() {
         ("IdleStopMinutes".to_owned(), "0".to_owned()),
     ]);
     let stack = player.create(template(), &given).await.unwrap();
-    for absent in ["ChannelStateRule", "NoInputVideoAlarm", "IdleAlarmRule"] {
+    for absent in ["NoInputVideoAlarm", "IdleAlarmRule"] {
         assert!(stack.resource(absent).is_none(), "{absent}");
     }
+    // The guard still hears the channel, for when a setting is turned on.
+    assert!(stack.resource("ChannelStateRule").is_some());
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     let guard = rig.function(&stack, "GuardFunction").await;
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
@@ -443,4 +454,120 @@ async fn a_guard_that_cannot_start_fails_the_deploy_saying_why() {
     );
     let left = rig.leftovers().await.unwrap();
     assert!(left.is_empty(), "rolled back to nothing: {left:#?}");
+}
+
+/// Updates `stack` with `changed`; the update must succeed.
+async fn updated(player: &mut testkit::stack::Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
+    let mut given = parameters("Yes");
+    given.extend(changed.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    player
+        .update(stack, template(), &given)
+        .await
+        .map_err(|(_, failure)| failure)
+        .expect("the update succeeds")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_run_the_guard_never_saw_start_is_stopped_and_an_old_alarm_never_stops_a_new_run() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("unwatched");
+    let mut given = parameters("Yes");
+    given.extend([
+        ("MaxRunHours".to_owned(), "0".to_owned()),
+        ("IdleStopMinutes".to_owned(), "0".to_owned()),
+    ]);
+    // Started with both guards off: the guard recorded nothing of its run.
+    let stack = player.create(template(), &given).await.unwrap();
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    assert_eq!(settled_state(&rig, &channel).await, ChannelState::Running);
+    // Turned on while it runs: the guard's check records the run.
+    let stack = updated(&mut player, stack, &[("MaxRunHours", "0"), ("IdleStopMinutes", "30")]).await;
+    let group = stack.physical_id("GuardSchedules").unwrap().to_owned();
+    let scheduler = scheduler(&rig).await;
+    let recorded = scheduler
+        .get_schedule()
+        .group_name(&group)
+        .name(format!("max-run-{channel}"))
+        .send()
+        .await
+        .expect("the check recorded the run going on");
+    assert_eq!(recorded.state().map(|s| s.as_str()), Some("DISABLED"), "no cap");
+    // And even with no record at all (a lost event): the alarm in ALARM
+    // now stops it.
+    scheduler
+        .delete_schedule()
+        .group_name(&group)
+        .name(format!("max-run-{channel}"))
+        .send()
+        .await
+        .unwrap();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    let alarm = stack.physical_id("NoInputVideoAlarm").unwrap().to_owned();
+    assert!(rig.aws.set_alarm_state_since(&alarm, "ALARM", now() - 600));
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert_eq!(stops(&rig, &channel), 1);
+    assert_eq!(settled_state(&rig, &channel).await, ChannelState::Idle);
+
+    // Started again by hand while the alarm, not evaluated since, is still
+    // in ALARM: its event delivered again stops nothing of the new run.
+    succeeded(&invoke(&guard, &state_change(&channel, "STOPPED")).await);
+    start_again(&rig, &channel).await;
+    succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert_eq!(stops(&rig, &channel), 1, "the new run goes on");
+    assert_eq!(settled_state(&rig, &channel).await, ChannelState::Running);
+
+    assert!(player.delete(stack).await.is_empty());
+    let left = rig.leftovers().await.unwrap();
+    assert!(left.is_empty(), "{left:#?}");
+    rig.iam_report().assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_run_hours_changed_by_an_update_holds_for_the_run_going_on() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("capped");
+    let stack = player.create(template(), &parameters("Yes")).await.unwrap();
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    // It started three hours ago: capped at 8 h, five hours from now.
+    let started = now() - 3 * 3600;
+    let mut running = state_change(&channel, "RUNNING");
+    running["time"] = json!(testkit::events::rfc3339(started));
+    succeeded(&invoke(&guard, &running).await);
+    let fired = {
+        let schedule = scheduler(&rig)
+            .await
+            .get_schedule()
+            .group_name(stack.physical_id("GuardSchedules").unwrap())
+            .name(format!("max-run-{channel}"))
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_str::<Value>(schedule.target().unwrap().input().unwrap()).unwrap()
+    };
+
+    // MaxRunHours=0: no cap any more; the schedule set before, firing,
+    // stops nothing.
+    let stack = updated(&mut player, stack, &[("MaxRunHours", "0")]).await;
+    let guard = rig.function(&stack, "GuardFunction").await;
+    succeeded(&invoke(&guard, &fired).await);
+    assert_eq!(stops(&rig, &channel), 0);
+    assert_eq!(settled_state(&rig, &channel).await, ChannelState::Running);
+
+    // MaxRunHours=2: the run is past it, stopped by the deploy's check.
+    let inbox = subscribe(&rig, &stack).await;
+    let stack = updated(&mut player, stack, &[("MaxRunHours", "2")]).await;
+    assert_eq!(stops(&rig, &channel), 1);
+    assert_eq!(settled_state(&rig, &channel).await, ChannelState::Idle);
+    let said = inbox.wait_for(1, Duration::from_secs(30)).await[0].json();
+    let message = said["Message"].as_str().unwrap();
+    assert!(
+        message.contains("ran for 3 h") && message.contains("2 h allowed"),
+        "{message}"
+    );
+
+    assert!(player.delete(stack).await.is_empty());
+    assert!(rig.leftovers().await.unwrap().is_empty());
+    rig.iam_report().assert_clean();
 }

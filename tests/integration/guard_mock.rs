@@ -7,17 +7,22 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat, StateValue};
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
+use aws_sdk_medialive::operation::list_channels::ListChannelsOutput;
 use aws_sdk_medialive::operation::stop_channel::{StopChannelError, StopChannelOutput};
-use aws_sdk_medialive::types::ChannelState;
 use aws_sdk_medialive::types::error::ConflictException;
+use aws_sdk_medialive::types::{ChannelState, ChannelSummary};
 use aws_sdk_scheduler::operation::create_schedule::CreateScheduleOutput;
 use aws_sdk_scheduler::operation::delete_schedule::DeleteScheduleOutput;
 use aws_sdk_scheduler::operation::get_schedule::{GetScheduleError, GetScheduleOutput};
-use aws_sdk_scheduler::types::Target;
+use aws_sdk_scheduler::operation::update_schedule::UpdateScheduleOutput;
+use aws_sdk_scheduler::types::{ScheduleState, Target};
 use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
 use aws_sdk_sns::types::error::NotFoundException;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::DateTime;
 use aws_smithy_types::error::ErrorMetadata;
 use livestream_resources::aws::GuardClients;
 use livestream_resources::guard::{Guard, GuardAction, GuardConfig, GuardEvent};
@@ -109,9 +114,14 @@ fn published() -> Rule {
 }
 
 fn guard(medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
+    guard_with_alarms(&[], medialive, scheduler, sns)
+}
+
+fn guard_with_alarms(cloudwatch: &[&Rule], medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
     Guard {
         config: config(),
         aws: GuardClients {
+            cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, cloudwatch),
             medialive: mock_client!(aws_sdk_medialive, RuleMode::MatchAny, medialive),
             scheduler: mock_client!(aws_sdk_scheduler, RuleMode::MatchAny, scheduler),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, sns),
@@ -136,13 +146,50 @@ fn max_run(started_at: u64) -> GuardEvent {
     }
 }
 
-fn alarm(at: u64) -> GuardEvent {
+/// The no-input alarm's state change, as EventBridge delivers it.
+fn alarm_event() -> GuardEvent {
     GuardEvent::Alarm {
         alarm_name: "live-no-input-video".into(),
         state: "ALARM".into(),
-        channel_id: Some("1234567".into()),
-        at,
     }
+}
+
+/// The no-input alarm as CloudWatch describes it now: `state` since
+/// `since`, on channel 1234567's pipeline 0, 30 one-minute periods.
+fn alarm_now(state: StateValue, since: u64) -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+        .match_requests(|r| r.alarm_names() == ["live-no-input-video"])
+        .then_output(move || {
+            let metric = Metric::builder()
+                .namespace("AWS/MediaLive")
+                .metric_name("InputVideoFrameRate")
+                .dimensions(Dimension::builder().name("ChannelId").value("1234567").build())
+                .dimensions(Dimension::builder().name("Pipeline").value("0").build())
+                .build();
+            let frames = MetricDataQuery::builder()
+                .id("frames0")
+                .metric_stat(MetricStat::builder().metric(metric).period(60).stat("Maximum").build())
+                .return_data(false)
+                .build();
+            let idle = MetricDataQuery::builder()
+                .id("idle")
+                .expression("FILL(frames0, 0) < 1")
+                .build();
+            DescribeAlarmsOutput::builder()
+                .metric_alarms(
+                    MetricAlarm::builder()
+                        .alarm_name("live-no-input-video")
+                        .state_value(state.clone())
+                        .state_transitioned_timestamp(DateTime::from_secs(since as i64))
+                        .state_updated_timestamp(DateTime::from_secs(since as i64))
+                        .evaluation_periods(30)
+                        .datapoints_to_alarm(30)
+                        .metrics(idle)
+                        .metrics(frames)
+                        .build(),
+                )
+                .build()
+        })
 }
 
 fn nothing_because(action: &GuardAction, words: &str) -> bool {
@@ -210,11 +257,98 @@ async fn an_alarm_retried_after_a_restart_never_stops_the_new_run() {
     let describe = running_and_ours();
     let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
     let armed = armed_for(restarted);
-    let guard = guard(&[&describe, &stop], &[&armed], &[]);
-    // The alarm went off before the restart; Lambda delivers it again now.
-    let action = guard.handle(alarm(restarted - 600), FUNCTION).await.unwrap();
+    // The alarm went off before the restart and has not been evaluated
+    // since; Lambda delivers its event again now.
+    let still_alarm = alarm_now(StateValue::Alarm, restarted - 600);
+    let guard = guard_with_alarms(&[&still_alarm], &[&describe, &stop], &[&armed], &[]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
     assert!(nothing_because(&action, "earlier run"), "{action:?}");
+    // Evaluated since on the new run's data: OK, so the event is stale.
+    let ok_now = alarm_now(StateValue::Ok, now() - 30);
+    let guard = guard_with_alarms(&[&ok_now], &[&describe, &stop], &[&armed], &[]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "no longer in ALARM"), "{action:?}");
     assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn an_idle_run_the_guard_never_saw_start_is_stopped_and_its_message_counts_the_alarms_minutes() {
+    // Both guards were off when it started (nothing recorded), or its
+    // RUNNING never reached the guard: the alarm in ALARM now is enough.
+    let (describe, none, publish) = (running_and_ours(), nothing_armed(), published());
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let in_alarm = alarm_now(StateValue::Alarm, now() - 60);
+    let guard = guard_with_alarms(&[&in_alarm], &[&describe, &stop], &[&none], &[&publish]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
+    assert!(
+        matches!(
+            action,
+            GuardAction::Stopped {
+                guard: "idle-input",
+                ..
+            }
+        ),
+        "{action:?}"
+    );
+    assert_eq!((stop.num_calls(), publish.num_calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn an_alarm_dated_in_the_future_or_naming_no_channel_is_not_believed() {
+    let started = now() - 600;
+    let (describe, armed) = (running_and_ours(), armed_for(started));
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let publish = published();
+    // Dated 9999: read as now, which is after the run started: a real
+    // ALARM of this run, stopped; the date itself decides nothing.
+    let future = alarm_now(StateValue::Alarm, 253_402_300_799);
+    let guard = guard_with_alarms(&[&future], &[&describe, &stop], &[&armed], &[&publish]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
+    assert!(matches!(action, GuardAction::Stopped { .. }), "{action:?}");
+    // An alarm CloudWatch does not have stops nothing.
+    let missing =
+        mock!(aws_sdk_cloudwatch::Client::describe_alarms).then_output(|| DescribeAlarmsOutput::builder().build());
+    let guard = guard_with_alarms(&[&missing], &[&describe, &stop], &[&armed], &[&publish]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "does not exist"), "{action:?}");
+    assert_eq!(stop.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_starting_channel_is_not_stopped_for_an_alarm() {
+    let starting = channel_in(ChannelState::Starting);
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let in_alarm = alarm_now(StateValue::Alarm, now() - 60);
+    let guard = guard_with_alarms(&[&in_alarm], &[&starting, &stop], &[], &[]);
+    let action = guard.handle(alarm_event(), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "STARTING"), "{action:?}");
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_schedule_firing_after_its_cap_was_raised_or_removed_arms_again_and_stops_nothing() {
+    let started = now() - 8 * HOUR;
+    let (describe, armed) = (running_and_ours(), armed_for(started));
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    // Raised to 10 h by an update: armed again for started + 10 h.
+    let expected = format!("at({})", at_text(started + 10 * HOUR));
+    let rearmed = mock!(aws_sdk_scheduler::Client::update_schedule)
+        .match_requests(move |r| r.schedule_expression() == Some(expected.as_str()))
+        .then_output(|| UpdateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let mut raised = guard(&[&describe, &stop], &[&armed, &rearmed], &[]);
+    raised.config.max_run_hours = 10;
+    let action = raised.handle(max_run(started), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "armed again"), "{action:?}");
+    assert_eq!(rearmed.num_calls(), 1);
+    // Turned off (0) by an update: the record stays, disabled.
+    let disabled = mock!(aws_sdk_scheduler::Client::update_schedule)
+        .match_requests(|r| r.state() == Some(&ScheduleState::Disabled))
+        .then_output(|| UpdateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let mut off = guard(&[&describe, &stop], &[&armed, &disabled], &[]);
+    off.config.max_run_hours = 0;
+    let action = off.handle(max_run(started), FUNCTION).await.unwrap();
+    assert!(nothing_because(&action, "no longer capped"), "{action:?}");
+    assert_eq!((disabled.num_calls(), stop.num_calls()), (1, 0));
 }
 
 #[tokio::test]
@@ -256,7 +390,7 @@ async fn a_late_running_event_arms_from_its_own_time_and_a_very_late_one_stops_a
 
 /// `yyyy-mm-ddThh:mm:ss` of an epoch time, as the schedule's expression holds it.
 fn at_text(epoch: u64) -> String {
-    let time = aws_smithy_types::DateTime::from_secs(epoch as i64);
+    let time = DateTime::from_secs(epoch as i64);
     time.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap()[..19].to_owned()
 }
 
@@ -393,4 +527,57 @@ async fn a_channel_of_another_account_or_region_is_left_alone_without_a_call() {
         assert!(nothing_because(&action, "not this stack's"), "{action:?}");
     }
     assert_eq!(describe.num_calls(), 0);
+}
+
+/// ListChannels: ours running, ours idle, and another stack's running.
+fn channels_listed() -> Rule {
+    mock!(aws_sdk_medialive::Client::list_channels).then_output(|| {
+        let ours = HashMap::from([("livestream:stack-id".to_owned(), STACK.to_owned())]);
+        let summary = |id: &str, state: ChannelState, tags: HashMap<String, String>| {
+            ChannelSummary::builder()
+                .id(id)
+                .state(state)
+                .set_tags(Some(tags))
+                .build()
+        };
+        ListChannelsOutput::builder()
+            .channels(summary("1234567", ChannelState::Running, ours.clone()))
+            .channels(summary("2345678", ChannelState::Idle, ours))
+            .channels(summary("3456789", ChannelState::Running, HashMap::new()))
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn the_check_arms_a_run_going_on_that_the_guard_never_saw_and_only_that() {
+    let (listed, none) = (channels_listed(), nothing_armed());
+    let (from, to) = (now(), now() + 8 * HOUR + 5);
+    let create = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .match_requests(move |r| {
+            r.name() == Some("max-run-1234567")
+                && r.schedule_expression()
+                    .is_some_and(|e| (from + 8 * HOUR..=to).any(|t| e == format!("at({})", at_text(t))))
+        })
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("x").build().unwrap());
+    let guard = guard(&[&listed], &[&none, &create], &[]);
+    let done = guard.rearm(FUNCTION).await.unwrap();
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert!(done[0].contains("1234567") && done[0].contains("capped at"), "{done:?}");
+    assert_eq!(
+        create.num_calls(),
+        1,
+        "one schedule, for this stack's running channel, capped from now"
+    );
+}
+
+#[tokio::test]
+async fn the_check_stops_a_run_past_a_lowered_cap() {
+    let started = now() - 3 * HOUR;
+    let (listed, armed, describe, publish) = (channels_listed(), armed_for(started), running_and_ours(), published());
+    let stop = mock!(aws_sdk_medialive::Client::stop_channel).then_output(|| StopChannelOutput::builder().build());
+    let mut guard = guard(&[&listed, &describe, &stop], &[&armed], &[&publish]);
+    guard.config.max_run_hours = 2;
+    let done = guard.rearm(FUNCTION).await.unwrap();
+    assert!(done[0].contains("stopped"), "{done:?}");
+    assert_eq!((stop.num_calls(), publish.num_calls()), (1, 1));
 }

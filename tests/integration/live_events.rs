@@ -242,7 +242,9 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
         rig.event_player("beta", &foundation).await,
     ];
     let [alpha, beta] = &mut players;
-    let parameters = sample(&foundation, "workshop");
+    let mut parameters = sample(&foundation, "workshop");
+    // Each event sets its own idle minutes; the message counts them.
+    parameters.push(("IdleStopMinutes".to_owned(), "7".to_owned()));
     let (a, b) = tokio::join!(
         alpha.create(event_template.clone(), &parameters),
         beta.create(event_template.clone(), &parameters),
@@ -282,9 +284,10 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
     // Alpha's no-input alarm stops alpha's channel, and only it.
     let alarm = alpha_stack.physical_id("NoInputVideoAlarm").unwrap();
     assert_eq!(
-        alarm, "guarded-alpha-no-input-video",
+        alarm, "guarded/alpha/no-input-video",
         "named as the foundation's rule and guard expect"
     );
+    assert!(rig.aws.set_alarm_state(alarm, "ALARM"));
     succeeded(&invoke(&guard, &alarm_change(alarm, "ALARM", &alpha_channel)).await);
     assert_eq!(settled_state(&rig, &alpha_channel).await, ChannelState::Idle);
     assert_eq!(stops_of(&rig, &alpha_channel), 1);
@@ -299,6 +302,11 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
     assert!(
         sent[0].contains("Event: alpha") && sent[0].contains(&alpha_channel),
         "the message names the event: {}",
+        sent[0]
+    );
+    assert!(
+        sent[0].contains("no input video for 7 min"),
+        "the event's own minutes: {}",
         sent[0]
     );
 

@@ -5,6 +5,7 @@
 //! Every call is recorded as `(service, method, path)`, and every request
 //! the layer refused (a 4xx of its own) as well.
 
+mod cloudwatch;
 mod medialive;
 mod mediapackage;
 mod mediapackagev2;
@@ -167,6 +168,7 @@ struct State {
     mediapackage: mediapackage::State,
     mediapackagev2: mediapackagev2::State,
     medialive: medialive::State,
+    cloudwatch: cloudwatch::State,
 }
 
 #[derive(Clone)]
@@ -321,6 +323,31 @@ impl Faithful {
         state.iam.as_ref().map(crate::iam::Gate::report).unwrap_or_default()
     }
 
+    /// Puts alarm `name` in `state` (`OK`, `ALARM`, `INSUFFICIENT_DATA`), as
+    /// CloudWatch's evaluation would; `false` when no such alarm exists.
+    pub fn set_alarm_state(&self, name: &str, state: &str) -> bool {
+        let mut guard = self.state.lock().expect("faithful state");
+        guard.cloudwatch.set(name, state, "set by the test")
+    }
+
+    /// As `set_alarm_state`, as if it had happened at `epoch_secs`.
+    pub fn set_alarm_state_since(&self, name: &str, state: &str, epoch_secs: u64) -> bool {
+        let mut guard = self.state.lock().expect("faithful state");
+        guard
+            .cloudwatch
+            .set_at(name, state, "set by the test", epoch_secs as f64)
+    }
+
+    /// Every CloudWatch alarm there is.
+    pub fn alarm_names(&self) -> Vec<String> {
+        self.state.lock().expect("faithful state").cloudwatch.names()
+    }
+
+    /// An alarm's definition, as PutMetricAlarm gave it.
+    pub fn alarm(&self, name: &str) -> Option<Value> {
+        self.state.lock().expect("faithful state").cloudwatch.definition(name)
+    }
+
     /// How many calls went to `service` with `method` on paths starting with `prefix`.
     pub fn count(&self, service: &str, method: &str, prefix: &str) -> usize {
         self.calls()
@@ -448,6 +475,7 @@ fn access_denied(service: &str, message: &str) -> Reply {
         }
         // The JSON 1.1 services answer 400; the REST ones 403.
         "ssm" | "secretsmanager" => error(400, "AccessDeniedException", message),
+        cloudwatch::SERVICE => cloudwatch::failure(true, 403, "AccessDenied", message),
         _ => error(403, "AccessDeniedException", message),
     }
 }
@@ -457,6 +485,7 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
         "medialive" => medialive::route(&request, &path, state, upstream).await,
         "mediapackagev2" => Some(mediapackagev2::route(&request, state)),
+        cloudwatch::SERVICE => Some(cloudwatch::route(&request, state)),
         _ => None,
     };
     let Some(reply) = own else {
@@ -591,6 +620,9 @@ pub(crate) async fn forward(request: &Recorded, upstream: &Upstream) -> Answer {
 /// awsJson ones).
 /// An error as `service` words it: S3 in XML, the others in JSON.
 fn service_error(service: &str, status: u16, code: &str, message: &str) -> Reply {
+    if service == cloudwatch::SERVICE {
+        return cloudwatch::failure(true, status, code, message);
+    }
     if service != "s3" {
         return error(status, code, message);
     }

@@ -312,7 +312,12 @@ pub(super) fn needs(
             .map(|(_, value)| value.clone())
             .ok_or_else(|| format!("{service}:{op} without its {name}"))
     };
-    let action = format!("{service}:{op}");
+    // IAM's prefix, where it is not the signing name.
+    let prefix = match service {
+        "monitoring" => "cloudwatch",
+        other => other,
+    };
+    let action = format!("{prefix}:{op}");
     match service {
         "medialive" => {
             let input = |n: &Needs, id: &str| -> Result<_, String> {
@@ -579,8 +584,9 @@ pub(super) fn needs(
         }
         "scheduler" => {
             let name = param("Name")?;
+            // CreateSchedule and UpdateSchedule carry the group in the body.
             let group = match op {
-                "CreateSchedule" => text(body, "GroupName").map(str::to_owned),
+                "CreateSchedule" | "UpdateSchedule" => text(body, "GroupName").map(str::to_owned),
                 _ => operation.query.get("groupName").cloned(),
             }
             .unwrap_or_else(|| "default".to_owned());
@@ -614,6 +620,31 @@ pub(super) fn needs(
                 let topic = form.get("TopicArn").ok_or("Publish without a TopicArn")?;
                 let name = topic.rsplit(':').next().unwrap_or_default();
                 let arns = vec![("topic", n.arn("sns", "topic", &[("TopicName", name)])?, BTreeMap::new())];
+                n.authorize(&caller, &action, &arns, &Context::new())?;
+            }
+            _ => return Err(format!("the IAM test does not know {action} yet")),
+        },
+        "monitoring" => match op {
+            // Authorized on each alarm it names (a prefix: every alarm that
+            // may start with it).
+            "DescribeAlarms" => {
+                let mut names = texts(&body["AlarmNames"]);
+                if let Some(prefix) = text(body, "AlarmNamePrefix") {
+                    names.push(format!("{prefix}*"));
+                }
+                if names.is_empty() {
+                    names.push("*".to_owned());
+                }
+                let arns = names
+                    .iter()
+                    .map(|name| {
+                        Ok((
+                            "alarm",
+                            n.arn("cloudwatch", "alarm", &[("AlarmName", name)])?,
+                            BTreeMap::new(),
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
                 n.authorize(&caller, &action, &arns, &Context::new())?;
             }
             _ => return Err(format!("the IAM test does not know {action} yet")),

@@ -236,7 +236,7 @@ impl Gate {
                 return None;
             }
         };
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let body = request_body(request);
         let needs = match calls::needs(service, &operation, &body, &request.body, &self.world, &self.env) {
             Ok(needs) => needs,
             Err(why) => {
@@ -270,8 +270,11 @@ impl Gate {
         let Ok(operation) = operations::identify(service, request) else {
             return;
         };
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        let answer: Value = serde_json::from_slice(answer).unwrap_or(Value::Null);
+        let body = request_body(request);
+        let answer: Value = serde_json::from_slice(answer)
+            .ok()
+            .or_else(|| crate::cbor::to_json(answer).ok())
+            .unwrap_or(Value::Null);
         self.world.observe(service, &operation, &body, &answer);
         // Only the template's functions hand the services roles worth checking.
         if self.caller(request).is_none() {
@@ -326,6 +329,14 @@ impl Gate {
 /// A function of a stack, as the gate knows it: `<stack name>:<logical id>`.
 pub fn function_id(stack_name: &str, logical_id: &str) -> String {
     format!("{stack_name}:{logical_id}")
+}
+
+/// A request's body as JSON, whether it came as JSON or as CBOR.
+fn request_body(request: &Recorded) -> Value {
+    if request.header("content-type").is_some_and(|t| t.contains("cbor")) {
+        return crate::cbor::to_json(&request.body).unwrap_or(Value::Null);
+    }
+    serde_json::from_slice(&request.body).unwrap_or(Value::Null)
 }
 
 fn describe_call(service: &str, request: &Recorded) -> String {

@@ -150,6 +150,15 @@ pub fn identify(service: &str, request: &Recorded) -> Result<Operation, String> 
                 .ok_or_else(|| format!("a {service} request without X-Amz-Target"))?;
             Ok(by_name(target.rsplit('.').next().unwrap_or(target)))
         }
+        // Smithy RPC v2 (CloudWatch): /service/<service>/operation/<operation>.
+        "smithy-rpc-v2-cbor" => {
+            let name = path
+                .strip_prefix("/service/")
+                .and_then(|rest| rest.split_once("/operation/"))
+                .map(|(_, name)| name)
+                .ok_or_else(|| format!("a {service} request to {path}, not /service/…/operation/…"))?;
+            Ok(by_name(name))
+        }
         "query" => {
             let form = pairs(std::str::from_utf8(&request.body).unwrap_or_default());
             let action = form

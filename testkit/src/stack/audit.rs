@@ -77,6 +77,13 @@ pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Re
         (!names.is_empty()).then(|| format!("SSM parameters {}", names.join(", ")))
     };
     note("SSM parameters", pages, &mut left, parameter_names)?;
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(config);
+    let pages = cloudwatch.describe_alarms().into_paginator().send().collect().await;
+    let alarm_names = |page: &aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput| {
+        let names: Vec<&str> = page.metric_alarms().iter().filter_map(|a| a.alarm_name()).collect();
+        (!names.is_empty()).then(|| format!("CloudWatch alarms {}", names.join(", ")))
+    };
+    note("CloudWatch alarms", pages, &mut left, alarm_names)?;
     // Buckets themselves may stay (retained access logs); objects may not.
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
     let buckets = s3

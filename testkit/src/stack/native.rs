@@ -30,6 +30,15 @@ pub(super) async fn make_or_delete(
     resource: &Deployed,
     make: bool,
 ) -> Result<Option<Exposed>, String> {
+    if resource.kind == "AWS::CloudWatch::Alarm" {
+        return match &places.faithful {
+            Some(endpoint) => alarm_in_faithful_layer(endpoint, resource, make)
+                .await
+                .map(|()| None)
+                .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id)),
+            None => Ok(None),
+        };
+    }
     if resource.kind.starts_with("AWS::MediaPackageV2::") {
         return match &places.faithful {
             Some(endpoint) => in_faithful_layer(endpoint, resource, make)
@@ -42,6 +51,26 @@ pub(super) async fn make_or_delete(
         Some(endpoint) => in_emulator(endpoint, resource, make).await,
         None => Ok(None),
     }
+}
+
+/// Makes (`make`, or changes: PutMetricAlarm replaces an alarm of the same
+/// name) or deletes a CloudWatch alarm in the faithful layer at `endpoint`,
+/// which emulates CloudWatch's alarms.
+async fn alarm_in_faithful_layer(endpoint: &str, resource: &Deployed, make: bool) -> Result<(), String> {
+    let name = resource.exposed.physical_id.as_str();
+    let (operation, body) = if make {
+        let mut body = resource.properties.clone();
+        body["AlarmName"] = serde_json::json!(name);
+        ("PutMetricAlarm", body)
+    } else {
+        ("DeleteAlarms", serde_json::json!({ "AlarmNames": [name] }))
+    };
+    let path = format!("/service/GraniteServiceVersion20100801/operation/{operation}");
+    let (status, answer) = as_cloudformation(endpoint, "monitoring", hyper::Method::POST, &path, Some(&body)).await?;
+    if status != 200 {
+        return Err(format!("{operation}: HTTP {status}: {answer}"));
+    }
+    Ok(())
 }
 
 /// Makes (`make`) or deletes a MediaPackage v2 resource through the

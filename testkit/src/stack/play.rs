@@ -548,11 +548,24 @@ impl Player {
         if properties == before.properties {
             return Ok(None);
         }
-        let deployed = Deployed {
+        let mut deployed = Deployed {
             properties,
             ..before.clone()
         };
         if !deployed.is_custom() {
+            // A function changed (its environment, say) runs anew: Lambda
+            // gives every later invocation the new configuration.
+            if deployed.kind == "AWS::Lambda::Function" {
+                self.functions.remove(&deployed.logical_id);
+            }
+            if deployed.kind == "AWS::CloudWatch::Alarm" {
+                // A new AlarmName is a new alarm (CloudFormation replaces it;
+                // the old one goes in cleanup); otherwise it is changed.
+                deployed.exposed = native::stand_in(&self.stack_name, &deployed);
+                if let Err(reason) = self.native(&deployed, true).await {
+                    return Err((failure(&resource.logical_id, reason), None));
+                }
+            }
             self.register(&deployed);
             self.report(
                 "UPDATE",
