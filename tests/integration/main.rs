@@ -29,6 +29,7 @@ mod medialive_mock;
 mod mediapackage;
 mod mediapackage_mock;
 mod memory;
+mod names;
 mod packaging;
 mod player_browser;
 mod srt_recipes;

@@ -7,6 +7,7 @@ pub mod eval;
 mod exports;
 mod functions;
 mod native;
+pub mod names;
 pub mod parameters;
 mod plan;
 pub mod play;

@@ -120,7 +120,7 @@ pub(super) fn check_rules(
 }
 
 /// Every condition's value; a condition may use others (`Condition`).
-pub(super) fn resolve_conditions(
+pub fn resolve_conditions(
     template: &Template,
     parameters: &BTreeMap<String, String>,
     pseudo: &BTreeMap<String, String>,
