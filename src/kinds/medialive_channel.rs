@@ -229,20 +229,6 @@ impl Resource for MediaLiveChannel {
         old: Option<&Spec>,
         new: &Spec,
     ) -> Result<Outcome, Error> {
-        if old.is_some_and(|old| old.class != new.class) {
-            return Err(PropError::invalid(
-                "ChannelClass",
-                "cannot change on an existing channel; give the channel resource a new logical id to replace it",
-            )
-            .into());
-        }
-        if old.is_some_and(|old| old.foundation != new.foundation) {
-            return Err(PropError::invalid(
-                "Foundation",
-                "cannot change: an event moves to another foundation by being deleted and created there",
-            )
-            .into());
-        }
         // Nothing the channel holds changes: no call, so a live channel is
         // never interrupted for nothing.
         if old.is_some_and(|old| old.holds_same(new)) {
@@ -252,26 +238,46 @@ impl Resource for MediaLiveChannel {
                 &req.arn("medialive", &format!("channel:{physical_id}")),
             ));
         }
-        if old.is_none() {
-            // The old properties do not validate (CloudFormation rolling
-            // back a refused update sends them as old): compare with the
-            // channel as it is.
-            let current = aws
-                .medialive
-                .describe_channel()
-                .channel_id(physical_id)
-                .send()
-                .await
-                .map_err(aws_error("DescribeChannel"))?;
-            if holds(&current, new, &encoder_settings(new).await?) {
-                tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
-                return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
-            }
+        // What the channel is now decides, not what the old properties
+        // say: CloudFormation rolls a refused update back by sending it
+        // again with old and new swapped (and the old ones may not even
+        // validate), and that must find the channel as it is and accept.
+        let current = aws
+            .medialive
+            .describe_channel()
+            .channel_id(physical_id)
+            .send()
+            .await
+            .map_err(aws_error("DescribeChannel"))?;
+        if let Some(class) = current.channel_class().filter(|class| **class != new.class) {
+            return Err(PropError::invalid(
+                "ChannelClass",
+                format!(
+                    "cannot change on an existing channel (it is {class}, this asks for {}); give the channel resource a new logical id to replace it",
+                    new.class
+                ),
+            )
+            .into());
+        }
+        let tagged = current
+            .tags()
+            .and_then(|tags| tags.get(FOUNDATION_TAG))
+            .map(String::as_str);
+        if tagged != new.foundation.as_deref() {
+            return Err(PropError::invalid(
+                "Foundation",
+                "cannot change: an event moves to another foundation by being deleted and created there",
+            )
+            .into());
+        }
+        let settings = encoder_settings(new).await?;
+        if holds(&current, new, &settings) {
+            tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
+            return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
         }
         if old.is_none_or(|old| old.input_id != new.input_id) {
             check_input(aws, new).await?;
         }
-        let settings = encoder_settings(new).await?;
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
         let was_running = state == ChannelState::Running;
         if was_running {
@@ -291,7 +297,23 @@ impl Resource for MediaLiveChannel {
             .encoder_settings(settings)
             .send()
             .await
-            .map_err(aws_error("UpdateChannel"))?;
+            .map_err(aws_error("UpdateChannel"));
+        let updated = match updated {
+            Ok(updated) => updated,
+            // Refused: the channel holds what it held, and a live channel
+            // is put back on air before the failure is told.
+            Err(refused) if was_running => {
+                tracing::warn!(channel = %physical_id, cause = %refused, "the update was refused; starting the channel again as it was");
+                if let Err(err) = start(aws, req, physical_id).await {
+                    tracing::error!(channel = %physical_id, cause = %err, "the channel could not be started again");
+                    return Err(Error::BadState(format!(
+                        "{refused}; and starting the channel again as it was failed: {err}"
+                    )));
+                }
+                return Err(refused);
+            }
+            Err(refused) => return Err(refused),
+        };
         let arn = updated.channel().and_then(|c| c.arn()).unwrap_or_default().to_owned();
         wait_for(aws, req, physical_id, "IDLE after the update", &[ChannelState::Idle]).await?;
         if was_running {

@@ -575,6 +575,56 @@ async fn the_rollback_of_a_refused_update_leaves_a_running_channel_alone() {
 }
 
 #[tokio::test]
+async fn a_running_channel_whose_update_medialive_refuses_is_back_on_air_and_its_rollback_touches_nothing() {
+    let (session, props, id) = running_channel().await;
+    // MediaLive refuses the new settings once the channel is stopped for them.
+    session.aws.fail_saying(
+        "medialive",
+        &format!("PUT /prod/channels/{id}"),
+        0,
+        422,
+        "UnprocessableEntityException",
+        "Invalid encoder settings (the emulator's own words for a refusal)",
+    );
+    let mut changed = props.clone();
+    changed["EncodingProfile"] = json!("HD-1080p");
+    let reason = failed(&session.update(CHANNEL, &id, props.clone(), changed.clone()).await);
+    assert!(
+        reason.contains("UpdateChannel") && reason.contains("Invalid encoder settings"),
+        "{reason}"
+    );
+    assert_eq!(
+        channel_state(&session, &id).await,
+        Some(ChannelState::Running),
+        "started again as it was"
+    );
+    // CloudFormation's rollback: the same update, old and new swapped. The
+    // channel holds the old properties: nothing is stopped or sent.
+    let before = disruptive_calls(&session, &id);
+    assert_eq!(succeeded(&session.update(CHANNEL, &id, changed, props).await), id);
+    assert_eq!(disruptive_calls(&session, &id), before);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+}
+
+#[tokio::test]
+async fn a_channel_class_change_is_refused_and_its_swapped_rollback_accepted() {
+    let (session, props, id) = running_channel().await;
+    let mut single = props.clone();
+    single["ChannelClass"] = json!("SINGLE_PIPELINE");
+    let reason = failed(&session.update(CHANNEL, &id, props.clone(), single.clone()).await);
+    assert!(
+        reason.contains("ChannelClass") && reason.contains("it is STANDARD"),
+        "{reason}"
+    );
+    let before = disruptive_calls(&session, &id);
+    // The rollback asks for the class the channel has: accepted, no call
+    // that changes anything (no UPDATE_ROLLBACK_FAILED).
+    assert_eq!(succeeded(&session.update(CHANNEL, &id, single, props).await), id);
+    assert_eq!(disruptive_calls(&session, &id), before);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+}
+
+#[tokio::test]
 async fn the_start_resource_stops_the_channel_on_delete() {
     let session = Session::emulated().await.for_resource("Channel");
     let input = url_input(&session.for_resource("Input")).await;

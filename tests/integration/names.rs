@@ -145,7 +145,12 @@ fn deployment(region: &str, templates: &[&str], foundations: &[(&str, &[&str])])
     for stack in templates {
         // Either packager: the names of both, each once.
         let mut both = stack_names("template.yaml", stack, region, &[]);
-        both.extend(stack_names("template.yaml", stack, region, &[("Packager", "MediaPackageV1")]));
+        both.extend(stack_names(
+            "template.yaml",
+            stack,
+            region,
+            &[("Packager", "MediaPackageV1")],
+        ));
         both.sort_by(|a, b| (&a.logical_id, &a.property, &a.value).cmp(&(&b.logical_id, &b.property, &b.value)));
         both.dedup();
         all.extend(both);

@@ -553,6 +553,28 @@ async fn a_failed_update_is_rolled_back_and_the_stack_still_deletes() {
         "the same input after rollback"
     );
 
+    // A new ChannelClass: the input is replaced, the channel refuses the
+    // change, and CloudFormation's rollback (the channel's Update back,
+    // old and new swapped) is accepted: the stack is not stuck.
+    let channel_id = old.physical_id("MediaLiveChannel").expect("a channel").to_owned();
+    let (old, failure) = player
+        .update(
+            old,
+            template(),
+            &[("ChannelClass".to_owned(), "SINGLE_PIPELINE".to_owned())],
+        )
+        .await
+        .expect_err("the class change is refused");
+    assert_eq!(failure.logical_id, "MediaLiveChannel");
+    assert!(failure.reason.contains("ChannelClass"), "{}", failure.reason);
+    assert!(
+        !failure.reason.contains(testkit::stack::play::ROLLBACK_FAILED),
+        "the rollback completes: {}",
+        failure.reason
+    );
+    assert_eq!(old.physical_id("MediaLiveChannel"), Some(channel_id.as_str()));
+    assert_eq!(old.physical_id("MediaLiveInput"), Some(input_id.as_str()));
+
     let failures = player.delete(old).await;
     assert!(failures.is_empty(), "{failures:?}");
     assert_nothing_left(&rig).await;

@@ -22,6 +22,12 @@ use super::native;
 use super::parameters::{check_rules, resolve_conditions, resolve_parameters};
 use super::plan::plan;
 use crate::account::{ACCOUNT, REGION};
+/// CloudFormation's words for an update that changes a custom resource's
+/// `ServiceToken`.
+pub const SERVICE_TOKEN_CHANGED: &str = "Modifying service token is not allowed.";
+/// What a stack's status says when its rollback failed: it is stuck until
+/// someone continues the rollback by hand.
+pub const ROLLBACK_FAILED: &str = "UPDATE_ROLLBACK_FAILED";
 /// Lambda's own default when a function sets no `Timeout`.
 const DEFAULT_LAMBDA_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -372,7 +378,7 @@ impl Player {
                     }
                     self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
                     let mut old = old;
-                    self.roll_back_update(&mut old, done).await;
+                    let failed = self.roll_back_update(&mut old, done, failed).await;
                     return Err((old, failed));
                 }
             }
@@ -380,7 +386,7 @@ impl Player {
         if let Err(failed) = self.commit_exports(&stack) {
             self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
             let mut old = old;
-            self.roll_back_update(&mut old, done).await;
+            let failed = self.roll_back_update(&mut old, done, failed).await;
             return Err((old, failed));
         }
         // Cleanup: what was replaced or is no longer in the stack.
@@ -576,6 +582,12 @@ impl Player {
             );
             return Ok(Some(deployed));
         }
+        // CloudFormation's own refusal, before anything is sent: a custom
+        // resource stays with the function that made it.
+        if deployed.properties["ServiceToken"] != before.properties["ServiceToken"] {
+            self.report("UPDATE", &deployed, "FAILED", started.elapsed(), SERVICE_TOKEN_CHANGED);
+            return Err((failure(&resource.logical_id, SERVICE_TOKEN_CHANGED), None));
+        }
         let answer = self.send(stack, "Update", &deployed, Some(before)).await;
         let updated = self.conclude("UPDATE", deployed, answer, started)?;
         if updated.exposed.physical_id != before.exposed.physical_id {
@@ -671,11 +683,20 @@ impl Player {
     }
 
     /// UPDATE_ROLLBACK: newly made resources (and replacements) are
-    /// deleted, in-place updates are updated back to their old properties.
-    /// A rollback Update that answers with a new id is a replacement, as
-    /// CloudFormation reads it: the stack keeps the new resource and the
-    /// one it had is deleted in cleanup.
-    async fn roll_back_update(&mut self, old: &mut Stack, done: Vec<(Option<Deployed>, Deployed)>) {
+    /// deleted, in-place updates (the failed one too, as CloudFormation
+    /// does) are updated back to their old properties, old and new
+    /// swapped. A rollback Update that answers with a new id is a
+    /// replacement, as CloudFormation reads it: the stack keeps the new
+    /// resource and the one it had is deleted in cleanup. A rollback
+    /// Update refused leaves the stack stuck (UPDATE_ROLLBACK_FAILED): the
+    /// failure returned says so.
+    async fn roll_back_update(
+        &mut self,
+        old: &mut Stack,
+        done: Vec<(Option<Deployed>, Deployed)>,
+        failed: Failure,
+    ) -> Failure {
+        let mut stuck: Vec<Failure> = Vec::new();
         let mut replaced = Vec::new();
         for (before, after) in done.into_iter().rev() {
             let started = Instant::now();
@@ -689,8 +710,12 @@ impl Player {
                         ..before
                     };
                     let answer = self.send(old, "Update", &restoring, Some(&after)).await;
-                    let Ok(restored) = self.conclude("ROLLBACK", restoring, answer, started) else {
-                        continue;
+                    let restored = match self.conclude("ROLLBACK", restoring, answer, started) {
+                        Ok(restored) => restored,
+                        Err((refused, _)) => {
+                            stuck.push(refused);
+                            continue;
+                        }
                     };
                     if restored.exposed.physical_id != after.exposed.physical_id {
                         self.say(format!(
@@ -717,6 +742,20 @@ impl Player {
         if !replaced.is_empty() {
             let context = old.clone();
             self.delete_each(replaced, &context, "CLEANUP").await;
+        }
+        if stuck.is_empty() {
+            self.say(format!("UPDATE_ROLLBACK_COMPLETE stack {}", self.stack_name));
+            return failed;
+        }
+        let why: Vec<String> = stuck.iter().map(ToString::to_string).collect();
+        self.say(format!(
+            "{ROLLBACK_FAILED} stack {}: {}",
+            self.stack_name,
+            why.join("; ")
+        ));
+        Failure {
+            reason: format!("{} ({ROLLBACK_FAILED}: {})", failed.reason, why.join("; ")),
+            ..failed
         }
     }
 
@@ -879,6 +918,42 @@ impl Player {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_new_service_token_is_refused_as_cloudformation_refuses_it_and_nothing_is_sent() {
+        let template = Template::parse(
+            "Parameters:\n  Token: {Type: String}\nResources:\n  Thing:\n    Type: Custom::Thing\n    Properties:\n      ServiceToken: !Ref Token\n",
+        )
+        .unwrap();
+        let token = |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
+        let old = Stack {
+            name: "moving".into(),
+            template: template.clone(),
+            parameters: BTreeMap::from([("Token".to_owned(), token("a"))]),
+            conditions: BTreeMap::new(),
+            resources: vec![Deployed {
+                logical_id: "Thing".into(),
+                kind: "Custom::Thing".into(),
+                properties: json!({"ServiceToken": token("a")}),
+                exposed: Exposed {
+                    physical_id: "thing-1".into(),
+                    ..Exposed::default()
+                },
+            }],
+        };
+        let (api, receiver) = (RuntimeApi::start().await, Receiver::start().await);
+        let mut player = Player::new(api, receiver.clone(), "moving");
+        let (kept, failure) = player
+            .update(old, template, &[("Token".to_owned(), token("b"))])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (failure.logical_id.as_str(), failure.reason.as_str()),
+            ("Thing", SERVICE_TOKEN_CHANGED)
+        );
+        assert_eq!(kept.physical_id("Thing"), Some("thing-1"));
+        assert!(receiver.requests().is_empty(), "nothing was sent");
+    }
 
     #[test]
     fn properties_are_sent_as_strings_as_cloudformation_sends_them() {
