@@ -134,6 +134,22 @@ impl AwsError {
                 .is_some_and(|code| code.starts_with("AccessDenied") || code == "AuthorizationError")
     }
 
+    /// The same failure, with `note` after the service's words.
+    pub fn noting(mut self, note: &str) -> Self {
+        self.detail = format!("{} ({note})", self.detail);
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_test(operation: &'static str, code: &str, status: u16, message: &str) -> Self {
+        AwsError {
+            operation,
+            code: Some(code.to_owned()),
+            http_status: Some(status),
+            detail: format!("{code}: {message}"),
+        }
+    }
+
     /// The service refused because of the resource's current state.
     pub fn is_conflict(&self) -> bool {
         self.http_status == Some(409) || self.code.as_deref() == Some("ConflictException")

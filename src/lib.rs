@@ -20,6 +20,7 @@ pub(crate) mod budget;
 pub mod cfn;
 pub mod error;
 pub mod function;
+pub(crate) mod grants;
 pub mod guard;
 pub mod handler;
 pub mod kinds;

@@ -24,6 +24,7 @@ use aws_sdk_ssm::types::ParameterType;
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
+use crate::grants;
 use crate::error::{Error, Found, aws_error, naming_quota};
 use crate::ownership::{REQUEST_ID_TAG, tag_pairs};
 use crate::wait::{self, Look};
@@ -540,21 +541,24 @@ async fn put_passwords(aws: &Clients, req: &Request, spec: &Spec) -> Result<(), 
             continue;
         };
         let name = parameter_name(req, pipeline);
-        let stored = aws
-            .ssm
-            .put_parameter()
-            .name(&name)
-            .value(password)
-            .r#type(ParameterType::SecureString)
-            .overwrite(true)
-            .description(format!(
-                "MediaLive pull password of {} ({})",
-                req.logical_id,
-                pipeline.name()
-            ))
-            .send()
-            .await
-            .map_err(aws_error("PutParameter"));
+        // An event's grant of this, made just before, may not apply yet.
+        let stored = grants::once_granted("ssm:PutParameter", req.work_until, || async {
+            aws.ssm
+                .put_parameter()
+                .name(&name)
+                .value(password)
+                .r#type(ParameterType::SecureString)
+                .overwrite(true)
+                .description(format!(
+                    "MediaLive pull password of {} ({})",
+                    req.logical_id,
+                    pipeline.name()
+                ))
+                .send()
+                .await
+                .map_err(aws_error("PutParameter"))
+        })
+        .await;
         if let Err(err) = stored {
             if !written && !err.is_transient() {
                 return Err(err);
@@ -581,14 +585,16 @@ async fn delete_passwords(aws: &Clients, req: &Request, deleting: Option<&str>) 
         .collect();
     let in_use = parameters_in_use(aws, deleting).await?;
     for name in names.iter().filter(|name| !in_use.contains(*name)) {
-        let deleted = aws
-            .ssm
-            .delete_parameter()
-            .name(name)
-            .send()
-            .await
-            .map_err(aws_error("DeleteParameter"))
-            .found()?;
+        let deleted = grants::once_granted("ssm:DeleteParameter", req.work_until, || async {
+            aws.ssm
+                .delete_parameter()
+                .name(name)
+                .send()
+                .await
+                .map_err(aws_error("DeleteParameter"))
+        })
+        .await
+        .found()?;
         if deleted.is_some() {
             tracing::info!(parameter = %name, "deleted pull password parameter");
         }

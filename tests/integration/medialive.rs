@@ -309,6 +309,21 @@ async fn a_failed_second_password_leaves_no_parameter_behind() {
 }
 
 #[tokio::test]
+async fn a_password_refused_by_iam_while_a_new_grant_applies_is_stored_once_it_does() {
+    let session = Session::emulated().await.for_resource("GrantJustMade");
+    // IAM applies an event's new grant a little late: its first two tries
+    // are refused as AWS refuses them.
+    session.aws.fail("ssm", "PutParameter", 0, 400, "AccessDeniedException");
+    session.aws.fail("ssm", "PutParameter", 0, 400, "AccessDeniedException");
+    let id = succeeded(&session.create(INPUT, input_props("RTMP_PULL")).await);
+    for pipeline in ["primary", "secondary"] {
+        let name = format!("/live-test/GrantJustMade/{pipeline}");
+        assert!(parameter(&session, &name).await.is_some(), "{name} is stored");
+    }
+    succeeded(&session.delete(INPUT, &id, input_props("RTMP_PULL")).await);
+}
+
+#[tokio::test]
 async fn a_failed_replacement_deletes_the_input_it_made() {
     let session = Session::emulated().await.for_resource("FailedReplacement");
     let props = input_props("URL_PULL");
