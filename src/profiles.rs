@@ -123,13 +123,21 @@ pub enum Ingest {
 /// The audio rendition group the CMAF-ingest outputs share.
 const AUDIO_GROUP: &str = "audio";
 
+/// How long a CMAF ingest segment is: one closed 2-second GOP of the
+/// bundled ladders. Set, not left to MediaLive's undocumented default,
+/// because MediaPackage v2 rounds an endpoint's segment duration to a
+/// multiple of it (v2 API Reference, `Segment.SegmentDurationSeconds`):
+/// the templates' endpoints use multiples.
+pub const CMAF_SEGMENT_SECONDS: u32 = 2;
+
 /// A profile's text as MediaLive should read it for `ingest`.
 ///
 /// For CMAF ingest the MediaPackage output group is re-cut as MediaLive's
 /// guide asks for MediaPackage v2 ("Create a MediaPackage output group",
 /// MediaPackage v2 (CMAF)): every video encode in an output of its own, the
-/// first rendition's audio in one audio output, and the audio descriptions
-/// no output uses left out. Other output groups are kept as written.
+/// first rendition's audio in one audio output, the audio descriptions no
+/// output uses left out, and segments of [`CMAF_SEGMENT_SECONDS`]. Other
+/// output groups are kept as written.
 pub fn text_for(text: &str, ingest: Ingest) -> Result<String, ProfileError> {
     if ingest == Ingest::Hls {
         return Ok(text.to_owned());
@@ -150,6 +158,10 @@ pub fn text_for(text: &str, ingest: Ingest) -> Result<String, ProfileError> {
             }
             continue;
         }
+        group["outputGroupSettings"]["mediaPackageGroupSettings"]["mediapackageV2GroupSettings"] = json!({
+            "segmentLength": CMAF_SEGMENT_SECONDS,
+            "segmentLengthUnits": "SECONDS"
+        });
         let outputs = group["outputs"].take();
         let outputs = outputs.as_array().map(Vec::as_slice).unwrap_or_default();
         let audio = outputs
@@ -412,6 +424,26 @@ mod tests {
                 "{}: same ladder",
                 profile.name
             );
+            let group_settings = v2.output_groups()[0]
+                .output_group_settings()
+                .and_then(|g| g.media_package_group_settings())
+                .and_then(|m| m.mediapackage_v2_group_settings())
+                .unwrap();
+            assert_eq!(group_settings.segment_length(), Some(CMAF_SEGMENT_SECONDS as i32));
+            assert_eq!(
+                group_settings.segment_length_units().map(|u| u.as_str()),
+                Some("SECONDS"),
+                "{}: segments of a set length",
+                profile.name
+            );
+            // The ladders' GOPs are that long, so each segment is one GOP.
+            for video in v2.video_descriptions() {
+                let gop = video
+                    .codec_settings()
+                    .and_then(|c| c.h264_settings())
+                    .and_then(|h| h.gop_size());
+                assert_eq!(gop, Some(f64::from(CMAF_SEGMENT_SECONDS)), "{}", profile.name);
+            }
             let outputs = v2.output_groups()[0].outputs();
             assert_eq!(outputs.len(), v1.video_descriptions().len() + 1, "{}", profile.name);
             let audio = outputs.last().unwrap();

@@ -35,4 +35,5 @@ mod player_browser;
 mod srt_recipes;
 mod stack;
 mod stack_faults;
+mod template_checks;
 mod validation;

@@ -72,6 +72,29 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
     state.mediapackagev2.answer(&operation, &body)
 }
 
+/// Every HLS and low-latency HLS manifest's name and child manifest name
+/// on one endpoint, distinct: a child manifest left unnamed is "index with
+/// an added suffix" (the API reference), here `index_1` for each, as two
+/// unnamed ones would collide (MANIFEST_NAME_COLLISION).
+fn hls_names_distinct(body: &Value) -> Result<(), String> {
+    let mut seen: Vec<String> = Vec::new();
+    for key in ["HlsManifests", "LowLatencyHlsManifests"] {
+        for manifest in body[key].as_array().into_iter().flatten() {
+            let name = manifest["ManifestName"].as_str().unwrap_or("index").to_owned();
+            let child = manifest["ChildManifestName"].as_str().unwrap_or("index_1").to_owned();
+            for taken in [name, child] {
+                if seen.contains(&taken) {
+                    return Err(format!(
+                        "MANIFEST_NAME_COLLISION: the manifest or child manifest name {taken} is used twice on the endpoint"
+                    ));
+                }
+                seen.push(taken);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn validation(message: &str) -> Reply {
     error(400, "ValidationException", message)
 }
@@ -331,6 +354,19 @@ impl State {
         {
             return validation("an HLS and a low-latency HLS manifest may not share a ManifestName");
         }
+        if let Err(problem) = hls_names_distinct(body) {
+            return validation(&problem);
+        }
+        // The MediaPackage v2 user guide ("Manifest fields"): program date
+        // times are required with low-latency HLS (the emulator's own words).
+        let without_times = body["LowLatencyHlsManifests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["ProgramDateTimeIntervalSeconds"].is_null());
+        if without_times {
+            return validation("a low-latency HLS manifest needs ProgramDateTimeIntervalSeconds");
+        }
         let endpoint = Endpoint {
             arn: format!("{}/originEndpoint/{name}", found.arn),
             body: body.clone(),
@@ -522,13 +558,27 @@ mod tests {
         let (status, _) = call(&layer, Method::DELETE, "/channelGroup/live", None).await;
         assert_eq!(status, 409, "a group that holds a channel stays");
 
+        let path = "/channelGroup/live/channel/c/originEndpoint";
+        // Unnamed child manifests collide; low-latency HLS needs program
+        // date times.
+        for refused in [
+            json!({"OriginEndpointName": "cmaf", "ContainerType": "CMAF",
+                   "HlsManifests": [{"ManifestName": "index"}],
+                   "LowLatencyHlsManifests": [{"ManifestName": "low-latency", "ProgramDateTimeIntervalSeconds": 1}]}),
+            json!({"OriginEndpointName": "cmaf", "ContainerType": "CMAF",
+                   "HlsManifests": [{"ManifestName": "index", "ChildManifestName": "index-media"}],
+                   "LowLatencyHlsManifests": [{"ManifestName": "low-latency", "ChildManifestName": "low-latency-media"}]}),
+        ] {
+            let (status, why) = call(&layer, Method::POST, path, Some(refused.clone())).await;
+            assert_eq!(status, 400, "{refused}: {why}");
+        }
         let endpoint = json!({
             "OriginEndpointName": "cmaf", "ContainerType": "CMAF",
-            "HlsManifests": [{"ManifestName": "index"}],
-            "LowLatencyHlsManifests": [{"ManifestName": "low-latency"}],
+            "HlsManifests": [{"ManifestName": "index", "ChildManifestName": "index-media"}],
+            "LowLatencyHlsManifests": [{"ManifestName": "low-latency", "ChildManifestName": "low-latency-media",
+                                        "ProgramDateTimeIntervalSeconds": 1}],
             "DashManifests": [{"ManifestName": "index"}],
         });
-        let path = "/channelGroup/live/channel/c/originEndpoint";
         let (status, made) = call(&layer, Method::POST, path, Some(endpoint)).await;
         assert_eq!(status, 200, "{made}");
         let base = format!("https://{egress}/out/v1/live/c/cmaf");
