@@ -401,17 +401,24 @@ async fn wait_until_settled(aws: &Clients, req: &Request, id: &str) -> Result<De
     .await
 }
 
+/// One destination per pipeline of the class: RTMP's named by stream; an
+/// SRT listener's empty, but asked for, so that the input has the channel's
+/// class (made without, it may come out single-pipeline).
 fn destinations(spec: &Spec) -> Option<Vec<InputDestinationRequest>> {
-    (spec.input_type == InputType::RtmpPush).then(|| {
-        Pipeline::of(&spec.class)
-            .iter()
-            .map(|pipeline| {
-                InputDestinationRequest::builder()
-                    .stream_name(format!("{}/{}", spec.stream_name, pipeline.name()))
-                    .build()
-            })
-            .collect()
-    })
+    let pipelines = Pipeline::of(&spec.class).iter();
+    match spec.input_type {
+        InputType::RtmpPush => Some(
+            pipelines
+                .map(|pipeline| {
+                    InputDestinationRequest::builder()
+                        .stream_name(format!("{}/{}", spec.stream_name, pipeline.name()))
+                        .build()
+                })
+                .collect(),
+        ),
+        InputType::SrtListener => Some(pipelines.map(|_| InputDestinationRequest::builder().build()).collect()),
+        _ => None,
+    }
 }
 
 /// The sources, each password by the name of the parameter that holds it.

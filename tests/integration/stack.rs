@@ -732,7 +732,7 @@ async fn an_srt_caller_reads_each_pipelines_listener_with_the_passphrase_given()
     let passphrase = "correct horse battery staple";
     let given = parameters(&[
         ("InputType", "SRT_CALLER"),
-        ("PriPullUrl", "srt://encoder-a.example.com:9000?streamid=cam-1"),
+        ("PriPullUrl", "srt://203.0.113.10:9000?streamid=cam-1"),
         ("SecPullUrl", "srt://198.51.100.20:9001"),
         ("SrtPassphrase", passphrase),
         ("SrtMinimumLatency", "2000"),
@@ -766,7 +766,7 @@ async fn an_srt_caller_reads_each_pipelines_listener_with_the_passphrase_given()
     assert_eq!(
         seen,
         [
-            (Some("encoder-a.example.com"), Some("9000"), Some("cam-1"), Some(2000)),
+            (Some("203.0.113.10"), Some("9000"), Some("cam-1"), Some(2000)),
             (Some("198.51.100.20"), Some("9001"), None, Some(2000)),
         ]
     );

@@ -361,11 +361,17 @@ fn parse_srt_url(name: &str, url: &str) -> Result<SrtSource, PropError> {
     if parsed.scheme() != "srt" {
         return Err(refused("the scheme is not srt"));
     }
-    let address = parsed
+    // MediaLive's model: SrtListenerAddress is "the IP address at the
+    // upstream system"; a host name would reach MediaLive unresolved.
+    // (srt:// is no special scheme to the URL standard: its host is text.)
+    let host = parsed
         .host_str()
         .filter(|host| !host.is_empty())
-        .ok_or_else(|| refused("no host"))?
-        .to_owned();
+        .ok_or_else(|| refused("no host"))?;
+    let address = host
+        .parse::<std::net::Ipv4Addr>()
+        .map_err(|_| refused("MediaLive calls an IPv4 address, not a host name"))?
+        .to_string();
     let port = parsed
         .port()
         .filter(|port| *port > 0)
@@ -579,7 +585,7 @@ mod tests {
         let secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:live/srt-AbCdEf";
         let caller = parse(json!({
             "Type": "SRT_CALLER",
-            "PriUrl": "srt://encoder.example.com:9000?streamid=cam-1",
+            "PriUrl": "srt://203.0.113.10:9000?streamid=cam-1",
             "SecUrl": "srt://198.51.100.20:9001",
             "SrtPassphraseSecretArn": secret, "SrtMinimumLatency": "500"
         }))
@@ -590,14 +596,14 @@ mod tests {
         let first = sources.values().next().unwrap();
         assert_eq!(
             (first.address.as_str(), first.port, first.stream_id.as_deref()),
-            ("encoder.example.com", 9000, Some("cam-1"))
+            ("203.0.113.10", 9000, Some("cam-1"))
         );
         assert_eq!(srt.latency_ms, 500);
         assert_eq!(srt.decryption, Some((Algorithm::Aes256, secret.to_owned())));
         assert!(caller.cidrs().is_empty() && !caller.takes_cidrs());
 
         // A caller may read an unencrypted stream; a listener may not.
-        let plain = parse(json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000"})).unwrap();
+        let plain = parse(json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://192.0.2.1:9000"})).unwrap();
         assert!(matches!(&plain.feed, Feed::SrtCaller { srt, .. } if srt.decryption.is_none() && srt.latency_ms == 120));
         let open = parse(json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24"})).unwrap_err();
         assert!(open.to_string().contains("SrtPassphraseSecretArn"), "{open}");
@@ -613,10 +619,12 @@ mod tests {
 
         for (props, named) in [
             (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "https://h:9000"}), "PriUrl"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://encoder.example.com:9000"}), "IPv4"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://[2001:db8::1]:9000"}), "IPv4"),
             (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h"}), "PriUrl"),
-            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000?latency=20"}), "PriUrl"),
-            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000", "SrtMinimumLatency": "100"}), "SrtMinimumLatency"),
-            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://h:9000", "SrtAlgorithm": "AES256"}), "SrtAlgorithm"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://192.0.2.1:9000?latency=20"}), "PriUrl"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://192.0.2.1:9000", "SrtMinimumLatency": "100"}), "SrtMinimumLatency"),
+            (json!({"Type": "SRT_CALLER", "ChannelClass": "SINGLE_PIPELINE", "PriUrl": "srt://192.0.2.1:9000", "SrtAlgorithm": "AES256"}), "SrtAlgorithm"),
             (json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24", "SrtPassphraseSecretArn": "arn:aws:s3:::bucket"}), "SrtPassphraseSecretArn"),
             (json!({"Type": "SRT_LISTENER", "Cidr": "203.0.113.0/24", "SrtPassphraseSecretArn": secret, "SrtStreamId": "has space"}), "SrtStreamId"),
             (json!({"Type": "RTMP_PUSH", "Cidr": "203.0.113.0/24", "SrtMinimumLatency": "200"}), "SrtMinimumLatency"),

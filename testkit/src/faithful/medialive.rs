@@ -18,9 +18,11 @@
 //! - unknown ids answer 404 NotFoundException (moto answers 500);
 //! - push inputs get ingest URLs in their destinations;
 //! - SRT inputs keep their settings (moto drops them): an SRT listener
-//!   gets `srt://` destinations and needs a security group and encryption,
+//!   gets `srt://` destinations, one per destination it asked for (none
+//!   asked: one, a single-pipeline input), and needs a security group and
+//!   encryption,
 //!   every SRT input a latency of 120-15000 ms (MediaLive's model), a
-//!   caller's source an address and a port;
+//!   caller's source an IP address (the model's words) and a port;
 //! - ARNs name the region and account, as the service's do.
 
 use std::collections::{BTreeMap, HashMap};
@@ -77,6 +79,9 @@ struct Input {
     groups: Vec<String>,
     /// RTMP push stream names, as requested (moto reshapes them).
     streams: Vec<String>,
+    /// How many destinations the request asked for (an SRT listener's
+    /// class follows them: none is one pipeline).
+    destinations: usize,
     /// Describes left before CREATING ends.
     creating: u32,
     /// Describes left in ATTACHED after the last channel using it went.
@@ -218,6 +223,7 @@ async fn create(
                 input_type: body["type"].as_str().unwrap_or_default().to_owned(),
                 groups: strings(&body["inputSecurityGroups"]),
                 streams: stream_names(body),
+                destinations: body["destinations"].as_array().map_or(0, Vec::len),
                 creating: INPUT_CREATE_DESCRIBES,
                 detaching: 0,
                 deleted: None,
@@ -269,9 +275,12 @@ fn check_srt(input: &Value) -> Result<(), String> {
                     .as_str()
                     .and_then(|p| p.parse::<u32>().ok())
                     .is_some_and(|p| (1..=65_535).contains(&p));
-                if source["srtListenerAddress"].as_str().is_none_or(str::is_empty) || !port_ok {
+                let address_ok = source["srtListenerAddress"]
+                    .as_str()
+                    .is_some_and(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
+                if !address_ok || !port_ok {
                     return Err(
-                        "every SRT caller source needs srtListenerAddress and a numeric srtListenerPort".to_owned(),
+                        "every SRT caller source needs srtListenerAddress (an IP address) and a numeric srtListenerPort".to_owned(),
                     );
                 }
                 if !latency_ok(source) || !decryption_ok(&source["decryption"]) {
@@ -373,10 +382,14 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
     if !input.srt.is_null() {
         json["srtSettings"] = input.srt.clone();
     }
+    // An SRT listener has the pipelines its destinations ask for; asked
+    // for none, one (so a standard channel cannot use it).
+    let srt_listener = input.input_type == "SRT_LISTENER";
+    let listener_pipelines = if srt_listener { input.destinations.max(1) } else { 0 };
     let pipelines = ["sources", "mediaConnectFlows", "inputDevices"]
         .iter()
         .map(|key| json[*key].as_array().map_or(0, Vec::len))
-        .chain([input.streams.len()])
+        .chain([input.streams.len(), listener_pipelines])
         .chain([input.srt["srtCallerSources"].as_array().map_or(0, Vec::len)])
         .max()
         .unwrap_or(0);
@@ -392,6 +405,7 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
     };
     // RTMP destinations are the requested streams; RTP and UDP get two.
     let streams: Vec<Option<&String>> = match input.streams.as_slice() {
+        [] if srt_listener => vec![None; listener_pipelines],
         [] => vec![None, None],
         streams => streams.iter().map(Some).collect(),
     };
@@ -520,6 +534,9 @@ async fn input(request: &Recorded, id: &str, body: &Value, state: &Mutex<super::
                 }
                 if body.get("destinations").is_some() {
                     input.streams = stream_names(body);
+                    if let Some(destinations) = body["destinations"].as_array() {
+                        input.destinations = destinations.len();
+                    }
                 }
                 if body.get("srtSettings").is_some() {
                     let checked = json!({"type": input.input_type, "srtSettings": body["srtSettings"]});
