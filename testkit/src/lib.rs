@@ -18,6 +18,7 @@ pub mod http;
 pub mod iam;
 pub mod lambda;
 pub mod live_events;
+pub mod metric_math;
 pub mod moto;
 pub mod receiver;
 pub mod runtime_api;

@@ -22,6 +22,7 @@ mod guard;
 mod guard_mock;
 mod hostile;
 mod iam;
+mod idle_alarm;
 mod live_events;
 mod local_run;
 mod medialive;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::eval::Scope;
+use super::eval::{Exposed, Scope};
 use super::parameters::{resolve_conditions, resolve_parameters};
 use super::template::Template;
 
@@ -37,9 +37,38 @@ fn is_name_key(key: &str) -> bool {
     key.ends_with("Name") || key == "Path" || key == "ChannelId"
 }
 
-/// Every name `template` gives, played at `place`, whether or not its
-/// resource's condition holds (each may be made by some choice).
-pub fn names(template: &Template, place: &Place<'_>) -> Result<Vec<Name>, String> {
+/// The properties of `logical_id` as CloudFormation would send them at
+/// `place`, the resources it refers to exposing `resources` (their ids
+/// and attributes as a test chooses them).
+pub fn properties(
+    template: &Template,
+    place: &Place<'_>,
+    logical_id: &str,
+    resources: &BTreeMap<String, Exposed>,
+) -> Result<Value, String> {
+    let resource = template
+        .resource(logical_id)
+        .ok_or_else(|| format!("no resource {logical_id}"))?;
+    let (parameters, pseudo, conditions) = resolved(template, place)?;
+    let scope = Scope {
+        parameters: &parameters,
+        pseudo: &pseudo,
+        mappings: &template.mappings,
+        conditions: &conditions,
+        resources,
+        imports: place.imports,
+    };
+    scope.value(&resource.properties).map_err(|err| err.to_string())
+}
+
+type Resolved = (
+    BTreeMap<String, String>,
+    BTreeMap<String, String>,
+    BTreeMap<String, bool>,
+);
+
+/// Parameters, pseudo parameters and conditions of `template` at `place`.
+fn resolved(template: &Template, place: &Place<'_>) -> Result<Resolved, String> {
     let parameters = resolve_parameters(template, &BTreeMap::new(), place.parameters)?;
     // CloudFormation gives every stack a fresh id: one per Region and name here.
     let unique = super::hex(&format!("{}/{}", place.region, place.stack_name), 32);
@@ -62,6 +91,13 @@ pub fn names(template: &Template, place: &Place<'_>) -> Result<Vec<Name>, String
         ("AWS::URLSuffix".to_owned(), "amazonaws.com".to_owned()),
     ]);
     let conditions = resolve_conditions(template, &parameters, &pseudo)?;
+    Ok((parameters, pseudo, conditions))
+}
+
+/// Every name `template` gives, played at `place`, whether or not its
+/// resource's condition holds (each may be made by some choice).
+pub fn names(template: &Template, place: &Place<'_>) -> Result<Vec<Name>, String> {
+    let (parameters, pseudo, conditions) = resolved(template, place)?;
     let resources = BTreeMap::new();
     let scope = Scope {
         parameters: &parameters,
