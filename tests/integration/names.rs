@@ -234,3 +234,85 @@ fn the_readme_states_the_stack_name_limits_the_names_are_checked_at() {
         assert!(readme.contains(&said), "the README says {said:?}");
     }
 }
+
+/// A policy's size as IAM counts it: its JSON without white space.
+fn policy_size(document: &serde_json::Value) -> usize {
+    document.to_string().len()
+}
+
+/// The inline policies on the foundation's MediaLiveRole: its own, and
+/// one per event (`MediaLiveGrants`), against IAM's quota of 10,240
+/// characters per role (IAM User Guide, "IAM and AWS STS quotas"), as
+/// docs/live-events.md counts them.
+#[test]
+fn the_events_grants_fit_the_roles_policy_quota_as_the_docs_count_them() {
+    use testkit::stack::eval::Exposed;
+    const QUOTA: usize = 10_240;
+    let foundation = "f".repeat(MAX_STACK_NAME);
+    let event = "e".repeat(20);
+    let own = {
+        let exposed = BTreeMap::new();
+        let parameters = code();
+        let place = Place {
+            stack_name: &foundation,
+            region: "us-east-1",
+            parameters: &parameters,
+            imports: &BTreeMap::new(),
+        };
+        let role = testkit::stack::names::properties(&text_of(FOUNDATION_TEMPLATE), &place, "MediaLiveRole", &exposed)
+            .unwrap();
+        role["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| policy_size(&p["PolicyDocument"]))
+            .sum::<usize>()
+    };
+    let grant = |pairs: &[(&str, &str)]| {
+        let mut parameters = vec![("Foundation".to_owned(), foundation.clone())];
+        parameters.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let imports: BTreeMap<String, String> = stack_names(FOUNDATION_TEMPLATE, &foundation, "us-east-1", &[])
+            .into_iter()
+            .filter(|n| n.kind == "Export")
+            .map(|n| (n.value, "x".repeat(60)))
+            .collect();
+        let secret = format!("arn:aws:secretsmanager:us-east-1:123456789012:secret:{event}-SrtPassphrase-AbCdEf");
+        let exposed = BTreeMap::from([(
+            "SrtPassphraseSecret".to_owned(),
+            Exposed {
+                physical_id: secret,
+                ..Exposed::default()
+            },
+        )]);
+        let place = Place {
+            stack_name: &event,
+            region: "us-east-1",
+            parameters: &parameters,
+            imports: &imports,
+        };
+        let grants =
+            testkit::stack::names::properties(&text_of(EVENT_TEMPLATE), &place, "MediaLiveGrants", &exposed).unwrap();
+        policy_size(&grants["PolicyDocument"])
+    };
+    let key = |n: usize| format!("s3ssl://bucket/{}", "k".repeat(n));
+    let (pri, sec) = (key(400), key(400));
+    let test_source = grant(&[]);
+    let srt = grant(&[("InputType", "SRT_LISTENER"), ("InputCIDR", "203.0.113.7/32")]);
+    let long_keys = grant(&[("PriPullUrl", &pri), ("SecPullUrl", &sec)]);
+    let fits = |each: usize| (QUOTA - own) / each;
+    let counted = format!(
+        "foundation {own}, test source {test_source}, SRT {srt}, two 400-character keys {long_keys}: {} / {} / {} events",
+        fits(test_source),
+        fits(srt),
+        fits(long_keys)
+    );
+    println!("{counted}");
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/live-events.md")).unwrap();
+    for said in [
+        format!("about {} characters of its own", (own + 5) / 10 * 10),
+        format!("{} events", fits(long_keys)),
+        format!("{} events", fits(test_source)),
+    ] {
+        assert!(docs.contains(&said), "docs/live-events.md says {said:?} ({counted})");
+    }
+}
