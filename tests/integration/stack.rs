@@ -535,7 +535,8 @@ async fn a_bad_cidr_is_refused_naming_it_and_the_rollback_leaves_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_update_is_rolled_back_and_the_stack_still_deletes() {
     let rig = Rig::start(Path::new(BINARY)).await;
-    let mut player = rig.player("rollback-stack");
+    // The longest stack name the README allows.
+    let mut player = rig.player("rollback-stack-named-at-the-limit-of-40c");
     let given = parameters(&[("InputType", "RTMP_PUSH"), ("InputCIDR", "203.0.113.0/24")]);
     let stack = player.create(template(), &given).await.expect("the stack is created");
     let input_id = stack.physical_id("MediaLiveInput").expect("an input").to_owned();

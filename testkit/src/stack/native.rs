@@ -99,6 +99,11 @@ async fn in_faithful_layer(endpoint: &str, resource: &Deployed, make: bool) -> R
         None
     };
     let (status, answer) = as_cloudformation(endpoint, V2, method, &path, body.as_ref()).await?;
+    // A retried delete of something already gone: CloudFormation counts
+    // it as deleted.
+    if !make && status == 404 {
+        return Ok(None);
+    }
     if status != 200 {
         let code = answer["__type"].as_str().unwrap_or("error");
         let message = answer["message"].as_str().unwrap_or_default();
@@ -269,7 +274,10 @@ async fn in_emulator(endpoint: &str, resource: &Deployed, make: bool) -> Result<
 /// that the handler's validation (ARNs, host names) sees real-looking values.
 pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
     let logical = &resource.logical_id;
-    let name = format!("{stack_name}-{logical}");
+    // CloudFormation's own names: the stack's name and the logical id,
+    // cut so that the whole fits the service's limit (IAM roles and
+    // Lambda functions: 64 characters).
+    let name: String = format!("{stack_name}-{logical}").chars().take(64).collect();
     let named = |key: &str| resource.properties[key].as_str().map(str::to_owned);
     let (physical_id, mut attributes): (String, Vec<(&str, String)>) = match resource.kind.as_str() {
         "AWS::IAM::Role" => (
@@ -317,11 +325,17 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
         }
         "AWS::SecretsManager::Secret" => {
             // Made in the emulator, which names its ARN (see make_or_delete).
-            let secret = named("Name").unwrap_or_else(|| format!("{logical}-{}", hex(&name, 12)));
+            // CloudFormation adds a random part: a secret removed by one
+            // update and added back by the next is a new name, while the
+            // old one waits out its recovery window.
+            let secret = named("Name").unwrap_or_else(|| format!("{logical}-{}", fresh(&name, 12)));
             (secret, Vec::new())
         }
         "AWS::S3::Bucket" => {
-            let bucket = named("BucketName").unwrap_or_else(|| format!("{}-{}", name.to_lowercase(), hex(&name, 8)));
+            // At most 63 characters: the stack's name and logical id cut,
+            // and a random part, as CloudFormation names buckets.
+            let prefix: String = name.to_lowercase().chars().take(63 - 9).collect();
+            let bucket = named("BucketName").unwrap_or_else(|| format!("{prefix}-{}", hex(&name, 8)));
             (
                 bucket.clone(),
                 vec![
@@ -387,6 +401,17 @@ pub(super) fn uuid_shaped(seed: &str) -> String {
     )
 }
 
+/// A hex string of `len` digits from `seed` that no earlier call gave.
+fn fresh(seed: &str, len: usize) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    hex(&format!("{seed}/{nanos}/{}", NEXT.fetch_add(1, Ordering::Relaxed)), len)
+}
+
 /// A stable hex string of `len` digits from `seed`.
 pub(crate) fn hex(seed: &str, len: usize) -> String {
     // FNV-1a over the seed, then once more per further 16 digits.
@@ -409,6 +434,54 @@ pub(crate) fn hex(seed: &str, len: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn generated_names_fit_and_a_secret_added_back_gets_a_new_one() {
+        let long = "s".repeat(40);
+        let bucket = Deployed {
+            logical_id: "DemoBucket".into(),
+            kind: "AWS::S3::Bucket".into(),
+            properties: json!({}),
+            exposed: Exposed::default(),
+        };
+        let name = stand_in(&long, &bucket).physical_id;
+        assert!(name.len() <= 63, "{name}");
+        let role = Deployed {
+            logical_id: "ResourcesFunctionRoleWithAVeryLongLogicalIdIndeed".into(),
+            kind: "AWS::IAM::Role".into(),
+            ..bucket.clone()
+        };
+        assert!(stand_in(&long, &role).physical_id.len() <= 64);
+        let secret = Deployed {
+            logical_id: "SrtPassphraseSecret".into(),
+            kind: "AWS::SecretsManager::Secret".into(),
+            ..bucket
+        };
+        assert_ne!(
+            stand_in("live", &secret).physical_id,
+            stand_in("live", &secret).physical_id
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_of_a_v2_resource_already_gone_counts_as_deleted() {
+        let layer = crate::faithful::Faithful::start("http://127.0.0.1:9").await;
+        let places = Places {
+            emulator: None,
+            faithful: Some(layer.endpoint()),
+        };
+        let group = Deployed {
+            logical_id: "PackagerGroup".into(),
+            kind: "AWS::MediaPackageV2::ChannelGroup".into(),
+            properties: json!({"ChannelGroupName": "gone"}),
+            exposed: Exposed::default(),
+        };
+        make_or_delete(&places, &group, true).await.unwrap();
+        make_or_delete(&places, &group, false).await.unwrap();
+        make_or_delete(&places, &group, false)
+            .await
+            .expect("deleted again: already gone");
+    }
 
     #[test]
     fn stand_ins_look_like_the_real_thing() {
