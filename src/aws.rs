@@ -136,6 +136,20 @@ pub async fn load_config(http: SharedHttpConnector) -> SdkConfig {
         .await
 }
 
+/// Every MediaLive channel of the Region, all pages.
+pub async fn all_channels(
+    medialive: &aws_sdk_medialive::Client,
+) -> Result<Vec<aws_sdk_medialive::types::ChannelSummary>, crate::Error> {
+    medialive
+        .list_channels()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(crate::error::aws_error("ListChannels"))
+}
+
 /// The AWS clients the cost guard uses. They carry no [`DeadlineGuard`]:
 /// a guard event has no CloudFormation deadline, only the guard's own
 /// time bound.

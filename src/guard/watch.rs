@@ -563,16 +563,7 @@ impl Guard {
         if self.config.max_run_hours == 0 && self.config.idle_alarm.is_none() {
             return Ok(Vec::new());
         }
-        let channels = self
-            .aws
-            .medialive
-            .list_channels()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(aws_error("ListChannels"))?;
+        let channels = crate::aws::all_channels(&self.aws.medialive).await?;
         let stack_id = self.config.stack_id.as_str();
         let mut done = Vec::new();
         for channel in channels {

@@ -373,15 +373,7 @@ impl Resource for MediaLiveChannel {
     }
 
     async fn delete_made_in(aws: &Clients, req: &Request, request_id: &str, spec: Option<&Spec>) -> Result<(), Error> {
-        let channels = aws
-            .medialive
-            .list_channels()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(aws_error("ListChannels"))?;
+        let channels = crate::aws::all_channels(&aws.medialive).await?;
         let made = channels
             .iter()
             .filter(|channel| channel.state() != Some(&ChannelState::Deleted))

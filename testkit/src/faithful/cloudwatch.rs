@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
+use super::now;
 use crate::account::{ACCOUNT, REGION};
 use crate::http::{Recorded, Reply, json_reply, reply};
 
@@ -34,13 +35,6 @@ struct Alarm {
     /// Epoch seconds: when the state was last set, and last changed.
     updated: f64,
     transitioned: f64,
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64().floor())
-        .unwrap_or_default()
 }
 
 impl State {

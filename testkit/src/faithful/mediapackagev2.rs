@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
-use super::error;
+use super::{error, now};
 use crate::account::{ACCOUNT, REGION};
 use crate::http::{Recorded, Reply, json_reply};
 use crate::iam::operations::{Operation, identify};
@@ -112,13 +112,6 @@ fn conflict(message: &str) -> Reply {
         reply.headers_mut().insert("x-amzn-errortype", value);
     }
     reply
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64().floor())
-        .unwrap_or_default()
 }
 
 impl State {

@@ -21,6 +21,14 @@ use serde_json::{Value, json};
 
 use crate::http::{self, Recorded, Reply, json_reply};
 
+/// Now, in whole epoch seconds, as the services write times.
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64().floor())
+        .unwrap_or_default()
+}
+
 /// List page size, small so that paging is exercised.
 const PAGE: usize = 2;
 
