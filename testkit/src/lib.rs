@@ -23,6 +23,7 @@ pub mod moto;
 pub mod receiver;
 pub mod runtime_api;
 pub mod stack;
+pub mod templates;
 
 use std::path::PathBuf;
 
