@@ -37,4 +37,6 @@ mod srt_recipes;
 mod stack;
 mod stack_faults;
 mod template_checks;
+mod template_source;
+mod upgrade;
 mod validation;
