@@ -10,8 +10,8 @@ pub async fn start() -> SocketAddr {
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
         let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
+        loop {
+            held.push(crate::http::accept(&listener).await);
         }
     });
     addr

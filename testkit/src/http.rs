@@ -13,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
@@ -62,7 +62,8 @@ pub async fn serve(handler: Handler) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding a loopback port");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        loop {
+            let stream = accept(&listener).await;
             let handler = Arc::clone(&handler);
             tokio::spawn(async move {
                 let service = service_fn(move |request: Request<Incoming>| {
@@ -86,6 +87,25 @@ pub async fn serve(handler: Handler) -> SocketAddr {
         }
     });
     addr
+}
+
+/// The next connection. A failed accept is the one connection's trouble
+/// (reset before it was taken, or no descriptor free for a moment), not the
+/// server's: it is said once on stderr and the server goes on accepting,
+/// after a pause that lets descriptors free up rather than spinning.
+pub async fn accept(listener: &TcpListener) -> TcpStream {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => return stream,
+            Err(err) => {
+                eprintln!(
+                    "test server on {:?}: accept failed ({err}); still accepting",
+                    listener.local_addr()
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    }
 }
 
 pub(crate) fn json_reply(status: u16, body: &serde_json::Value) -> Reply {

@@ -23,7 +23,7 @@ async fn main() -> std::io::Result<()> {
     eprintln!("waiting for responses on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
     let printed = Arc::new(tokio::sync::Mutex::new(()));
     loop {
-        let (stream, _) = listener.accept().await?;
+        let stream = testkit::http::accept(&listener).await;
         let printed = Arc::clone(&printed);
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<hyper::body::Incoming>| {
