@@ -72,6 +72,72 @@
     return `The origin answered HTTP ${status}.`;
   }
 
+  // The first line of an engine's own explanation, short enough to show.
+  function briefly(reason) {
+    const line = String(reason || '').split('\n')[0].trim();
+    return line.length > 160 ? `${line.slice(0, 157)}…` : line;
+  }
+
+  // What a fatal hls.js error means, in words. Only a request that got no
+  // answer at all is a network (or CORS) failure: an answer that took too
+  // long, a playlist that cannot be used and media the browser cannot
+  // decode are each said as what they are.
+  function hlsTrouble(data) {
+    const Details = window.Hls.ErrorDetails;
+    // A playlist that failed to parse came with its 200: only a status
+    // outside 2xx is the origin's refusal.
+    const status = data.response?.code;
+    if (status && (status < 200 || status > 299)) return httpTrouble(status);
+    const reason = briefly(data.reason || data.error?.message);
+    switch (data.details) {
+      case Details.MANIFEST_LOAD_TIMEOUT:
+      case Details.LEVEL_LOAD_TIMEOUT:
+      case Details.AUDIO_TRACK_LOAD_TIMEOUT:
+      case Details.FRAG_LOAD_TIMEOUT:
+      case Details.KEY_LOAD_TIMEOUT:
+        return `The origin did not answer in time (${data.details}).`;
+      case Details.MANIFEST_PARSING_ERROR:
+      case Details.LEVEL_PARSING_ERROR:
+      case Details.LEVEL_EMPTY_ERROR:
+      case Details.PLAYLIST_UNCHANGED_ERROR:
+      case Details.MANIFEST_INCOMPATIBLE_CODECS_ERROR:
+        return `The playlist could not be used (${data.details}${reason ? `: ${reason}` : ''}).`;
+      case Details.MANIFEST_LOAD_ERROR:
+      case Details.LEVEL_LOAD_ERROR:
+      case Details.AUDIO_TRACK_LOAD_ERROR:
+      case Details.FRAG_LOAD_ERROR:
+      case Details.KEY_LOAD_ERROR:
+        return httpTrouble(0);
+      default:
+        if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+          return `The browser could not play the stream's media (${data.details}).`;
+        }
+        return `The stream stopped (${data.type}: ${data.details}${reason ? `, ${reason}` : ''}).`;
+    }
+  }
+
+  // The same for dash.js (Smooth Streaming too): an error with an HTTP
+  // status is the origin's answer, a download that got none is the network
+  // or CORS, anything else is said with dash.js's own code and message.
+  function dashTrouble(error) {
+    const codes = window.dashjs.MediaPlayer.errors || {};
+    const status = error.data?.request?.status ?? error.data?.response?.status;
+    if (status && (status < 200 || status > 299)) return httpTrouble(status);
+    switch (error.code) {
+      case codes.MANIFEST_LOADER_PARSING_FAILURE_ERROR_CODE:
+        return 'The manifest at this address could not be read: it is not a stream of the chosen format.';
+      case codes.DOWNLOAD_ERROR_ID_MANIFEST_CODE:
+      case codes.DOWNLOAD_ERROR_ID_CONTENT_CODE:
+      case codes.DOWNLOAD_ERROR_ID_INITIALIZATION_CODE:
+      case codes.DOWNLOAD_ERROR_ID_SIDX_CODE:
+        return httpTrouble(0);
+      default: {
+        const reason = briefly(error.message);
+        return `The stream stopped (dash.js error ${error.code}${reason ? `: ${reason}` : ''}).`;
+      }
+    }
+  }
+
   function showRendition(width, height, bitsPerSecond) {
     if (!width || !height) return;
     const kbps = Math.round((bitsPerSecond || 0) / 1000);
@@ -141,13 +207,11 @@
         hls.recoverMediaError();
         return;
       }
-      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
-        say(`${httpTrouble(data.response?.code)} Trying again every ${RETRY_MS / 1000} s.`);
-        hls.destroy();
-        retryLater(() => start(current.key));
-        return;
-      }
-      say(`The browser could not play this stream (${data.details}).`);
+      // A live stream that failed may come back (an encoder restarted, a
+      // playlist caught up): say what happened and start again.
+      say(`${hlsTrouble(data)} Trying again every ${RETRY_MS / 1000} s.`);
+      hls.destroy();
+      retryLater(() => start(current.key));
     });
     hls.loadSource(url);
     hls.attachMedia(video);
@@ -179,16 +243,12 @@
     });
     player.on(dashjs.MediaPlayer.events.ERROR, (event) => {
       const error = event.error || {};
-      const status = error.data?.request?.status ?? error.data?.response?.status;
       const codes = dashjs.MediaPlayer.errors || {};
       if (error.code === codes.MEDIASOURCE_TYPE_UNSUPPORTED_CODE) {
         say('This browser cannot decode the stream\'s codecs.');
         return;
       }
-      const trouble = error.code === codes.MANIFEST_LOADER_PARSING_FAILURE_ERROR_CODE
-        ? 'The manifest at this address could not be read: it is not a stream of the chosen format.'
-        : httpTrouble(status);
-      say(`${trouble} Trying again every ${RETRY_MS / 1000} s.`);
+      say(`${dashTrouble(error)} Trying again every ${RETRY_MS / 1000} s.`);
       player.reset();
       retryLater(() => start(current.key));
     });

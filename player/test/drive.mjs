@@ -44,8 +44,30 @@ async function play(run) {
   const page = await context.newPage();
   const requests = [];
   const failedResponses = [];
+  const failedRequests = [];
   const consoleErrors = [];
+  const messages = [];
+  const began = Date.now();
+  // Every message the page shows, with when: what happened before a wait
+  // ran out, not only what the page said at the end.
+  await page.exposeFunction('reportMessage', (text) => messages.push(`${((Date.now() - began) / 1000).toFixed(1)} s: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const message = document.getElementById('message');
+      if (!message) return;
+      new MutationObserver(() => window.reportMessage(message.hidden ? '' : message.textContent)).observe(message, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+        attributes: true,
+        attributeFilter: ['hidden'],
+      });
+    });
+  });
   page.on('request', (request) => requests.push(request.url()));
+  // A request that got no answer (refused, reset, timed out, aborted by
+  // the player): said by the browser, with its reason.
+  page.on('requestfailed', (request) => failedRequests.push({ url: request.url(), error: request.failure()?.errorText }));
   page.on('response', (response) => {
     if (response.status() >= 400) failedResponses.push({ url: response.url(), status: response.status() });
   });
@@ -53,7 +75,7 @@ async function play(run) {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  const report = { name: run.name, requests, consoleErrors, failedResponses };
+  const report = { name: run.name, requests, consoleErrors, failedResponses, failedRequests, messages };
   try {
     await page.goto(run.url);
     if (run.choose) {

@@ -1,6 +1,6 @@
-//! The demo player in a real browser. ffmpeg makes live HLS (MPEG-TS), CMAF
-//! (HLS of fragmented MP4), DASH and Smooth Streaming streams (two
-//! renditions each) on loopback; the CMAF stream is also served where and
+//! The demo player in a real browser. ffmpeg encodes a short clip once (two
+//! renditions) and packages it, looped, as live HLS (MPEG-TS), CMAF (HLS
+//! of fragmented MP4), DASH and Smooth Streaming streams on loopback; the CMAF stream is also served where and
 //! as MediaPackage v2 serves it (`/out/v1/<group>/<channel>/<endpoint>/`),
 //! and as low-latency HLS (ffmpeg writes no partial segments: the origin
 //! lists each one-second segment as one independent part, with the
@@ -35,9 +35,11 @@ const RENDITIONS: &[(u32, u32, &str)] = &[(640, 360, "800k"), (320, 180, "300k")
 /// For the stream to have a few segments, and for the browser to play.
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
-/// Three players in one bucket, as the stack would write them: every
-/// format, HLS alone, and one whose stream is not there; and a
-/// foundation's page listing two events (as event stacks write them).
+/// Players in one bucket, as the stack would write them: every format, HLS
+/// alone, one whose stream is not there, one whose "playlist" is not one,
+/// one whose stream is on another origin that does not allow this page
+/// (no CORS headers); and a foundation's page listing two events (as event
+/// stacks write them).
 const TEMPLATE: &str = r#"
 Parameters:
   HlsUrl: { Type: String }
@@ -46,6 +48,8 @@ Parameters:
   CmafUrl: { Type: String }
   MssUrl: { Type: String }
   MissingUrl: { Type: String }
+  NotAPlaylistUrl: { Type: String }
+  ForeignUrl: { Type: String }
 Resources:
   Handler:
     Type: AWS::Lambda::Function
@@ -77,6 +81,20 @@ Resources:
       Bucket: !Ref DemoBucket
       Prefix: broken/
       HlsUrl: !Ref MissingUrl
+  NotAPlaylist:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: garbled/
+      HlsUrl: !Ref NotAPlaylistUrl
+  Foreign:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: foreign/
+      HlsUrl: !Ref ForeignUrl
   EventsPage:
     Type: Custom::DemoPlayer
     Properties:
@@ -140,43 +158,62 @@ impl Drop for Running {
     }
 }
 
-/// ffmpeg's test pattern and tone, in real time, as live sources.
+/// Ten seconds of ffmpeg's test pattern and tone, encoded once in every
+/// rendition: H.264 with a keyframe each second (so one-second segments
+/// start on one), and AAC.
 #[rustfmt::skip]
-const SOURCES: &[&str] = &[
-    "-hide_banner", "-loglevel", "error", "-re",
-    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
-    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-];
-
-/// H.264 and AAC; one-second segments start on a keyframe.
-#[rustfmt::skip]
-const CODECS: &[&str] = &[
+const CLIP: &[&str] = &[
+    "-hide_banner", "-loglevel", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=10",
+    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=10",
     "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
     "-g", "25", "-keyint_min", "25", "-sc_threshold", "0",
     "-c:a", "aac", "-b:a", "64k",
 ];
 
-/// The sources encoded live in every rendition, written by `format_args`
-/// into `dir`; with `audio_per_rendition`, each rendition gets its own audio.
-fn encode(dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Running {
+/// Encodes the clip into `path`: both renditions, then the audio.
+fn encode_clip(path: &Path) {
     let split: Vec<String> = (0..RENDITIONS.len()).map(|i| format!("[v{i}]")).collect();
     let mut filter = format!("[0:v]split={}{}", RENDITIONS.len(), split.join(""));
     for (i, (w, h, _)) in RENDITIONS.iter().enumerate() {
         filter.push_str(&format!(";[v{i}]scale={w}:{h}[s{i}]"));
     }
-    let mut args: Vec<String> = SOURCES.iter().map(|a| a.to_string()).collect();
+    let mut args: Vec<String> = CLIP.iter().map(|a| a.to_string()).collect();
     args.extend(["-filter_complex".to_owned(), filter]);
     for i in 0..RENDITIONS.len() {
         args.extend(["-map".to_owned(), format!("[s{i}]")]);
     }
-    let audio_streams = if audio_per_rendition { RENDITIONS.len() } else { 1 };
-    for _ in 0..audio_streams {
-        args.extend(["-map".to_owned(), "1:a".to_owned()]);
-    }
-    args.extend(CODECS.iter().map(|a| a.to_string()));
+    args.extend(["-map".to_owned(), "1:a".to_owned()]);
     for (i, (_, _, bitrate)) in RENDITIONS.iter().enumerate() {
         args.extend([format!("-b:v:{i}"), bitrate.to_string()]);
     }
+    args.push(path.display().to_string());
+    let status = Command::new("ffmpeg").args(&args).status().expect("starting ffmpeg");
+    assert!(status.success(), "ffmpeg could not encode the test clip");
+}
+
+/// The clip played in a loop at its own pace and packaged live by
+/// `format_args` into `dir`, copied, not encoded again: four packagers
+/// cost next to no CPU, so the streams keep time on a loaded machine as
+/// an encoder upstream of a packager does. With `audio_per_rendition`,
+/// each rendition gets its own audio.
+fn relay(clip: &Path, dir: &Path, format_args: &[&str], audio_per_rendition: bool) -> Running {
+    #[rustfmt::skip]
+    let mut args: Vec<String> = [
+        "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.push(clip.display().to_string());
+    for i in 0..RENDITIONS.len() {
+        args.extend(["-map".to_owned(), format!("0:v:{i}")]);
+    }
+    let audio_streams = if audio_per_rendition { RENDITIONS.len() } else { 1 };
+    for _ in 0..audio_streams {
+        args.extend(["-map".to_owned(), "0:a".to_owned()]);
+    }
+    args.extend(["-c".to_owned(), "copy".to_owned()]);
     args.extend(format_args.iter().map(|a| a.to_string()));
     let child = Command::new("ffmpeg")
         .args(&args)
@@ -250,7 +287,8 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
         let s3 = s3.clone();
         let bucket = bucket.get().cloned().unwrap_or_default();
         Box::pin(async move {
-            let path = request.target.split('?').next().unwrap_or_default().to_owned();
+            let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
+            let (path, query) = (path.to_owned(), query.to_owned());
             if path.contains("..") {
                 return reply(400, "");
             }
@@ -265,7 +303,16 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
                         None => (other, false),
                     },
                 };
+                if low_latency && let Some(wanted) = blocking_reload(&query) {
+                    let playlist = live.join("cmaf").join(file);
+                    if !wait_for_segment(&playlist, wanted).await {
+                        return reply(400, "_HLS_msn is more than two segments ahead");
+                    }
+                }
                 return served_file(&live.join("cmaf"), file, low_latency).await;
+            }
+            if path == NOT_A_PLAYLIST {
+                return typed_reply(200, content_type(&path), "<html>an error page, not a playlist</html>");
             }
             if let Some(file) = path.strip_prefix("/live/") {
                 return served_file(&live, file, false).await;
@@ -287,6 +334,60 @@ fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) 
     })
 }
 
+/// The Media Sequence Number a blocking playlist reload asks for
+/// (`_HLS_msn`, RFC 8216bis, 6.2.5.2).
+fn blocking_reload(query: &str) -> Option<u64> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("_HLS_msn="))
+        .and_then(|msn| msn.parse().ok())
+}
+
+/// The newest Media Sequence Number in a media playlist, and its target
+/// duration in seconds.
+fn newest_segment(playlist: &str) -> Option<(u64, u64)> {
+    let tag = |name: &str| -> Option<u64> {
+        playlist
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+    };
+    let first = tag("#EXT-X-MEDIA-SEQUENCE:")?;
+    let target = tag("#EXT-X-TARGETDURATION:")?;
+    let count = playlist.lines().filter(|line| line.starts_with("#EXTINF:")).count() as u64;
+    Some((first + count.checked_sub(1)?, target))
+}
+
+/// Holds a blocking reload as a low-latency origin does: until the
+/// playlist holds segment `wanted` (each segment here is one part, so its
+/// part 0 is the whole segment), for at most three target durations, the
+/// longest a client waits; then the playlist is served as it stands.
+/// False for a segment more than two ahead of the newest, which the
+/// origin refuses at once (400). ffmpeg writes the playlist whole (a
+/// rename), so each read is a complete playlist.
+async fn wait_for_segment(playlist: &Path, wanted: u64) -> bool {
+    let mut look = tokio::time::interval(Duration::from_millis(50));
+    let mut give_up = None;
+    loop {
+        look.tick().await;
+        let Ok(text) = tokio::fs::read_to_string(playlist).await else {
+            return true;
+        };
+        let Some((newest, target)) = newest_segment(&text) else {
+            return true;
+        };
+        if newest >= wanted {
+            return true;
+        }
+        if wanted > newest + 2 {
+            return false;
+        }
+        let give_up = *give_up.get_or_insert_with(|| Instant::now() + Duration::from_secs(3 * target.max(1)));
+        if Instant::now() >= give_up {
+            return true;
+        }
+    }
+}
+
 /// ffmpeg's `file` in `dir`, with its type; a playlist in its low-latency
 /// form when `low_latency`.
 async fn served_file(dir: &Path, file: &str, low_latency: bool) -> Reply {
@@ -303,6 +404,10 @@ async fn served_file(dir: &Path, file: &str, low_latency: bool) -> Reply {
     typed_reply(200, content_type(file), body)
 }
 
+/// Answered 200 with a body that is no playlist, as a misconfigured origin
+/// or a captive portal would.
+const NOT_A_PLAYLIST: &str = "/live/not-a-playlist.m3u8";
+
 /// Where the v2-shaped CMAF stream is served.
 const V2_CMAF: &str = "/out/v1/live/live/cmaf/";
 
@@ -310,7 +415,8 @@ const V2_CMAF: &str = "/out/v1/live/live/cmaf/";
 /// point at their low-latency form (`ll-`), and a media playlist lists each
 /// segment as one independent part too, under the server-control and
 /// part-target tags (RFC 8216bis, 4.4.3.7 and 4.4.3.8) that turn on
-/// hls.js's low-latency loading. Blocking reloads are answered at once.
+/// hls.js's low-latency loading. Blocking reloads are held
+/// ([`wait_for_segment`]).
 fn low_latency_hls(playlist: &str) -> String {
     if playlist.contains("#EXT-X-STREAM-INF") {
         return playlist
@@ -378,6 +484,9 @@ fn declared_bitrates(live: &Path) -> Vec<u64> {
     rates
 }
 
+/// The runs that must end in a message saying why nothing plays.
+const EXPECTED_ERRORS: &[&str] = &["no-stream", "not-a-playlist", "foreign-origin"];
+
 fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path) -> Value {
     let viewport = if phone {
         json!({"width": 390, "height": 844})
@@ -388,7 +497,7 @@ fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path)
         "name": name,
         "url": url,
         "choose": choose,
-        "expectError": name == "no-stream",
+        "expectError": EXPECTED_ERRORS.contains(&name),
         "viewport": viewport,
         "screenshot": shots.join(format!("{name}.png")),
         "timeoutMs": READY_WITHIN.as_millis() as u64,
@@ -405,10 +514,13 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         std::fs::create_dir_all(live.join(dir)).unwrap();
     }
 
-    let _hls = encode(&live.join("hls"), &hls_output(false), true);
-    let _cmaf = encode(&live.join("cmaf"), &hls_output(true), true);
+    let clip = live.join("clip.mp4");
+    encode_clip(&clip);
+    let _hls = relay(&clip, &live.join("hls"), &hls_output(false), true);
+    let _cmaf = relay(&clip, &live.join("cmaf"), &hls_output(true), true);
     #[rustfmt::skip]
-    let _dash = encode(
+    let _dash = relay(
+        &clip,
         &live.join("dash"),
         &[
             "-f", "dash", "-seg_duration", "1", "-window_size", "6", "-extra_window_size", "2",
@@ -418,7 +530,8 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         false,
     );
     #[rustfmt::skip]
-    let _mss = encode(
+    let _mss = relay(
+        &clip,
         &live.join("mss"),
         &["-f", "smoothstreaming", "-window_size", "6", "-extra_window_size", "2", "-min_frag_duration", "1000000", "."],
         false,
@@ -428,8 +541,11 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
     let rig = Rig::start(Path::new(BINARY)).await;
     let bucket = Arc::new(OnceLock::new());
     let s3 = rig.s3().await;
-    let server = testkit::http::serve(origin(live.clone(), s3, Arc::clone(&bucket))).await;
+    let server = testkit::http::serve(origin(live.clone(), s3.clone(), Arc::clone(&bucket))).await;
     let base = format!("http://{server}");
+    // The same stream from a second origin, which sends no
+    // Access-Control-Allow-Origin: the page may not read it.
+    let foreign = testkit::http::serve(origin(live.clone(), s3, Arc::clone(&bucket))).await;
     let template = Template::parse(TEMPLATE).unwrap();
     let mut player = rig.player("player-browser");
     let stack = player
@@ -442,6 +558,8 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
                 ("LowLatencyHlsUrl".into(), format!("{base}{V2_CMAF}low-latency.m3u8")),
                 ("MssUrl".into(), format!("{base}/live/mss/Manifest")),
                 ("MissingUrl".into(), format!("{base}/live/missing/master.m3u8")),
+                ("NotAPlaylistUrl".into(), format!("{base}{NOT_A_PLAYLIST}")),
+                ("ForeignUrl".into(), format!("http://{foreign}/live/hls/master.m3u8")),
             ],
         )
         .await
@@ -480,6 +598,8 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("mss", format!("{base}/player/index.html"), Some("mss"), false, &shots),
             run("phone-hls-only", format!("{base}/one/index.html"), None, true, &shots),
             run("no-stream", format!("{base}/broken/index.html"), None, true, &shots),
+            run("not-a-playlist", format!("{base}/garbled/index.html"), None, false, &shots),
+            run("foreign-origin", format!("{base}/foreign/index.html"), None, false, &shots),
             run("event", format!("{base}/site/index.html?event=track-two"), None, false, &shots),
         ],
     });
@@ -566,6 +686,14 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             "{name}: low-latency loading (blocking playlist reloads) exactly for low-latency HLS"
         );
         assert_ne!(seen["messageTone"], "error", "{name}: {summary}");
+        // A healthy stream never failed on the way, even if it recovered.
+        let said: Vec<&str> = seen["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!said.iter().any(|m| m.contains("Trying again")), "{name}: {summary}");
         let offered: Vec<&str> = seen["choices"]
             .as_array()
             .unwrap()
@@ -601,13 +729,27 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         );
     }
 
-    let broken = report("no-stream");
-    assert!(broken["failure"].is_null(), "{broken}");
-    let message = broken["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("No stream yet") && message.contains("Is the channel running"),
-        "{message}"
-    );
+    // Each failure is said as what it is: nothing at the address, a
+    // playlist that cannot be used, an origin the page may not read.
+    for (name, says, never) in [
+        ("no-stream", "No stream yet", "CORS"),
+        (
+            "not-a-playlist",
+            "The playlist could not be used (manifestParsingError",
+            "CORS",
+        ),
+        ("foreign-origin", "The stream could not be reached", "playlist"),
+    ] {
+        let seen = report(name);
+        assert!(seen["failure"].is_null(), "{seen}");
+        let message = seen["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(says) && !message.contains(never) && message.contains("Trying again"),
+            "{name}: {message}"
+        );
+    }
+    let message = report("no-stream")["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("Is the channel running"), "{message}");
 
     // The foundation's page offers its events by title and plays the one
     // asked for.
@@ -629,6 +771,8 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         "mss",
         "phone-hls-only",
         "no-stream",
+        "not-a-playlist",
+        "foreign-origin",
         "event",
     ] {
         let shot = shots.join(format!("{name}.png"));
