@@ -207,6 +207,8 @@
         hls.recoverMediaError();
         return;
       }
+      // The whole story for the browser's console (the page shows one line).
+      console.error('hls.js fatal error', data.type, data.details, data.reason || data.error?.message || '');
       // A live stream that failed may come back (an encoder restarted, a
       // playlist caught up): say what happened and start again.
       say(`${hlsTrouble(data)} Trying again every ${RETRY_MS / 1000} s.`);
@@ -248,6 +250,7 @@
         say('This browser cannot decode the stream\'s codecs.');
         return;
       }
+      console.error('dash.js error', error.code, error.message || '');
       say(`${dashTrouble(error)} Trying again every ${RETRY_MS / 1000} s.`);
       player.reset();
       retryLater(() => start(current.key));
