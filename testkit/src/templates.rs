@@ -105,7 +105,7 @@ fn expand(
                     .split_once('=')
                     .ok_or_else(|| format!("{}: {word:?} is not name=value", at()))?;
                 if name == "if" {
-                    wanted = context.holds(value);
+                    wanted = context.holds(&substitute(value, context, &at())?);
                 } else {
                     inner
                         .variables

@@ -10,6 +10,10 @@
 //! (MediaPackage v2 allows no wildcards there). URLs follow the service's
 //! formats: `https://<egress domain>/out/v1/<group>/<channel>/<endpoint>/<manifest>.m3u8`.
 
+mod harvest;
+
+pub(super) use harvest::advance;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -28,6 +32,7 @@ pub(super) struct State {
     /// Tags by ARN, for every resource.
     tags: BTreeMap<String, Value>,
     made: u64,
+    pub(super) harvests: harvest::Harvests,
 }
 
 struct Group {
@@ -51,7 +56,7 @@ struct Endpoint {
 }
 
 /// Answers every MediaPackage v2 request; moto never sees one.
-pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
+pub(super) async fn route(request: &Recorded, state: &Mutex<super::State>, upstream: &super::Upstream) -> Reply {
     let operation = match identify(SERVICE, request) {
         Ok(operation) => operation,
         Err(err) => return error(404, "ResourceNotFoundException", &err),
@@ -68,8 +73,19 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
     if let Err(problem) = crate::botocore::check_request(SERVICE, &operation.name, &uri, &body) {
         return validation(&problem);
     }
+    // Looking at jobs is what moves them on.
+    if matches!(operation.name.as_str(), "GetHarvestJob" | "ListHarvestJobs") {
+        advance(state, upstream).await;
+    }
     let mut state = state.lock().expect("faithful state");
-    state.mediapackagev2.answer(&operation, &body)
+    let v2 = &mut state.mediapackagev2;
+    match operation.name.as_str() {
+        "CreateHarvestJob" => v2.create_harvest_job(&operation, &body, request.header("x-amzn-client-token")),
+        "GetHarvestJob" => v2.get_harvest_job(&operation),
+        "ListHarvestJobs" => v2.list_harvest_jobs(&operation),
+        "CancelHarvestJob" => v2.cancel_harvest_job(&operation),
+        _ => v2.answer(&operation, &body),
+    }
 }
 
 /// Every HLS and low-latency HLS manifest's name and child manifest name
@@ -624,5 +640,98 @@ mod tests {
             layer.calls().is_empty(),
             "CloudFormation's own calls are not the handler's"
         );
+    }
+
+    #[tokio::test]
+    async fn harvest_jobs_are_refused_as_v2_refuses_them() {
+        let layer = Faithful::start("http://127.0.0.1:9").await;
+        for (path, body) in [
+            ("/channelGroup", json!({"ChannelGroupName": "live"})),
+            (
+                "/channelGroup/live/channel",
+                json!({"ChannelName": "c", "InputType": "CMAF"}),
+            ),
+            (
+                "/channelGroup/live/channel/c/originEndpoint",
+                json!({"OriginEndpointName": "cmaf", "ContainerType": "CMAF", "StartoverWindowSeconds": 3600,
+                       "HlsManifests": [{"ManifestName": "index"}]}),
+            ),
+        ] {
+            let (status, made) = call(&layer, Method::POST, path, Some(body)).await;
+            assert_eq!(status, 200, "{made}");
+        }
+        let now = super::super::now();
+        let job = |name: &str, start: f64, end: f64, manifest: &str| {
+            json!({"HarvestJobName": name,
+                   "HarvestedManifests": {"HlsManifests": [{"ManifestName": manifest}]},
+                   "ScheduleConfiguration": {"StartTime": start, "EndTime": end},
+                   "Destination": {"S3Destination": {"BucketName": "recordings", "DestinationPath": "recordings/c"}}})
+        };
+        let jobs = "/channelGroup/live/channel/c/originEndpoint/cmaf/harvestJob";
+        for (body, kind) in [
+            (job("future", now + 60.0, now + 120.0, "index"), "MEMBER_INVALID"),
+            (
+                job("backwards", now - 60.0, now - 120.0, "index"),
+                "END_TIME_EARLIER_THAN_START_TIME",
+            ),
+            (
+                job("too-long", now - 1800.0, now + 25.0 * 3600.0, "index"),
+                "INVALID_HARVEST_JOB_DURATION",
+            ),
+            (job("too-old", now - 7200.0, now - 3700.0, "index"), "MEMBER_INVALID"),
+            (
+                job("no-such-manifest", now - 60.0, now, "other"),
+                "HARVESTED_MANIFEST_NOT_FOUND_ON_ENDPOINT",
+            ),
+        ] {
+            let (status, refused) = call(&layer, Method::POST, jobs, Some(body.clone())).await;
+            assert_eq!(
+                (
+                    status,
+                    refused["__type"].as_str(),
+                    refused["ValidationExceptionType"].as_str()
+                ),
+                (400, Some("ValidationException"), Some(kind)),
+                "{body}: {refused}"
+            );
+        }
+        let (status, made) = call(&layer, Method::POST, jobs, Some(job("run-1", now - 60.0, now, "index"))).await;
+        assert_eq!((status, made["Status"].as_str()), (200, Some("QUEUED")), "{made}");
+        assert!(
+            made["Arn"]
+                .as_str()
+                .unwrap()
+                .ends_with("/originEndpoint/cmaf/harvestJob/run-1")
+        );
+        let (status, again) = call(&layer, Method::POST, jobs, Some(job("run-1", now - 60.0, now, "index"))).await;
+        assert_eq!((status, again["__type"].as_str()), (409, Some("ConflictException")));
+        // Ten going on in the group: the eleventh waits.
+        for n in 2..=10 {
+            let (status, made) = call(
+                &layer,
+                Method::POST,
+                jobs,
+                Some(job(&format!("run-{n}"), now - 60.0, now, "index")),
+            )
+            .await;
+            assert_eq!(status, 200, "{made}");
+        }
+        let (status, refused) = call(
+            &layer,
+            Method::POST,
+            jobs,
+            Some(job("run-11", now - 60.0, now, "index")),
+        )
+        .await;
+        assert_eq!(
+            (status, refused["ValidationExceptionType"].as_str()),
+            (400, Some("TOO_MANY_IN_PROGRESS_HARVEST_JOBS")),
+            "{refused}"
+        );
+        // Listed with the channel's filter, in pages.
+        let (status, listed) = call(&layer, Method::GET, "/channelGroup/live/harvestJob?channelName=c", None).await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed["Items"].as_array().unwrap().len(), 2);
+        assert!(listed["NextToken"].is_string());
     }
 }

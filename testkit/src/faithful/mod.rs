@@ -177,12 +177,17 @@ struct State {
     mediapackagev2: mediapackagev2::State,
     medialive: medialive::State,
     cloudwatch: cloudwatch::State,
+    /// Bucket policies, by bucket: kept here, not in moto, which would
+    /// enforce them (and the stack's TLS-only statement refuses the plain
+    /// HTTP the tests speak). MediaPackage's harvest reads them.
+    bucket_policies: std::collections::BTreeMap<String, Value>,
 }
 
 #[derive(Clone)]
 pub struct Faithful {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    upstream: Arc<Upstream>,
 }
 
 impl std::fmt::Debug for Faithful {
@@ -216,12 +221,43 @@ impl Faithful {
             http: reqwest::Client::new(),
         });
         let shared = Arc::clone(&state);
+        let proxied = Arc::clone(&upstream);
         let handler: http::Handler = Arc::new(move |request| {
-            let (state, upstream) = (Arc::clone(&shared), Arc::clone(&upstream));
+            let (state, upstream) = (Arc::clone(&shared), Arc::clone(&proxied));
             Box::pin(async move { route(request, &state, &upstream).await })
         });
         let addr = http::serve(handler).await;
-        Faithful { addr, state }
+        Faithful { addr, state, upstream }
+    }
+
+    /// Moves every MediaPackage v2 harvest job on until none that may end
+    /// (its end time passed) is queued or in progress, and gives the
+    /// notifications of those that ended, as EventBridge would deliver
+    /// them (a test hands them to the guard).
+    pub async fn finish_harvest_jobs(&self) -> Vec<Value> {
+        for _ in 0..3 {
+            mediapackagev2::advance(&self.state, &self.upstream).await;
+        }
+        self.harvest_notifications()
+    }
+
+    /// The notifications of harvest jobs that ended since the last call.
+    pub fn harvest_notifications(&self) -> Vec<Value> {
+        std::mem::take(
+            &mut self
+                .state
+                .lock()
+                .expect("faithful state")
+                .mediapackagev2
+                .harvests
+                .notifications,
+        )
+    }
+
+    /// Every harvest job writes the VOD in `folder` (`index.m3u8` and what
+    /// it names, `index.mpd`) instead of a placeholder.
+    pub fn harvest_writes(&self, folder: std::path::PathBuf) {
+        self.state.lock().expect("faithful state").mediapackagev2.harvests.vod = Some(folder);
     }
 
     /// For `AWS_ENDPOINT_URL`.
@@ -492,10 +528,15 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
     let own = match service {
         "mediapackage" => mediapackage::route(&request, &path, state, upstream).await,
         "medialive" => medialive::route(&request, &path, state, upstream).await,
-        "mediapackagev2" => Some(mediapackagev2::route(&request, state)),
+        "mediapackagev2" => Some(mediapackagev2::route(&request, state, upstream).await),
         cloudwatch::SERVICE => Some(cloudwatch::route(&request, state)),
         _ => None,
     };
+    if service == "s3"
+        && let Some(reply) = bucket_policy(&request, &path, state)
+    {
+        return reply;
+    }
     let Some(reply) = own else {
         let request = match service {
             "s3" => small_object_pages(request),
@@ -511,6 +552,45 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         });
     }
     reply
+}
+
+/// PutBucketPolicy, GetBucketPolicy and DeleteBucketPolicy (`/<bucket>?policy`),
+/// answered from the layer's own record; `None` for any other S3 call.
+fn bucket_policy(request: &Recorded, path: &str, state: &Mutex<State>) -> Option<Reply> {
+    let (_, query) = request.target.split_once('?')?;
+    if !query.split('&').any(|pair| pair == "policy" || pair == "policy=") {
+        return None;
+    }
+    let bucket = path.trim_matches('/').to_owned();
+    let mut state = state.lock().expect("faithful state");
+    Some(match request.method {
+        Method::PUT => match serde_json::from_slice::<Value>(&request.body) {
+            Ok(policy) => {
+                state.bucket_policies.insert(bucket, policy);
+                http::reply(204, "")
+            }
+            Err(err) => service_error("s3", 400, "MalformedPolicy", &format!("the policy is not JSON: {err}")),
+        },
+        Method::GET => match state.bucket_policies.get(&bucket) {
+            Some(policy) => json_reply(200, policy),
+            None => service_error("s3", 404, "NoSuchBucketPolicy", "The bucket policy does not exist"),
+        },
+        Method::DELETE => {
+            state.bucket_policies.remove(&bucket);
+            http::reply(204, "")
+        }
+        _ => return None,
+    })
+}
+
+/// The policy of `bucket`, if the stack gave it one.
+fn policy_of(state: &Mutex<State>, bucket: &str) -> Option<Value> {
+    state
+        .lock()
+        .expect("faithful state")
+        .bucket_policies
+        .get(bucket)
+        .cloned()
 }
 
 /// S3 lists a thousand keys a page; a ListObjectsV2 gets [`PAGE`] here, so

@@ -582,6 +582,57 @@ pub(super) fn needs(
                 _ => return Err(format!("the IAM test does not know {action} yet")),
             }
         }
+        // Harvest jobs (recordings): each call on the resources its path
+        // names, the job by the name its body (or path) gives; tags given
+        // at creation need TagResource too.
+        "mediapackagev2" => {
+            let group = param("ChannelGroupName")?;
+            let mut arns = vec![(
+                "ChannelGroup",
+                n.arn("mediapackagev2", "ChannelGroup", &[("ChannelGroupName", &group)])?,
+                BTreeMap::new(),
+            )];
+            if let Ok(channel) = param("ChannelName") {
+                let at = [("ChannelGroupName", group.as_str()), ("ChannelName", channel.as_str())];
+                arns.push(("Channel", n.arn("mediapackagev2", "Channel", &at)?, BTreeMap::new()));
+                if let Ok(endpoint) = param("OriginEndpointName") {
+                    let at = [at[0], at[1], ("OriginEndpointName", endpoint.as_str())];
+                    arns.push((
+                        "OriginEndpoint",
+                        n.arn("mediapackagev2", "OriginEndpoint", &at)?,
+                        BTreeMap::new(),
+                    ));
+                    let job = param("HarvestJobName")
+                        .ok()
+                        .or_else(|| text(body, "HarvestJobName").map(str::to_owned));
+                    if let Some(job) = job {
+                        let at = [at[0], at[1], at[2], ("HarvestJobName", job.as_str())];
+                        arns.push((
+                            "HarvestJob",
+                            n.arn("mediapackagev2", "HarvestJob", &at)?,
+                            BTreeMap::new(),
+                        ));
+                    }
+                }
+            }
+            match op {
+                "CreateHarvestJob" | "GetHarvestJob" | "ListHarvestJobs" | "CancelHarvestJob" => {
+                    n.authorize(&caller, &action, &arns, &request_tags(&body["Tags"]))?;
+                    if op == "CreateHarvestJob" && has_tags(&body["Tags"]) {
+                        n.authorize(
+                            &caller,
+                            "mediapackagev2:TagResource",
+                            &arns,
+                            &request_tags(&body["Tags"]),
+                        )?;
+                    }
+                }
+                _ => return Err(format!("the IAM test does not know {action} yet")),
+            }
+        }
+        "scheduler" if op == "ListSchedules" => {
+            n.authorize(&caller, &action, &Vec::new(), &Context::new())?;
+        }
         "scheduler" => {
             let name = param("Name")?;
             // CreateSchedule and UpdateSchedule carry the group in the body.

@@ -3,6 +3,9 @@
 
 use aws_config::SdkConfig;
 
+/// What the recordings machinery writes in a stack's recordings bucket.
+const RECORDINGS: &[&str] = &["recordings/", "catalog/recordings/", "catalog/failed/"];
+
 /// One line per resource still there; empty when nothing is left.
 /// `artifacts` (`(bucket, key)`) are the deployer's and not counted.
 pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Result<Vec<String>, String> {
@@ -84,7 +87,8 @@ pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Re
         (!names.is_empty()).then(|| format!("CloudWatch alarms {}", names.join(", ")))
     };
     note("CloudWatch alarms", pages, &mut left, alarm_names)?;
-    // Buckets themselves may stay (retained access logs); objects may not.
+    // Buckets themselves may stay (retained access logs and recordings);
+    // objects may not, but for recordings.
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build());
     let buckets = s3
         .list_buckets()
@@ -105,6 +109,9 @@ pub async fn leftovers(config: &SdkConfig, artifacts: &[(String, String)]) -> Re
                 .iter()
                 .filter_map(|o| o.key())
                 .filter(|key| !artifacts.iter().any(|(b, k)| b == bucket && k == key))
+                // Recordings and their list are the user's, kept on purpose
+                // (a retained bucket); what records them is tested itself.
+                .filter(|key| !RECORDINGS.iter().any(|prefix| key.starts_with(prefix)))
                 .collect();
             (!keys.is_empty()).then(|| format!("S3 objects in {bucket}: {}", keys.join(", ")))
         })?;

@@ -39,6 +39,15 @@ pub(super) async fn make_or_delete(
             None => Ok(None),
         };
     }
+    if resource.kind == "AWS::S3::BucketPolicy" {
+        return match &places.faithful {
+            Some(endpoint) => bucket_policy_in_faithful_layer(endpoint, resource, make)
+                .await
+                .map(|()| None)
+                .map_err(|err| format!("{} {}: {err}", resource.kind, resource.logical_id)),
+            None => Ok(None),
+        };
+    }
     if resource.kind.starts_with("AWS::MediaPackageV2::") {
         return match &places.faithful {
             Some(endpoint) => in_faithful_layer(endpoint, resource, make)
@@ -50,6 +59,23 @@ pub(super) async fn make_or_delete(
     match &places.emulator {
         Some(endpoint) => in_emulator(endpoint, resource, make).await,
         None => Ok(None),
+    }
+}
+
+/// Puts (or deletes) a bucket's policy where the faithful layer keeps it
+/// (MediaPackage's harvest reads it there; moto would enforce it).
+async fn bucket_policy_in_faithful_layer(endpoint: &str, resource: &Deployed, make: bool) -> Result<(), String> {
+    let bucket = resource.properties["Bucket"].as_str().unwrap_or_default();
+    let path = format!("/{bucket}?policy");
+    let (method, body) = if make {
+        (hyper::Method::PUT, Some(&resource.properties["PolicyDocument"]))
+    } else {
+        (hyper::Method::DELETE, None)
+    };
+    let (status, _) = as_cloudformation(endpoint, "s3", method, &path, body).await?;
+    match status {
+        200 | 204 => Ok(()),
+        other => Err(format!("HTTP {other}")),
     }
 }
 
