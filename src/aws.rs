@@ -58,8 +58,13 @@ fn attempt_timeout_from_env() -> Duration {
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub mediapackage: aws_sdk_mediapackage::Client,
+    /// v2 resources are CloudFormation's own; the handler only waits on
+    /// their harvest jobs (`LastRecording`).
+    pub mediapackagev2: aws_sdk_mediapackagev2::Client,
     pub medialive: aws_sdk_medialive::Client,
     pub s3: aws_sdk_s3::Client,
+    /// Only to see the guard's records of runs (`LastRecording`).
+    pub scheduler: aws_sdk_scheduler::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -73,18 +78,19 @@ impl Clients {
                     .interceptor(DeadlineGuard)
                     .build(),
             ),
+            mediapackagev2: aws_sdk_mediapackagev2::Client::from_conf(
+                aws_sdk_mediapackagev2::config::Builder::from(config)
+                    .interceptor(DeadlineGuard)
+                    .build(),
+            ),
             medialive: aws_sdk_medialive::Client::from_conf(
                 aws_sdk_medialive::config::Builder::from(config)
                     .interceptor(DeadlineGuard)
                     .build(),
             ),
-            s3: aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(config)
-                    // An endpoint of one's own (an emulator, a proxy) has no
-                    // per-bucket host names; AWS itself gets virtual hosts.
-                    .force_path_style(
-                        config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some(),
-                    )
+            s3: aws_sdk_s3::Client::from_conf(s3_config(config).interceptor(DeadlineGuard).build()),
+            scheduler: aws_sdk_scheduler::Client::from_conf(
+                aws_sdk_scheduler::config::Builder::from(config)
                     .interceptor(DeadlineGuard)
                     .build(),
             ),
@@ -150,6 +156,13 @@ pub async fn all_channels(
         .map_err(crate::error::aws_error("ListChannels"))
 }
 
+/// S3's settings: an endpoint of one's own (an emulator, a proxy) has no
+/// per-bucket host names; AWS itself gets virtual hosts.
+fn s3_config(config: &SdkConfig) -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some())
+}
+
 /// The AWS clients the cost guard uses. They carry no [`DeadlineGuard`]:
 /// a guard event has no CloudFormation deadline, only the guard's own
 /// time bound.
@@ -158,6 +171,9 @@ pub struct GuardClients {
     /// The no-input alarm's state now, which an alarm event only reports.
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub medialive: aws_sdk_medialive::Client,
+    /// Harvest jobs, and the recordings bucket their list is kept in.
+    pub mediapackagev2: aws_sdk_mediapackagev2::Client,
+    pub s3: aws_sdk_s3::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub sns: aws_sdk_sns::Client,
 }
@@ -167,6 +183,8 @@ impl GuardClients {
         GuardClients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
+            mediapackagev2: aws_sdk_mediapackagev2::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config(config).build()),
             scheduler: aws_sdk_scheduler::Client::new(config),
             sns: aws_sdk_sns::Client::new(config),
         }

@@ -27,6 +27,7 @@ pub mod kinds;
 pub mod logging;
 pub mod ownership;
 pub mod profiles;
+pub mod recording;
 pub(crate) mod wait;
 
 pub use aws::Clients;

@@ -24,9 +24,12 @@
     rendition: document.getElementById('rendition'),
     buffer: document.getElementById('buffer'),
     latency: document.getElementById('latency'),
+    latencyLabel: document.getElementById('latency-label'),
     message: document.getElementById('message'),
     eventPicker: document.getElementById('event-picker'),
     events: document.getElementById('events'),
+    recordings: document.getElementById('recordings'),
+    recordingList: document.getElementById('recording-list'),
   };
   let session = null;
   const loaded = {};
@@ -164,6 +167,16 @@
   // (hls.js and dash.js measure it from the playlist or the manifest's
   // clock), else the distance to the end of what may be seeked to.
   function showLatency() {
+    // A recording has no live edge: its place in the recording instead.
+    ui.latencyLabel.textContent = session?.key === 'recording' ? 'Position' : 'Live edge';
+    if (session?.key === 'recording') {
+      const at = Number.isFinite(video.duration) && video.duration > 0
+        ? `${video.currentTime.toFixed(0)} of ${video.duration.toFixed(0)} s`
+        : '–';
+      ui.latency.textContent = at;
+      delete ui.latency.dataset.seconds;
+      return;
+    }
     let seconds = session?.latency?.();
     if (!Number.isFinite(seconds) && session && video.seekable.length > 0) {
       seconds = video.seekable.end(video.seekable.length - 1) - video.currentTime;
@@ -213,7 +226,7 @@
       // playlist caught up): say what happened and start again.
       say(`${hlsTrouble(data)} Trying again every ${RETRY_MS / 1000} s.`);
       hls.destroy();
-      retryLater(() => start(current.key));
+      retryLater(() => start(current.key, current.url));
     });
     hls.loadSource(url);
     hls.attachMedia(video);
@@ -253,20 +266,24 @@
       console.error('dash.js error', error.code, error.message || '');
       say(`${dashTrouble(error)} Trying again every ${RETRY_MS / 1000} s.`);
       player.reset();
-      retryLater(() => start(current.key));
+      retryLater(() => start(current.key, current.url));
     });
     player.initialize(video, url, true);
   }
 
-  async function start(key) {
+  // Plays the format `key` of the live stream, or (key 'recording') the
+  // recording at `url`.
+  async function start(key, url = config[key]) {
     stop();
-    const url = config[key];
-    const current = { key, destroy: () => {}, latency: null, retry: null };
+    const current = { key, url, destroy: () => {}, latency: null, retry: null };
     session = current;
     for (const button of ui.choices.querySelectorAll('button')) {
       button.setAttribute('aria-pressed', String(button.dataset.key === key));
     }
-    const format = FORMATS.find((f) => f.key === key);
+    for (const button of ui.recordingList.querySelectorAll('button')) {
+      button.setAttribute('aria-pressed', String(key === 'recording' && button.dataset.url === url));
+    }
+    const format = FORMATS.find((f) => f.key === key) || { key, label: 'Recording' };
     ui.format.textContent = format.label;
     ui.rendition.textContent = '–';
     delete ui.rendition.dataset.width;
@@ -301,6 +318,51 @@
   }
 
   let config = {};
+
+  // "5 Dec 2026, 14:03 · 1 h 05 min" (or "· 40 s"): a recording as the
+  // list shows it.
+  function recordingWords(recording) {
+    const started = new Date(recording.runStarted);
+    const when = Number.isNaN(started.getTime())
+      ? recording.runStarted
+      : started.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    const seconds = Math.round(Number(recording.durationSeconds) || 0);
+    const minutes = Math.round(seconds / 60);
+    const length = seconds < 60
+      ? `${seconds} s`
+      : minutes >= 60 ? `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min` : `${minutes} min`;
+    const part = recording.part > 1 ? ` · part ${recording.part}` : '';
+    return `${when} · ${length}${part}`;
+  }
+
+  // The recordings of this stack's (or this event's) runs, newest first,
+  // from the list at `url` (its paths are from the same site's root).
+  async function listRecordings(url, channel) {
+    if (typeof url !== 'string' || !url) return;
+    let list;
+    try {
+      const response = await fetch(url, { cache: 'no-store' });
+      if (!response.ok) return; // nothing recorded yet
+      list = await response.json();
+    } catch {
+      return;
+    }
+    const recordings = (Array.isArray(list?.recordings) ? list.recordings : [])
+      .filter((r) => typeof r?.hls === 'string' && (!channel || r.channel === channel));
+    if (recordings.length === 0) return;
+    for (const recording of recordings) {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = recordingWords(recording);
+      button.dataset.url = new URL(`/${recording.hls}`, new URL(url, location.href)).href;
+      button.setAttribute('aria-pressed', 'false');
+      button.addEventListener('click', () => start('recording', button.dataset.url));
+      item.appendChild(button);
+      ui.recordingList.appendChild(item);
+    }
+    ui.recordings.hidden = false;
+  }
 
   // A foundation's page: its events list themselves in <folder>index.json,
   // each with its own <folder><event>/config.json. Offers them; plays the
@@ -385,6 +447,7 @@
     }
     const asked = new URLSearchParams(location.search).get('format');
     start(offered.some((f) => f.key === asked) ? asked : offered[0].key);
+    listRecordings(config.recordings, config.recordingsOf);
   }
 
   video.addEventListener('playing', () => {

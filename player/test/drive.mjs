@@ -3,8 +3,9 @@
 //
 //   node player/test/drive.mjs '<plan as JSON>'
 //
-// plan: { chromium, runs: [{ name, url, choose?, expectError?,
+// plan: { chromium, runs: [{ name, url, choose?, expectError?, recording?,
 //         viewport: {width, height}, screenshot, timeoutMs }] }
+// (recording: plays the first recording the page lists, then seeks to its middle)
 // Every wait is on a condition in the page, bounded by timeoutMs.
 import { chromium } from 'playwright-core';
 
@@ -80,6 +81,34 @@ async function play(run) {
     await page.goto(run.url);
     if (run.choose) {
       await page.click(`#choices button[data-key="${run.choose}"]`, { timeout: run.timeoutMs });
+    }
+    if (run.recording) {
+      // A recording from the list below the live view: it plays, from the
+      // start, and again from the middle after a seek.
+      await page.click('#recording-list button', { timeout: run.timeoutMs });
+      await page.waitForFunction(
+        () => {
+          const video = document.getElementById('video');
+          return document.getElementById('format').textContent === 'Recording' && video.currentTime > 0 && !video.paused
+            && Number.isFinite(video.duration) && video.duration > 0;
+        },
+        null,
+        { timeout: run.timeoutMs, polling: 100 },
+      );
+      report.duration = await page.evaluate(() => document.getElementById('video').duration);
+      report.seekedTo = report.duration / 2;
+      await page.evaluate((to) => { document.getElementById('video').currentTime = to; }, report.seekedTo);
+      await page.waitForFunction(
+        (to) => {
+          const video = document.getElementById('video');
+          return video.currentTime >= to + 0.5 && !video.paused && !video.seeking;
+        },
+        report.seekedTo,
+        { timeout: run.timeoutMs, polling: 100 },
+      );
+      report.recordings = await page.evaluate(() =>
+        [...document.querySelectorAll('#recording-list button')].map((b) => ({ text: b.textContent, url: b.dataset.url })));
+      throw new Skip();
     }
     if (run.expectError) {
       await page.waitForFunction(() => document.getElementById('message').dataset.tone === 'error', null, {

@@ -21,9 +21,22 @@ pub struct GuardConfig {
     /// The role EventBridge Scheduler assumes to invoke this function.
     pub scheduler_role_arn: String,
     pub topic_arn: Option<String>,
+    /// Where runs are recorded; `None` when they are not (`RecordRuns`
+    /// is No, or the stack packages with MediaPackage v1).
+    pub recordings: Option<RecordingsConfig>,
+}
+
+/// Where the guard records runs: a MediaPackage v2 channel group's
+/// channels, into a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingsConfig {
+    pub bucket: String,
+    pub channel_group: String,
 }
 
 pub const STACK_ID_ENV: &str = "LIVESTREAM_GUARD_STACK_ID";
+pub const RECORDINGS_BUCKET_ENV: &str = "LIVESTREAM_RECORDINGS_BUCKET";
+pub const RECORDINGS_GROUP_ENV: &str = "LIVESTREAM_RECORDINGS_CHANNEL_GROUP";
 
 /// A whole number as the template's pattern admits it: digits, no sign,
 /// no leading zero, at most `limit`. `parameter` is the template's name
@@ -59,6 +72,15 @@ impl GuardConfig {
             schedule_group: required("LIVESTREAM_GUARD_SCHEDULE_GROUP")?,
             scheduler_role_arn: required("LIVESTREAM_GUARD_SCHEDULER_ROLE_ARN")?,
             topic_arn: var("LIVESTREAM_GUARD_TOPIC_ARN"),
+            recordings: match (var(RECORDINGS_BUCKET_ENV), var(RECORDINGS_GROUP_ENV)) {
+                (Some(bucket), Some(channel_group)) => Some(RecordingsConfig { bucket, channel_group }),
+                (None, None) => None,
+                _ => {
+                    return Err(format!(
+                        "{RECORDINGS_BUCKET_ENV} and {RECORDINGS_GROUP_ENV} are set together or not at all"
+                    ));
+                }
+            },
         }))
     }
 

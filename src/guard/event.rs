@@ -11,6 +11,13 @@ pub const MAX_RUN_DETAIL_TYPE: &str = "Maximum run time reached";
 const MEDIALIVE_SOURCE: &str = "aws.medialive";
 const CHANNEL_STATE_CHANGE: &str = "MediaLive Channel State Change";
 const CLOUDWATCH_SOURCE: &str = "aws.cloudwatch";
+/// MediaPackage v2's harvest job events (user guide, "Monitoring
+/// MediaPackage with Amazon EventBridge").
+const MEDIAPACKAGEV2_SOURCE: &str = "aws.mediapackagev2";
+const HARVEST_JOB_NOTIFICATION: &str = "MediaPackageV2 HarvestJob Notification";
+/// What the stack's own schedule sends every so often: look again at what
+/// an event may have missed.
+pub const RECONCILE_DETAIL_TYPE: &str = "Reconcile recordings";
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 
 /// Epoch seconds of an RFC 3339 time, as EventBridge writes `time`.
@@ -38,6 +45,15 @@ pub enum GuardEvent {
     /// A CloudWatch alarm changed state. Only its name and new state are
     /// read: what it is about and since when, the guard asks CloudWatch.
     Alarm { alarm_name: String, state: String },
+    /// A harvest job ended (COMPLETED or FAILED). What it harvested, and
+    /// its state now, the guard asks MediaPackage.
+    HarvestJob {
+        group: String,
+        channel: String,
+        job: String,
+    },
+    /// The stack's schedule: make what a lost event left unmade.
+    Reconcile,
 }
 
 /// Why an EventBridge-shaped payload is not one the guard knows.
@@ -84,13 +100,23 @@ impl GuardEvent {
                     .ok_or_else(|| missing("detail.startedAt"))?;
                 Ok(GuardEvent::MaxRunReached { channel_id, started_at })
             }
+            (MAX_RUN_SOURCE, RECONCILE_DETAIL_TYPE) => Ok(GuardEvent::Reconcile),
+            (MEDIAPACKAGEV2_SOURCE, HARVEST_JOB_NOTIFICATION) => {
+                let job = &detail["harvestJob"];
+                Ok(GuardEvent::HarvestJob {
+                    group: text(&job["channelGroupName"])
+                        .ok_or_else(|| missing("detail.harvestJob.channelGroupName"))?,
+                    channel: text(&job["channelName"]).ok_or_else(|| missing("detail.harvestJob.channelName"))?,
+                    job: text(&job["harvestJobName"]).ok_or_else(|| missing("detail.harvestJob.harvestJobName"))?,
+                })
+            }
             (CLOUDWATCH_SOURCE, ALARM_STATE_CHANGE) => {
                 let alarm_name = text(&detail["alarmName"]).ok_or_else(|| missing("detail.alarmName"))?;
                 let state = text(&detail["state"]["value"]).ok_or_else(|| missing("detail.state.value"))?;
                 Ok(GuardEvent::Alarm { alarm_name, state })
             }
             _ => Err(UnknownEvent(format!(
-                "an event from source {source:?} of type {detail_type:?}; the guard knows {CHANNEL_STATE_CHANGE:?} from {MEDIALIVE_SOURCE}, {ALARM_STATE_CHANGE:?} from {CLOUDWATCH_SOURCE} and its own {MAX_RUN_DETAIL_TYPE:?}"
+                "an event from source {source:?} of type {detail_type:?}; the guard knows {CHANNEL_STATE_CHANGE:?} from {MEDIALIVE_SOURCE}, {ALARM_STATE_CHANGE:?} from {CLOUDWATCH_SOURCE}, {HARVEST_JOB_NOTIFICATION:?} from {MEDIAPACKAGEV2_SOURCE} and its own {MAX_RUN_DETAIL_TYPE:?} and {RECONCILE_DETAIL_TYPE:?}"
             ))),
         }
     }
@@ -135,6 +161,20 @@ mod tests {
                 state: "ALARM".into(),
             })
         );
+        let harvested = json!({"source": "aws.mediapackagev2", "detail-type": "MediaPackageV2 HarvestJob Notification",
+            "time": "2026-11-18T11:06:40Z",
+            "detail": {"harvestJob": {"harvestJobName": "run-1795000000-part-1", "channelGroupName": "live",
+              "channelName": "live", "originEndpointName": "cmaf", "status": "COMPLETED"}}});
+        assert_eq!(
+            GuardEvent::parse(&harvested),
+            Ok(GuardEvent::HarvestJob {
+                group: "live".into(),
+                channel: "live".into(),
+                job: "run-1795000000-part-1".into(),
+            })
+        );
+        let reconcile = json!({"source": MAX_RUN_SOURCE, "detail-type": RECONCILE_DETAIL_TYPE, "detail": {}});
+        assert_eq!(GuardEvent::parse(&reconcile), Ok(GuardEvent::Reconcile));
         for bad in [
             json!({"source": "aws.ec2", "detail-type": "EC2 Instance State-change Notification", "detail": {}}),
             json!({"source": "aws.medialive", "detail-type": "MediaLive Channel State Change", "detail": {"state": "RUNNING"}}),

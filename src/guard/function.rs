@@ -48,7 +48,7 @@ impl GuardFunction {
             tracing::error!(cause = %why, "the cost guard's settings cannot be read");
         }
         GuardFunction {
-            guard: config.map(|config| Guard { config, aws }),
+            guard: config.map(|config| Guard::new(config, aws)),
             answerer: Answerer::new(allowlist, http),
         }
     }

@@ -26,6 +26,9 @@
 //!   start is recorded (capped `MaxRunHours` from then), a lowered cap
 //!   already passed stops the channel.
 //!
+//! - With recordings on (MediaPackage v2), a run's end makes its harvest
+//!   jobs ([`record`](self)): see `record.rs`.
+//!
 //! EventBridge and Lambda deliver late, twice, out of order: every event
 //! is checked against the channel's state now, and every stop against the
 //! run it is about. A max-run event stops only the run whose start it
@@ -39,9 +42,14 @@
 mod config;
 mod event;
 mod function;
+mod record;
 mod watch;
 
-pub use config::{GuardConfig, IDLE_MINUTES_LIMIT, MAX_RUN_HOURS_LIMIT, STACK_ID_ENV, whole_number};
-pub use event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE, UnknownEvent};
+pub use config::{
+    GuardConfig, IDLE_MINUTES_LIMIT, MAX_RUN_HOURS_LIMIT, RECORDINGS_BUCKET_ENV, RECORDINGS_GROUP_ENV,
+    RecordingsConfig, STACK_ID_ENV, whole_number,
+};
+pub use event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE, RECONCILE_DETAIL_TYPE, UnknownEvent};
 pub use function::{GUARD_CHECK_KIND, GUARD_TIME, GuardFunction};
+pub use record::Recordings;
 pub use watch::{Guard, GuardAction, duration_words};

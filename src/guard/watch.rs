@@ -14,10 +14,12 @@ use serde_json::{Value, json};
 
 use super::config::GuardConfig;
 use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
+use super::record::Recordings;
 use crate::aws::GuardClients;
 use crate::cfn::event::stack_name_of;
 use crate::error::{AwsError, Error, Found, aws_error};
 use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG, is_medialive_id};
+use crate::recording::runs::RUN_PREFIX;
 
 /// What the guard did, for the log and the tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,22 @@ pub enum GuardAction {
         channel_id: String,
         guard: &'static str,
     },
+    /// A run's harvest jobs were made (or were made already).
+    Harvesting {
+        jobs: Vec<String>,
+    },
+    /// A harvest waits: the channel group has as many jobs going on as it may.
+    Waiting(String),
+    /// A completed job's recording is listed.
+    Listed {
+        job: String,
+    },
+    /// A failed job was told about (and retried, where it could be).
+    Told {
+        job: String,
+    },
+    /// What a look at every run and job made good.
+    Reconciled(Vec<String>),
     /// Nothing to do, and why.
     Nothing(String),
 }
@@ -42,17 +60,19 @@ pub enum GuardAction {
 pub struct Guard {
     pub config: GuardConfig,
     pub aws: GuardClients,
+    /// Set when runs are recorded.
+    pub recordings: Option<Recordings>,
 }
 
 /// A channel as the guard's role lets it see one.
-enum Channel {
+pub(super) enum Channel {
     Described(Box<DescribeChannelOutput>),
     /// IAM refused to describe it: not this stack's channel.
     Refused,
 }
 
 impl Channel {
-    fn state(&self) -> Option<&ChannelState> {
+    pub(super) fn state(&self) -> Option<&ChannelState> {
         match self {
             Channel::Described(channel) => channel.state(),
             Channel::Refused => None,
@@ -75,11 +95,15 @@ impl Channel {
 }
 
 /// The run the guard has armed for a channel, as its schedule records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Run {
-    started_at: u64,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Run {
+    pub(super) started_at: u64,
     /// When its schedule stops it; `None` when there is no cap.
-    stop_at: Option<u64>,
+    pub(super) stop_at: Option<u64>,
+    /// The MediaPackage v2 channel its recording is harvested from, when
+    /// runs are recorded (set at its start: at its end the MediaLive
+    /// channel may be gone).
+    pub(super) record: Option<String>,
 }
 
 /// How late a schedule may fire and still count as on time: a cap that
@@ -133,7 +157,7 @@ impl AlarmNow {
     }
 }
 
-fn now_secs() -> u64 {
+pub(super) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -143,11 +167,11 @@ fn now_secs() -> u64 {
 /// The schedule that records (and caps) `channel_id`'s run: one per
 /// channel; names are at most 64 characters, channel ids are digits.
 fn schedule_name(channel_id: &str) -> String {
-    format!("max-run-{channel_id}")
+    format!("{RUN_PREFIX}{channel_id}")
 }
 
 /// `at(yyyy-mm-ddThh:mm:ss)` in UTC, as EventBridge Scheduler reads it.
-fn at_expression(epoch_secs: u64) -> String {
+pub(super) fn at_expression(epoch_secs: u64) -> String {
     let time = DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX));
     let text = time.fmt(Format::DateTime).unwrap_or_default();
     // RFC 3339 as the SDK writes it, without the zone the expression omits.
@@ -156,7 +180,7 @@ fn at_expression(epoch_secs: u64) -> String {
 }
 
 /// The states in which a channel runs (and bills), or is about to.
-fn is_on(state: &ChannelState) -> bool {
+pub(super) fn is_on(state: &ChannelState) -> bool {
     matches!(
         state,
         ChannelState::Running | ChannelState::Starting | ChannelState::Recovering
@@ -186,6 +210,18 @@ const NOTIFY_ATTEMPTS: u32 = 3;
 const NOTIFY_ATTEMPT_TIME: Duration = Duration::from_secs(8);
 
 impl Guard {
+    pub fn new(config: GuardConfig, aws: GuardClients) -> Self {
+        let recordings = config
+            .recordings
+            .as_ref()
+            .map(|recordings| Recordings::new(recordings, &aws, &config.stack_id));
+        Guard {
+            config,
+            aws,
+            recordings,
+        }
+    }
+
     /// Acts on one event. `function_arn` is this function's (the schedule's target).
     pub async fn handle(&self, event: GuardEvent, function_arn: &str) -> Result<GuardAction, Error> {
         match event {
@@ -201,7 +237,7 @@ impl Guard {
                 channel_id, state, at, ..
             } => match state.as_str() {
                 "RUNNING" => self.arm(&channel_id, at, function_arn).await,
-                stop if ends_a_run(stop) => self.disarm(&channel_id).await,
+                stop if ends_a_run(stop) => self.disarm(&channel_id, at, function_arn).await,
                 other => Ok(GuardAction::Nothing(format!(
                     "channel {channel_id} is {other}; the guard waits for RUNNING or a stop"
                 ))),
@@ -209,6 +245,8 @@ impl Guard {
             GuardEvent::MaxRunReached { channel_id, started_at } => {
                 self.max_run(&channel_id, started_at, function_arn).await
             }
+            GuardEvent::HarvestJob { group, channel, job } => self.harvest_ended(&group, &channel, &job).await,
+            GuardEvent::Reconcile => self.reconcile(function_arn).await,
             GuardEvent::Alarm { alarm_name, state, .. } => {
                 if !self
                     .config
@@ -247,8 +285,10 @@ impl Guard {
     /// its stop at `started_at` + `MaxRunHours` (the event's time, not when
     /// it is processed, so a late event never pushes the cap back).
     async fn arm(&self, channel_id: &str, started_at: u64, function_arn: &str) -> Result<GuardAction, Error> {
-        if self.config.max_run_hours == 0 && self.config.idle_alarm.is_none() {
-            return Ok(GuardAction::Nothing("both guards are off".into()));
+        if !self.keeps_runs() {
+            return Ok(GuardAction::Nothing(
+                "both guards are off and runs are not recorded".into(),
+            ));
         }
         let channel = match self.describe(channel_id).await? {
             Some(channel) if self.is_ours(&channel) => channel,
@@ -284,6 +324,7 @@ impl Guard {
         };
         let cap = u64::from(self.config.max_run_hours) * 3600;
         let stop_at = (cap > 0).then_some(started_at + cap);
+        let record = self.recorded_as(channel.tag(STACK_ID_TAG));
         if let Some(stop_at) = stop_at
             && stop_at <= now
         {
@@ -295,9 +336,12 @@ impl Guard {
             );
             return self.stop(channel_id, "max-run", &why).await;
         }
-        let armed = self
-            .write_run(channel_id, function_arn, Run { started_at, stop_at }, replace)
-            .await;
+        let run = Run {
+            started_at,
+            stop_at,
+            record,
+        };
+        let armed = self.write_run(channel_id, function_arn, &run, replace).await;
         match armed {
             Ok(()) => {}
             // Armed by a concurrent delivery of the same event.
@@ -326,24 +370,15 @@ impl Guard {
 
     /// Creates (or, for a new run after a stale one, replaces) the
     /// schedule recording `run`.
-    async fn write_run(&self, channel_id: &str, function_arn: &str, run: Run, replace: bool) -> Result<(), Error> {
+    async fn write_run(&self, channel_id: &str, function_arn: &str, run: &Run, replace: bool) -> Result<(), Error> {
         let name = schedule_name(channel_id);
         let input = json!({
             "source": MAX_RUN_SOURCE,
             "detail-type": MAX_RUN_DETAIL_TYPE,
-            "detail": {"channelId": channel_id, "startedAt": run.started_at, "stopAt": run.stop_at},
+            "detail": {"channelId": channel_id, "startedAt": run.started_at, "stopAt": run.stop_at, "record": run.record},
         })
         .to_string();
-        let target = Target::builder()
-            .arn(function_arn)
-            .role_arn(&self.config.scheduler_role_arn)
-            .input(input)
-            .build()
-            .map_err(|err| Error::Unexpected(format!("schedule target: {err}")))?;
-        let window = FlexibleTimeWindow::builder()
-            .mode(FlexibleTimeWindowMode::Off)
-            .build()
-            .map_err(|err| Error::Unexpected(format!("schedule window: {err}")))?;
+        let (target, window) = self.schedule_target(function_arn, input)?;
         // With no cap the record never fires: disabled, a year out.
         let (expression, state) = match run.stop_at {
             Some(stop_at) => (at_expression(stop_at), ScheduleState::Enabled),
@@ -393,7 +428,29 @@ impl Guard {
         Ok(())
     }
 
-    async fn disarm(&self, channel_id: &str) -> Result<GuardAction, Error> {
+    /// A schedule's target (this function, with `input`) and its window.
+    pub(super) fn schedule_target(
+        &self,
+        function_arn: &str,
+        input: String,
+    ) -> Result<(Target, FlexibleTimeWindow), Error> {
+        let target = Target::builder()
+            .arn(function_arn)
+            .role_arn(&self.config.scheduler_role_arn)
+            .input(input)
+            .build()
+            .map_err(|err| Error::Unexpected(format!("schedule target: {err}")))?;
+        let window = FlexibleTimeWindow::builder()
+            .mode(FlexibleTimeWindowMode::Off)
+            .build()
+            .map_err(|err| Error::Unexpected(format!("schedule window: {err}")))?;
+        Ok((target, window))
+    }
+
+    /// A stop at `at`: the run's record goes, and with recordings on its
+    /// harvest is made first (the record of what is still to harvest
+    /// written before the run's record is deleted: nothing is lost between).
+    pub(super) async fn disarm(&self, channel_id: &str, at: u64, function_arn: &str) -> Result<GuardAction, Error> {
         // A stop that arrives after the next start is stale: keep the guard.
         let channel = self.describe(channel_id).await?;
         if let Some(state) = channel.as_ref().and_then(Channel::state).filter(|state| is_on(state)) {
@@ -407,6 +464,12 @@ impl Guard {
             )));
         }
         let name = schedule_name(channel_id);
+        let to_harvest = match (&self.recordings, self.run(channel_id).await?) {
+            (Some(_), Some(run @ Run { record: Some(_), .. })) => {
+                Some(self.keep_to_harvest(channel_id, &run, at, function_arn).await?)
+            }
+            _ => None,
+        };
         let deleted = self
             .aws
             .scheduler
@@ -417,6 +480,10 @@ impl Guard {
             .await
             .map_err(aws_error("DeleteSchedule"))
             .found()?;
+        if let Some(pending) = to_harvest {
+            tracing::info!(channel_id, schedule = %name, "cost guard disarmed: the channel stopped");
+            return self.harvest(&pending).await;
+        }
         if deleted.is_none() {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} stopped; no run was armed"
@@ -448,7 +515,7 @@ impl Guard {
         };
         match self.cap(run.started_at) {
             None => {
-                self.write_run(channel_id, function_arn, Run { stop_at: None, ..run }, true)
+                self.write_run(channel_id, function_arn, &Run { stop_at: None, ..run }, true)
                     .await?;
                 Ok(GuardAction::Nothing(format!(
                     "MaxRunHours is 0 now: the run of channel {channel_id} is no longer capped"
@@ -459,7 +526,7 @@ impl Guard {
                     stop_at: Some(stop_at),
                     ..run
                 };
-                self.write_run(channel_id, function_arn, run, true).await?;
+                self.write_run(channel_id, function_arn, &run, true).await?;
                 Ok(GuardAction::Nothing(format!(
                     "MaxRunHours is {} now: channel {channel_id} is armed again for {}",
                     self.config.max_run_hours,
@@ -560,7 +627,7 @@ impl Guard {
     /// not see start is recorded (and capped `MaxRunHours` from now), and
     /// one past its new cap is stopped. What it did, one line a channel.
     pub async fn rearm(&self, function_arn: &str) -> Result<Vec<String>, Error> {
-        if self.config.max_run_hours == 0 && self.config.idle_alarm.is_none() {
+        if !self.keeps_runs() {
             return Ok(Vec::new());
         }
         let channels = crate::aws::all_channels(&self.aws.medialive).await?;
@@ -576,19 +643,22 @@ impl Guard {
             if !ours || !is_on(state) {
                 continue;
             }
-            done.push(self.rearm_one(id, function_arn).await?);
+            let record = self.recorded_as(tag(STACK_ID_TAG));
+            done.push(self.rearm_one(id, record, function_arn).await?);
         }
         Ok(done)
     }
 
-    async fn rearm_one(&self, channel_id: &str, function_arn: &str) -> Result<String, Error> {
+    async fn rearm_one(&self, channel_id: &str, record: Option<String>, function_arn: &str) -> Result<String, Error> {
         let recorded = self.run(channel_id).await?;
-        let started_at = recorded.map_or_else(now_secs, |run| run.started_at);
+        let started_at = recorded.as_ref().map_or_else(now_secs, |run| run.started_at);
         let run = Run {
             started_at,
             stop_at: self.cap(started_at),
+            // A run recorded already keeps its channel.
+            record: recorded.as_ref().map_or(record, |run| run.record.clone()),
         };
-        if recorded == Some(run) {
+        if recorded.as_ref() == Some(&run) {
             return Ok(format!("channel {channel_id}: armed already"));
         }
         if let Some(stop_at) = run.stop_at
@@ -602,7 +672,7 @@ impl Guard {
             self.stop(channel_id, "max-run", &why).await?;
             return Ok(format!("channel {channel_id}: stopped, past MaxRunHours"));
         }
-        self.write_run(channel_id, function_arn, run, recorded.is_some())
+        self.write_run(channel_id, function_arn, &run, recorded.is_some())
             .await?;
         let until = run.stop_at.map_or_else(
             || "no cap".to_owned(),
@@ -612,8 +682,21 @@ impl Guard {
         Ok(format!("channel {channel_id}: {until}"))
     }
 
+    /// Whether the guard keeps a record of runs: for a guard, or to record them.
+    fn keeps_runs(&self) -> bool {
+        self.config.max_run_hours != 0 || self.config.idle_alarm.is_some() || self.recordings.is_some()
+    }
+
+    /// The MediaPackage v2 channel a channel's runs are recorded from:
+    /// named after the stack (or event) its `livestream:stack-id` tag
+    /// names. `None` when runs are not recorded.
+    fn recorded_as(&self, stack_id: Option<&str>) -> Option<String> {
+        self.recordings.as_ref()?;
+        stack_name_of(stack_id?).map(str::to_owned)
+    }
+
     /// The run recorded for `channel_id`, if any.
-    async fn run(&self, channel_id: &str) -> Result<Option<Run>, Error> {
+    pub(super) async fn run(&self, channel_id: &str) -> Result<Option<Run>, Error> {
         let schedule = self
             .aws
             .scheduler
@@ -636,13 +719,14 @@ impl Guard {
         Ok(detail["startedAt"].as_u64().map(|started_at| Run {
             started_at,
             stop_at: detail["stopAt"].as_u64(),
+            record: detail["record"].as_str().map(str::to_owned),
         }))
     }
 
     /// The channel, `None` when it does not exist. The guard's role may
     /// describe only channels tagged with its stack's id, so another
     /// stack's channel is refused by IAM: that reads as "not ours" too.
-    async fn describe(&self, channel_id: &str) -> Result<Option<Channel>, Error> {
+    pub(super) async fn describe(&self, channel_id: &str) -> Result<Option<Channel>, Error> {
         let described = self
             .aws
             .medialive
@@ -747,9 +831,6 @@ impl Guard {
     /// it still fails, the invocation fails (Lambda retries the event; the
     /// channel, stopped already, is not stopped twice).
     async fn notify(&self, channel_id: &str, name: &str, event: Option<&str>, why: &str) -> Result<(), Error> {
-        let Some(topic) = &self.config.topic_arn else {
-            return Ok(());
-        };
         let (subject, whose) = match event {
             Some(event) => {
                 let name = stack_name_of(event).unwrap_or(event);
@@ -769,6 +850,20 @@ impl Guard {
              from the MediaLive console or with:\n  aws medialive start-channel --channel-id {channel_id}\n\n\
              {whose}"
         );
+        self.publish(&subject, &message).await.map_err(|cause| {
+            tracing::error!(channel_id, cause = %cause, "the channel is stopped, but the notification could not be sent");
+            Error::Unexpected(format!(
+                "channel {channel_id} is stopped, but the notification could not be sent: {cause}"
+            ))
+        })
+    }
+
+    /// One plain message on the topic (none without one), tried a few
+    /// times, each bounded; the last failure's words if all failed.
+    pub(super) async fn publish(&self, subject: &str, message: &str) -> Result<(), String> {
+        let Some(topic) = &self.config.topic_arn else {
+            return Ok(());
+        };
         let mut failure = None;
         for _ in 0..NOTIFY_ATTEMPTS {
             let published = self
@@ -776,8 +871,8 @@ impl Guard {
                 .sns
                 .publish()
                 .topic_arn(topic)
-                .subject(&subject)
-                .message(&message)
+                .subject(subject)
+                .message(message)
                 .customize()
                 .config_override(
                     aws_sdk_sns::config::Builder::default()
@@ -799,11 +894,7 @@ impl Guard {
                 }
             }
         }
-        let cause = failure.map(|err| err.to_string()).unwrap_or_default();
-        tracing::error!(channel_id, cause = %cause, "the channel is stopped, but the notification could not be sent");
-        Err(Error::Unexpected(format!(
-            "channel {channel_id} is stopped, but the notification could not be sent: {cause}"
-        )))
+        Err(failure.map(|err| err.to_string()).unwrap_or_default())
     }
 }
 

@@ -137,6 +137,9 @@ pub(super) struct Spec {
     /// `config.json` key → URL, for each URL property given.
     urls: BTreeMap<&'static str, String>,
     role: Role,
+    /// The list of recordings the page offers, and whose: the MediaPackage
+    /// v2 channel (the stack's or event's) its entries name.
+    recordings: Option<(String, Option<String>)>,
 }
 
 /// What the player at a location is.
@@ -170,6 +173,12 @@ impl Spec {
             }
             Role::Event { name } => {
                 config.insert("event".to_owned(), name.clone().into());
+            }
+        }
+        if let Some((list, channel)) = &self.recordings {
+            config.insert("recordings".to_owned(), list.clone().into());
+            if let Some(channel) = channel {
+                config.insert("recordingsOf".to_owned(), channel.clone().into());
             }
         }
         config.into()
@@ -239,6 +248,8 @@ impl Resource for DemoPlayer {
         "MssUrl",
         "Event",
         "EventsFolder",
+        "RecordingsUrl",
+        "RecordingsOf",
     ];
     type Spec = Spec;
 
@@ -297,11 +308,28 @@ impl Resource for DemoPlayer {
                 "at least one of HlsUrl, LowLatencyHlsUrl, DashUrl, CmafUrl or MssUrl is required: the player has nothing to play",
             ));
         }
+        let recordings = match (props.string("RecordingsUrl")?, props.string("RecordingsOf")?) {
+            (Some(list), channel) => {
+                check_url("RecordingsUrl", &list)?;
+                if let Some(channel) = &channel {
+                    super::validate::text("RecordingsOf", channel, 256)?;
+                }
+                Some((list, channel))
+            }
+            (None, Some(_)) => {
+                return Err(PropError::invalid(
+                    "RecordingsOf",
+                    "names whose recordings the page lists from RecordingsUrl, which is not given",
+                ));
+            }
+            (None, None) => None,
+        };
         Ok(Spec {
             bucket,
             prefix,
             urls,
             role,
+            recordings,
         })
     }
 

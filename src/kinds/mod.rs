@@ -39,6 +39,7 @@ kinds! {
     endpoint_url::MediaPackageEndPointUrl,
     cdn_secret::MediaPackageCdnSecret,
     demo_player::DemoPlayer,
+    last_recording::LastRecording,
 }
 
 type Work<'a> = Pin<Box<dyn Future<Output = Result<Outcome, Error>> + Send + 'a>>;

@@ -32,6 +32,8 @@ fn parameters(stack_start: &str) -> Vec<(String, String)> {
         ("InputCIDR", "203.0.113.7/32"),
         ("ChannelClass", "SINGLE_PIPELINE"),
         ("ChannelStart", stack_start),
+        // The guard alone; recording runs is tested in recordings.rs.
+        ("RecordRuns", "No"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

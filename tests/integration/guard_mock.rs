@@ -44,6 +44,7 @@ fn config() -> GuardConfig {
         schedule_group: "live-cost-guard".into(),
         scheduler_role_arn: "arn:aws:iam::123456789012:role/live-scheduler".into(),
         topic_arn: Some("arn:aws:sns:us-east-1:123456789012:live-guard".into()),
+        recordings: None,
     }
 }
 
@@ -118,15 +119,17 @@ fn guard(medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
 }
 
 fn guard_with_alarms(cloudwatch: &[&Rule], medialive: &[&Rule], scheduler: &[&Rule], sns: &[&Rule]) -> Guard {
-    Guard {
-        config: config(),
-        aws: GuardClients {
+    Guard::new(
+        config(),
+        GuardClients {
             cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, cloudwatch),
             medialive: mock_client!(aws_sdk_medialive, RuleMode::MatchAny, medialive),
+            mediapackagev2: mock_client!(aws_sdk_mediapackagev2, RuleMode::MatchAny, &[]),
+            s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[]),
             scheduler: mock_client!(aws_sdk_scheduler, RuleMode::MatchAny, scheduler),
             sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, sns),
         },
-    }
+    )
 }
 
 fn state_change(state: &str, at: u64) -> GuardEvent {
@@ -580,4 +583,71 @@ async fn the_check_stops_a_run_past_a_lowered_cap() {
     let done = guard.rearm(FUNCTION).await.unwrap();
     assert!(done[0].contains("stopped"), "{done:?}");
     assert_eq!((stop.num_calls(), publish.num_calls()), (1, 1));
+}
+
+/// A stop whose harvest the channel group's quota refuses: the guard keeps
+/// the run as still to harvest (its record written before the run's own is
+/// deleted), says it waits, and deletes nothing it still needs.
+#[tokio::test]
+async fn a_harvest_refused_for_the_quota_waits_and_keeps_the_run() {
+    use aws_sdk_mediapackagev2::operation::create_harvest_job::CreateHarvestJobError;
+    use aws_sdk_mediapackagev2::types::error::ServiceQuotaExceededException;
+    use livestream_resources::guard::{GuardAction, RecordingsConfig};
+
+    let started_at = now() - HOUR;
+    let recorded_run = mock!(aws_sdk_scheduler::Client::get_schedule).then_output(move || {
+        let input = serde_json::json!({"source": "livestream.cost-guard", "detail-type": "Maximum run time reached",
+            "detail": {"channelId": "1234567", "startedAt": started_at, "stopAt": started_at + 8 * HOUR, "record": "live"}});
+        GetScheduleOutput::builder()
+            .name("max-run-1234567")
+            .target(Target::builder().arn(FUNCTION).role_arn("r").input(input.to_string()).build().unwrap())
+            .build()
+    });
+    let kept = mock!(aws_sdk_scheduler::Client::create_schedule)
+        .match_requests(|r| r.name().is_some_and(|n| n.starts_with("record-1234567-")))
+        .then_output(|| CreateScheduleOutput::builder().schedule_arn("arn").build().unwrap());
+    let run_deleted = mock!(aws_sdk_scheduler::Client::delete_schedule)
+        .match_requests(|r| r.name() == Some("max-run-1234567"))
+        .then_output(|| DeleteScheduleOutput::builder().build());
+    let kept_deleted = mock!(aws_sdk_scheduler::Client::delete_schedule)
+        .match_requests(|r| r.name().is_some_and(|n| n.starts_with("record-")))
+        .then_output(|| DeleteScheduleOutput::builder().build());
+    let quota = mock!(aws_sdk_mediapackagev2::Client::create_harvest_job).then_error(|| {
+        CreateHarvestJobError::ServiceQuotaExceededException(
+            ServiceQuotaExceededException::builder()
+                .message("You have reached the quota of harvest jobs in progress")
+                .meta(ErrorMetadata::builder().code("ServiceQuotaExceededException").build())
+                .build(),
+        )
+    });
+    let stopped = channel_in(ChannelState::Idle);
+    let mut config = config();
+    config.recordings = Some(RecordingsConfig {
+        bucket: "live-recordings".into(),
+        channel_group: "live".into(),
+    });
+    let guard = Guard::new(
+        config,
+        GuardClients {
+            cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &[]),
+            medialive: mock_client!(aws_sdk_medialive, RuleMode::MatchAny, [&stopped]),
+            mediapackagev2: mock_client!(aws_sdk_mediapackagev2, RuleMode::MatchAny, [&quota]),
+            s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[]),
+            scheduler: mock_client!(
+                aws_sdk_scheduler,
+                RuleMode::MatchAny,
+                [&recorded_run, &kept, &run_deleted, &kept_deleted]
+            ),
+            sns: mock_client!(aws_sdk_sns, RuleMode::MatchAny, &[]),
+        },
+    );
+    let action = guard.handle(state_change("STOPPED", now()), FUNCTION).await.unwrap();
+    match action {
+        GuardAction::Waiting(why) => assert!(why.contains("quota") && why.contains("run-"), "{why}"),
+        other => panic!("expected to wait, got {other:?}"),
+    }
+    assert_eq!(quota.num_calls(), 1);
+    assert_eq!(kept.num_calls(), 1, "the run is kept as still to harvest");
+    assert_eq!(run_deleted.num_calls(), 1, "the run's own record goes");
+    assert_eq!(kept_deleted.num_calls(), 0, "what still waits is not deleted");
 }

@@ -310,8 +310,28 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
         sent[0]
     );
 
-    for (player, stack) in [(alpha, alpha_stack), (beta, beta_stack)] {
-        delete(player, stack).await;
+    // Both runs end at once, each with its event's delete (alpha's channel
+    // stopped already, its stop never told to the guard): each recorded,
+    // under its own event.
+    tokio::join!(delete(alpha, alpha_stack), delete(beta, beta_stack));
+    let bucket = foundation.physical_id("RecordingsBucket").unwrap().to_owned();
+    let index = rig.s3_json(&bucket, "recordings/index.json").await.unwrap().unwrap();
+    let mut recorded: Vec<(String, String)> = index["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["channel"].as_str().unwrap().to_owned(),
+                r["hls"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    recorded.sort();
+    assert_eq!(recorded.len(), 2, "{index:#}");
+    for ((channel, hls), event) in recorded.iter().zip(["alpha", "beta"]) {
+        assert_eq!(channel, event);
+        assert!(hls.starts_with(&format!("recordings/{event}/")), "{hls}");
     }
     delete(&mut foundation_player, foundation).await;
     assert_nothing_left(&rig).await;

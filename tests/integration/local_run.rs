@@ -19,6 +19,9 @@ fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
         "UPDATE_COMPLETE stack livestream-local",
         "armed: schedule",
         "DELETE_COMPLETE stack livestream-local",
+        // The run the guard saw start is recorded by the delete, and listed.
+        "recorded (kept in s3://",
+        "/recordings/livestream-local/",
         "nothing left",
         "all allowed",
     ] {
@@ -53,6 +56,7 @@ fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left
         "[workshop] DELETE_COMPLETE stack workshop",
         "the foundation's player lists: Some([\"keynote\", \"panel\"])",
         "DELETE_FAILED stack live-foundation: Export live-foundation-",
+        "/recordings/keynote/",
         "DELETE_COMPLETE stack live-foundation",
         "nothing left",
         "all allowed",

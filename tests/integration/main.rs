@@ -33,6 +33,7 @@ mod memory;
 mod names;
 mod packaging;
 mod player_browser;
+mod recordings;
 mod srt_recipes;
 mod stack;
 mod stack_faults;

@@ -50,6 +50,7 @@ Parameters:
   MissingUrl: { Type: String }
   NotAPlaylistUrl: { Type: String }
   ForeignUrl: { Type: String }
+  RecordingsUrl: { Type: String }
 Resources:
   Handler:
     Type: AWS::Lambda::Function
@@ -67,6 +68,8 @@ Resources:
       DashUrl: !Ref DashUrl
       CmafUrl: !Ref CmafUrl
       MssUrl: !Ref MssUrl
+      RecordingsUrl: !Ref RecordingsUrl
+      RecordingsOf: browser
   HlsOnly:
     Type: Custom::DemoPlayer
     Properties:
@@ -223,6 +226,75 @@ fn relay(clip: &Path, dir: &Path, format_args: &[&str], audio_per_rendition: boo
         .spawn()
         .expect("starting ffmpeg");
     Running(child)
+}
+
+/// The clip as a VOD in `dir`, as MediaPackage harvests one: a master
+/// playlist `index.m3u8` over both renditions, CMAF segments.
+fn package_vod(clip: &Path, dir: &Path) {
+    #[rustfmt::skip]
+    let mut args: Vec<String> = ["-hide_banner", "-loglevel", "error", "-i"].iter().map(|a| a.to_string()).collect();
+    args.push(clip.display().to_string());
+    for i in 0..RENDITIONS.len() {
+        args.extend([
+            "-map".to_owned(),
+            format!("0:v:{i}"),
+            "-map".to_owned(),
+            "0:a".to_owned(),
+        ]);
+    }
+    #[rustfmt::skip]
+    args.extend([
+        "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod",
+        "-hls_flags", "independent_segments", "-master_pl_name", "index.m3u8",
+        "-var_stream_map", "v:0,a:0 v:1,a:1", "-hls_segment_type", "fmp4",
+        "-hls_fmp4_init_filename", "init_%v.mp4", "-hls_segment_filename", "part_%v_%03d.m4s",
+        "media_%v.m3u8",
+    ].map(String::from));
+    let status = Command::new("ffmpeg")
+        .args(&args)
+        .current_dir(dir)
+        .status()
+        .expect("starting ffmpeg");
+    assert!(status.success(), "ffmpeg could not package the VOD");
+}
+
+/// Puts the VOD in `vod` where a harvest of the run of channel `browser`
+/// would, and lists it as the guard does (the library's own catalog).
+async fn list_recording(s3: &aws_sdk_s3::Client, bucket: &str, vod: &Path) {
+    use livestream_resources::recording::{Catalog, Job, Recording};
+    let started = 1_795_000_000;
+    let path = format!(
+        "recordings/browser/{}/part-1",
+        livestream_resources::recording::plan::stamp(started)
+    );
+    for entry in std::fs::read_dir(vod).unwrap().filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        s3.put_object()
+            .bucket(bucket)
+            .key(format!("{path}/{name}"))
+            .content_type(content_type(&name))
+            .body(std::fs::read(entry.path()).unwrap().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let job = Job {
+        name: format!("run-{started}-part-1"),
+        channel: "browser".into(),
+        status: aws_sdk_mediapackagev2::types::HarvestJobStatus::Completed,
+        start: started,
+        end: started + 10,
+        bucket: bucket.into(),
+        path,
+        hls: vec!["index".into()],
+        dash: vec![],
+        error: None,
+    };
+    let catalog = Catalog {
+        s3: s3.clone(),
+        bucket: bucket.into(),
+    };
+    catalog.add(&Recording::of(&job)).await.unwrap();
 }
 
 /// A live HLS output: a master playlist over both renditions, each with its
@@ -498,6 +570,7 @@ fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path)
         "url": url,
         "choose": choose,
         "expectError": EXPECTED_ERRORS.contains(&name),
+        "recording": name == "recording",
         "viewport": viewport,
         "screenshot": shots.join(format!("{name}.png")),
         "timeoutMs": READY_WITHIN.as_millis() as u64,
@@ -560,11 +633,19 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
                 ("MissingUrl".into(), format!("{base}/live/missing/master.m3u8")),
                 ("NotAPlaylistUrl".into(), format!("{base}{NOT_A_PLAYLIST}")),
                 ("ForeignUrl".into(), format!("http://{foreign}/live/hls/master.m3u8")),
+                ("RecordingsUrl".into(), format!("{base}/recordings/index.json")),
             ],
         )
         .await
         .unwrap_or_else(|failure| panic!("{failure:?}\n{}", player.transcript().join("\n")));
     bucket.set(stack.physical_id("DemoBucket").unwrap().to_owned()).unwrap();
+    // A recording as a harvest leaves it (the clip, packaged as VOD) and
+    // listed as the guard lists it, served from the same origin.
+    let vod = live.join("vod");
+    std::fs::create_dir_all(&vod).unwrap();
+    package_vod(&clip, &vod);
+    let demo_bucket = stack.physical_id("DemoBucket").unwrap().to_owned();
+    list_recording(&rig.s3().await, &demo_bucket, &vod).await;
 
     // Served as written: the type S3 stores is the type the browser gets.
     for (key, expected) in [
@@ -601,6 +682,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("not-a-playlist", format!("{base}/garbled/index.html"), None, false, &shots),
             run("foreign-origin", format!("{base}/foreign/index.html"), None, false, &shots),
             run("event", format!("{base}/site/index.html?event=track-two"), None, false, &shots),
+            run("recording", format!("{base}/player/index.html"), None, false, &shots),
         ],
     });
     let driven = tokio::time::timeout(
@@ -761,6 +843,32 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
     let message = report("no-stream")["message"].as_str().unwrap().to_owned();
     assert!(message.contains("Is the channel running"), "{message}");
 
+    // A recording from the page's list plays (VOD), and again from its
+    // middle after a seek; the live formats above played with the list there.
+    let recorded = report("recording");
+    let summary = serde_json::to_string_pretty(&recorded).unwrap();
+    assert!(recorded["failure"].is_null(), "{summary}");
+    assert_eq!(recorded["format"], "Recording", "{summary}");
+    let duration = recorded["duration"].as_f64().unwrap();
+    assert!(
+        (8.0..=12.0).contains(&duration),
+        "a VOD of the 10-s clip, not live: {summary}"
+    );
+    assert!(
+        recorded["endTime"].as_f64().unwrap() >= duration / 2.0 + 0.5,
+        "{summary}"
+    );
+    // No live edge to a recording: where in it the player is.
+    assert!(recorded["latency"].as_str().unwrap().contains(" of "), "{summary}");
+    let listed = recorded["recordings"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{summary}");
+    assert!(listed[0]["text"].as_str().unwrap().ends_with("· 10 s"), "{summary}");
+    assert_eq!(
+        listed[0]["url"],
+        format!("{base}/recordings/browser/20261118T110640Z/part-1/index.m3u8")
+    );
+    assert!(recorded["consoleErrors"].as_array().unwrap().is_empty(), "{summary}");
+
     // The foundation's page offers its events by title and plays the one
     // asked for.
     let event = report("event");
@@ -797,6 +905,30 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
 
     // The stack's delete removes every object the players wrote (the
     // bucket's delete would fail otherwise).
+    // The recording put there by hand is not the player's: removed first.
+    let cleanup = rig.s3().await;
+    let bucket_name = bucket.get().unwrap();
+    for prefix in ["recordings/", "catalog/"] {
+        let pages: Vec<_> = cleanup
+            .list_objects_v2()
+            .bucket(bucket_name)
+            .prefix(prefix)
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        for page in pages {
+            for key in page.unwrap().contents().iter().filter_map(|o| o.key()) {
+                cleanup
+                    .delete_object()
+                    .bucket(bucket_name)
+                    .key(key)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
     assert_eq!(rig.leftovers().await.unwrap(), Vec::<String>::new());

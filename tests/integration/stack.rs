@@ -160,7 +160,16 @@ async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, Stri
     for (key, name) in keys {
         assert_eq!(config[*key], output(outputs, name), "{key}");
     }
-    assert_eq!(config.as_object().map(|c| c.len()), Some(keys.len()), "{config}");
+    // With the recordings listed, whose: the stack's own channel's.
+    let whose = usize::from(keys.iter().any(|(key, _)| *key == "recordings"));
+    if whose == 1 {
+        assert_eq!(config["recordingsOf"], stack.name.as_str(), "{config}");
+    }
+    assert_eq!(
+        config.as_object().map(|c| c.len()),
+        Some(keys.len() + whose),
+        "{config}"
+    );
 }
 
 /// Nothing left in the emulator, and no AWS call by the stack's functions
@@ -332,6 +341,7 @@ async fn assert_v2_packaging(rig: &Rig, player: &Player, stack: &Stack, channel_
             ("dash", "DashUrl"),
             ("cmaf", "CmafUrl"),
             ("mss", "MssUrl"),
+            ("recordings", "RecordingsList"),
         ],
     )
     .await;

@@ -263,11 +263,80 @@ async fn run(
         }
     };
     println!();
-    let failures = player.delete(stack).await;
-    match failures.into_iter().next() {
-        Some(failure) => Err(failure),
-        None => Ok(()),
+    // The delete records the run the guard saw start (LastRecording).
+    let recordings = recordings_of(&stack);
+    if let Some(failure) = player.delete(stack).await.into_iter().next() {
+        return Err(failure);
     }
+    show_the_recordings(rig, recordings).await
+}
+
+/// The recordings bucket and the distribution's domain, when runs are recorded.
+fn recordings_of(stack: &Stack) -> Option<(String, String)> {
+    let bucket = stack.physical_id("RecordingsBucket")?.to_owned();
+    let domain = stack
+        .resource("Distribution")?
+        .exposed
+        .attributes
+        .get("DomainName")?
+        .clone();
+    Some((bucket, domain))
+}
+
+/// What the runs left: each recording's address, as the player lists it.
+/// The bucket outlives the stack; its recordings are then removed here, as
+/// a user removes them (`aws s3 rm s3://<bucket> --recursive`).
+async fn show_the_recordings(rig: &Rig, recordings: Option<(String, String)>) -> Result<(), Failure> {
+    let Some((bucket, domain)) = recordings else {
+        println!(
+            "
+runs are not recorded (RecordRuns=No, or MediaPackage v1)"
+        );
+        return Ok(());
+    };
+    let failure = |reason: String| Failure {
+        logical_id: "RecordingsBucket".into(),
+        reason,
+    };
+    let index = rig
+        .s3_json(&bucket, "recordings/index.json")
+        .await
+        .map_err(failure)?
+        .ok_or_else(|| failure("the run was not recorded: recordings/index.json is missing".into()))?;
+    let listed = index["recordings"].as_array().cloned().unwrap_or_default();
+    if listed.is_empty() {
+        return Err(failure("the run was not recorded: the list is empty".into()));
+    }
+    println!(
+        "
+recorded (kept in s3://{bucket} when the stack is deleted), as the player lists them:"
+    );
+    for recording in &listed {
+        println!(
+            "  {} ({} s, {}): https://{domain}/{}",
+            recording["runStarted"].as_str().unwrap_or_default(),
+            recording["durationSeconds"],
+            recording["channel"].as_str().unwrap_or_default(),
+            recording["hls"].as_str().unwrap_or_default()
+        );
+    }
+    let s3 = rig.s3().await;
+    let objects = s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .map_err(|err| failure(aws_sdk_s3::error::DisplayErrorContext(err).to_string()))?;
+    for key in objects.contents().iter().filter_map(|o| o.key()) {
+        s3.delete_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|err| failure(aws_sdk_s3::error::DisplayErrorContext(err).to_string()))?;
+    }
+    println!("  removed again here, as `aws s3 rm s3://{bucket} --recursive` removes them");
+    Ok(())
 }
 
 /// With a running channel, EventBridge tells the cost guard (the
@@ -291,9 +360,15 @@ async fn show_the_guard(rig: &Rig, stack: &Stack, event_stack: &Stack) -> Result
         .and_then(|c| c.exposed.attributes.get("Arn").cloned())
         .ok_or_else(|| failure("the channel has no Arn".into()))?;
     let guard = rig.function(stack, "GuardFunction").await;
-    let event = testkit::events::channel_state_change(&channel_arn, "RUNNING");
+    let mut event = testkit::events::channel_state_change(&channel_arn, "RUNNING");
+    // A run of a minute by the time it stops: one worth recording.
+    let started = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    event["time"] = aws_smithy_types::DateTime::from(started)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+        .into();
     println!(
-        "\ncost guard: the channel {} is RUNNING; EventBridge's event to GuardFunction:",
+        "\ncost guard: the channel {} is RUNNING (since a minute ago); EventBridge's event to GuardFunction:",
         channel.exposed.physical_id
     );
     match guard
@@ -469,11 +544,12 @@ async fn run_events(rig: &Rig) -> Result<(), Failure> {
         return Err(failure("Outputs", "the foundation was deleted under its events".into()));
     }
 
-    println!("\ndeleting the other events at once, then the foundation");
+    println!("\ndeleting the other events at once (each delete records its run first), then the foundation");
     let (a, b) = tokio::join!(keynote.delete(keynote_stack), panel.delete(panel_stack));
     if let Some(failed) = a.into_iter().chain(b).next() {
         return Err(failed);
     }
+    show_the_recordings(rig, recordings_of(&foundation)).await?;
     match foundation_player.delete(foundation).await.into_iter().next() {
         Some(failed) => Err(failed),
         None => Ok(()),
