@@ -91,6 +91,22 @@ impl Job {
     }
 }
 
+/// A [`Job`] from GetHarvestJob's answer or a ListHarvestJobs item: two
+/// types with the same getters.
+macro_rules! job_of {
+    ($job:expr) => {
+        Job::of(
+            $job.harvest_job_name(),
+            $job.channel_name(),
+            $job.status(),
+            $job.schedule_configuration(),
+            $job.destination(),
+            $job.harvested_manifests(),
+            $job.error_message(),
+        )
+    };
+}
+
 fn secs(time: &DateTime) -> u64 {
     u64::try_from(time.secs()).unwrap_or_default()
 }
@@ -223,15 +239,7 @@ impl Harvester {
             Err(err) if err.is_not_found() => return Ok(None),
             Err(err) => return Err(err),
         };
-        Ok(Some(Job::of(
-            job.harvest_job_name(),
-            job.channel_name(),
-            job.status(),
-            job.schedule_configuration(),
-            job.destination(),
-            job.harvested_manifests(),
-            job.error_message(),
-        )))
+        Ok(Some(job_of!(job)))
     }
 
     /// Every job of the group (of `channel` only, if given) on the
@@ -254,15 +262,7 @@ impl Harvester {
                 if job.origin_endpoint_name() != ENDPOINT {
                     continue;
                 }
-                jobs.push(Job::of(
-                    job.harvest_job_name(),
-                    job.channel_name(),
-                    job.status(),
-                    job.schedule_configuration(),
-                    job.destination(),
-                    job.harvested_manifests(),
-                    job.error_message(),
-                ));
+                jobs.push(job_of!(job));
             }
             next = page.next_token().map(str::to_owned);
             if next.is_none() {

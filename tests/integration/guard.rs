@@ -120,7 +120,7 @@ fn stops(rig: &Rig, channel_id: &str) -> usize {
         .count("medialive", "POST", &format!("/prod/channels/{channel_id}/stop"))
 }
 
-async fn start_again(rig: &Rig, channel_id: &str) {
+pub(crate) async fn start_again(rig: &Rig, channel_id: &str) {
     medialive(rig)
         .await
         .start_channel()

@@ -14,7 +14,7 @@ use aws_sdk_mediapackagev2::types::HarvestJobStatus;
 use serde_json::{Value, json};
 use testkit::stack::{Function, Rig, Template};
 
-use crate::guard::{invoke, messages, settled_state, subscribe, succeeded};
+use crate::guard::{invoke, messages, settled_state, start_again, subscribe, succeeded};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 
@@ -139,17 +139,6 @@ async fn stop_by_hand(rig: &Rig, channel: &str) {
     assert_eq!(settled_state(rig, channel).await, ChannelState::Idle);
 }
 
-async fn start_by_hand(rig: &Rig, channel: &str) {
-    medialive(rig)
-        .await
-        .start_channel()
-        .channel_id(channel)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(settled_state(rig, channel).await, ChannelState::Running);
-}
-
 fn stamp(epoch: u64) -> String {
     let output = std::process::Command::new("date")
         .args(["-u", "-d", &format!("@{epoch}"), "+%Y%m%dT%H%M%SZ"])
@@ -166,7 +155,7 @@ async fn every_run_is_recorded_once_whoever_stops_it() {
     let name = "recorded";
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     let bucket = stack.physical_id("RecordingsBucket").unwrap().to_owned();
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
     let guard = rig.function(&stack, "GuardFunction").await;
     let inbox = subscribe(&rig, &stack).await;
 
@@ -211,7 +200,7 @@ async fn every_run_is_recorded_once_whoever_stops_it() {
     assert!(manifest.content_length().unwrap() > 0);
 
     // A run the guard stops (its cap reached): recorded too.
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
     let second = now() - 8 * 3600 + 30;
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING", second)).await);
     let fired = json!({"source": "livestream.cost-guard", "detail-type": "Maximum run time reached",
@@ -232,7 +221,7 @@ async fn every_run_is_recorded_once_whoever_stops_it() {
     // A run ended by the stack's delete: the delete records it itself,
     // from the guard's record of the run, without waiting for EventBridge
     // to tell the guard (which goes with the stack), and waits for it.
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
     let third = now() - 60;
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING", third)).await);
     let failures = player.delete(stack).await;
@@ -259,7 +248,7 @@ async fn a_thirty_hour_run_without_a_cap_is_recorded_in_consecutive_parts() {
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     let bucket = stack.physical_id("RecordingsBucket").unwrap().to_owned();
     let guard = rig.function(&stack, "GuardFunction").await;
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
     let started = now() - 30 * 3600;
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING", started)).await);
     // While it runs, each full day is harvested as it completes.
@@ -300,7 +289,7 @@ async fn a_failed_harvest_is_told_once_and_tried_once_more_and_a_full_quota_wait
     let guard = rig.function(&stack, "GuardFunction").await;
     let inbox = subscribe(&rig, &stack).await;
     let client = v2(&rig).await;
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
 
     // The endpoint's policy loses its harvest statement (an edit by hand):
     // the job fails.
@@ -402,7 +391,7 @@ async fn a_failed_harvest_is_told_once_and_tried_once_more_and_a_full_quota_wait
             .await
             .unwrap();
     }
-    start_by_hand(&rig, &channel).await;
+    start_again(&rig, &channel).await;
     let next = now() - 120;
     succeeded(&invoke(&guard, &state_change(&channel, "RUNNING", next)).await);
     stop_by_hand(&rig, &channel).await;
