@@ -424,3 +424,34 @@ async fn a_failed_harvest_is_told_once_and_tried_once_more_and_a_full_quota_wait
     finish_and_tell(&rig, &guard).await;
     assert!(player.delete(stack).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_the_guard_never_heard_is_recorded_at_the_next_look() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("unheard");
+    let stack = player.create(template(), &parameters(&[])).await.unwrap();
+    let name = "unheard";
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let bucket = stack.physical_id("RecordingsBucket").unwrap().to_owned();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    start_again(&rig, &channel).await;
+    let started = now() - 300;
+    succeeded(&invoke(&guard, &state_change(&channel, "RUNNING", started)).await);
+    // Stopped, and EventBridge's event lost: the look every 15 minutes
+    // records the run up to the look.
+    stop_by_hand(&rig, &channel).await;
+    assert!(jobs(&rig, name).await.is_empty());
+    let looked = now();
+    succeeded(&invoke(&guard, &reconcile()).await);
+    let made = jobs(&rig, name).await;
+    assert_eq!(made.len(), 1, "{made:#?}");
+    assert_eq!(made[0].name, format!("run-{started}-part-1"));
+    assert_eq!(made[0].start, started as i64);
+    assert!((looked as i64..=now() as i64).contains(&made[0].end), "{made:#?}");
+    // The job's end never heard either: the next look lists it.
+    rig.aws.finish_harvest_jobs().await;
+    succeeded(&invoke(&guard, &reconcile()).await);
+    assert_eq!(listed(&rig, &bucket).await.len(), 1);
+    assert!(player.delete(stack).await.is_empty());
+    rig.iam_report().assert_clean();
+}
