@@ -10,7 +10,7 @@
 # stack's own test source (deployment/render-demo-source.sh).
 # With --build-tools, also cargo-lambda and zig into .venv and Rust's
 # aarch64 standard library, for deployment/build-s3-dist.sh (and ffmpeg).
-# With --test-tools, also Debian's ffmpeg and chromium (apt-get), for the
+# With --test-tools, also Debian's ffmpeg, chromium and openssl (apt-get), for the
 # demo player's browser test and the test source's.
 # Idempotent: does nothing when each part already matches its lock file.
 set -euo pipefail
@@ -81,6 +81,8 @@ if $media_tools; then
 fi
 if $test_tools; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # Verifies the signed cookies' signatures in a test, as another implementation.
+  command -v openssl >/dev/null || missing+=(openssl)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} from Debian's packages"

@@ -18,6 +18,7 @@
 pub mod aws;
 pub(crate) mod budget;
 pub mod cfn;
+pub mod cookies;
 pub mod error;
 pub mod function;
 pub(crate) mod grants;

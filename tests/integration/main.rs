@@ -11,6 +11,7 @@
 mod common;
 
 mod binary;
+mod cookies;
 mod cut_off;
 mod demo_player;
 mod demo_player_mock;
