@@ -56,6 +56,17 @@ pub fn generate() -> Result<KeyPair, CookieError> {
     })
 }
 
+/// The public key (SubjectPublicKeyInfo PEM) of a private key [`generate`] made.
+pub fn public_pem_of(private_pem: &str) -> Result<String, CookieError> {
+    let der = der_of(private_pem).ok_or(CookieError::Key)?;
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &der).map_err(|_| CookieError::Key)?;
+    let public: PublicKeyX509Der<'static> = key
+        .public_key()
+        .as_der()
+        .map_err(|_| CookieError::Crypto("encoding the public key"))?;
+    Ok(pem("PUBLIC KEY", public.as_ref()))
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     let body = aws_smithy_types::base64::encode(der);
     let mut text = format!("-----BEGIN {label}-----\n");
@@ -185,6 +196,7 @@ mod tests {
         let public = der_of(&pair.public_pem).unwrap();
         // SPKI of an uncompressed P-256 point: 26 bytes of header, 65 of point.
         assert_eq!(public.len(), 91);
+        assert_eq!(public_pem_of(&pair.private_pem).unwrap(), pair.public_pem);
         let signer = Signer::new(&pair.private_pem, "K2JCJMDEHXQW5F").unwrap();
         assert!(!format!("{signer:?}").contains("PRIVATE"));
         let cookies = signer

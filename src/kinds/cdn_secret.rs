@@ -142,42 +142,55 @@ impl Named for MediaPackageCdnSecret {
     const WHAT: &'static str = "secret";
 
     async fn describe(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
-        aws.secretsmanager
-            .describe_secret()
-            .secret_id(secret_id)
-            .send()
-            .await
-            .map_err(aws_error("DescribeSecret"))
-            .found()
+        describe_secret(aws, secret_id).await
     }
 
     fn tags(found: &DescribeSecretOutput) -> Vec<(&str, &str)> {
-        found
-            .tags()
-            .iter()
-            .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
-            .collect()
+        secret_tags(found)
     }
 
-    /// Deletes the secret at once, with no recovery window (a new one is
-    /// made on the next Create). By ARN: a name may match other secrets'
-    /// names with a suffix.
     async fn remove(aws: &Clients, secret_id: &str, found: &DescribeSecretOutput) -> Result<(), Error> {
-        aws.secretsmanager
-            .delete_secret()
-            .secret_id(found.arn().unwrap_or(secret_id))
-            .force_delete_without_recovery(true)
-            .send()
-            .await
-            .map_err(aws_error("DeleteSecret"))
-            .found()?;
-        Ok(())
+        remove_secret(aws, secret_id, found).await
     }
+}
+
+/// A secret as Secrets Manager describes it; `None` when it does not exist.
+pub(super) async fn describe_secret(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
+    aws.secretsmanager
+        .describe_secret()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeSecret"))
+        .found()
+}
+
+pub(super) fn secret_tags(found: &DescribeSecretOutput) -> Vec<(&str, &str)> {
+    found
+        .tags()
+        .iter()
+        .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
+        .collect()
+}
+
+/// Deletes the secret at once, with no recovery window (a new one is made
+/// on the next Create). By ARN: a name may match other secrets' names with
+/// a suffix.
+pub(super) async fn remove_secret(aws: &Clients, secret_id: &str, found: &DescribeSecretOutput) -> Result<(), Error> {
+    aws.secretsmanager
+        .delete_secret()
+        .secret_id(found.arn().unwrap_or(secret_id))
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .map_err(aws_error("DeleteSecret"))
+        .found()?;
+    Ok(())
 }
 
 /// The RequestId as a ClientRequestToken when it fits the API's 32 to 64
 /// characters (CloudFormation's are UUIDs); otherwise the SDK makes one.
-fn idempotency_token(request_id: &str) -> Option<String> {
+pub(super) fn idempotency_token(request_id: &str) -> Option<String> {
     (32..=64).contains(&request_id.len()).then(|| request_id.to_owned())
 }
 

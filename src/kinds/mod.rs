@@ -40,6 +40,7 @@ kinds! {
     cdn_secret::MediaPackageCdnSecret,
     demo_player::DemoPlayer,
     last_recording::LastRecording,
+    playback_key::PlaybackKey,
 }
 
 type Work<'a> = Pin<Box<dyn Future<Output = Result<Outcome, Error>> + Send + 'a>>;

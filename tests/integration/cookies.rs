@@ -79,3 +79,75 @@ fn openssl_verifies_the_cookies_signature_with_the_published_public_key() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `PlaybackKey` against the emulator: the public keys come back as Data
+/// (never the private one), a repeated Create adopts its own pair, an
+/// update without a new `KeyRotation` keeps the pair, a rotation makes a
+/// new one that remembers the previous public key, and a Delete removes
+/// the secret at once.
+#[tokio::test]
+async fn the_playback_key_is_made_kept_rotated_and_deleted() {
+    use crate::common::{Session, succeeded};
+    use serde_json::json;
+
+    const KIND: &str = "PlaybackKey";
+    let session = Session::emulated().await;
+    let secrets = &session.clients.secretsmanager;
+    let first = json!({"KeyRotation": "2026-12"});
+    let created = session.create(KIND, first.clone()).await;
+    let arn = succeeded(&created);
+    assert!(!created.to_string().contains("PRIVATE KEY"), "{created}");
+    let public = created["Data"]["PublicKeyPem"].as_str().unwrap().to_owned();
+    assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    assert_eq!(created["Data"]["PreviousPublicKeyPem"], public.as_str());
+    assert_eq!(created["Data"]["SecretArn"], arn.as_str());
+    let held: serde_json::Value = serde_json::from_str(
+        secrets
+            .get_secret_value()
+            .secret_id(&arn)
+            .send()
+            .await
+            .unwrap()
+            .secret_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        held["privateKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+
+    let again = session.create(KIND, first.clone()).await;
+    assert_eq!(succeeded(&again), arn, "a repeated Create adopts its own pair");
+    assert_eq!(again["Data"]["PublicKeyPem"], public.as_str());
+
+    let kept = session.update(KIND, &arn, first.clone(), first.clone()).await;
+    assert_eq!(succeeded(&kept), arn);
+    assert_eq!(kept["Data"]["PublicKeyPem"], public.as_str());
+
+    let second = json!({"KeyRotation": "2027-01"});
+    let rotated = session.update(KIND, &arn, first.clone(), second.clone()).await;
+    let new_arn = succeeded(&rotated);
+    assert_ne!(new_arn, arn);
+    assert_ne!(rotated["Data"]["PublicKeyPem"], public.as_str());
+    assert_eq!(
+        rotated["Data"]["PreviousPublicKeyPem"],
+        public.as_str(),
+        "the old key stays trusted"
+    );
+    assert!(!rotated.to_string().contains("PRIVATE KEY"));
+
+    // CloudFormation deletes the old one after the rotation.
+    succeeded(&session.delete(KIND, &arn, first).await);
+    assert!(secrets.get_secret_value().secret_id(&arn).send().await.is_err());
+    let after = session.update(KIND, &new_arn, second.clone(), second.clone()).await;
+    assert_eq!(
+        after["Data"]["PreviousPublicKeyPem"],
+        public.as_str(),
+        "remembered by the new secret"
+    );
+    succeeded(&session.delete(KIND, &new_arn, second).await);
+    assert!(secrets.get_secret_value().secret_id(&new_arn).send().await.is_err());
+}
