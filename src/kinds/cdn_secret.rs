@@ -63,24 +63,7 @@ impl Resource for MediaPackageCdnSecret {
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
         let name = spec.name(req);
         let value = random_identifier()?;
-        let created = aws
-            .secretsmanager
-            .create_secret()
-            .name(&name)
-            .set_description(spec.description.clone())
-            .secret_string(json!({ SECRET_KEY: value }).to_string())
-            // The SDK's retry of an attempt whose answer was lost gets the
-            // same secret back instead of "already exists".
-            .set_client_request_token(idempotency_token(&req.request_id))
-            .set_tags(Some(
-                req.ownership_tags()
-                    .into_iter()
-                    .map(|(key, value)| Tag::builder().key(key).value(value).build())
-                    .collect(),
-            ))
-            .send()
-            .await
-            .map_err(aws_error("CreateSecret"));
+        let created = create_secret(aws, req, &name, spec.description.clone(), json!({ SECRET_KEY: value }).to_string()).await;
         match created {
             Ok(created) => {
                 let arn = created.arn().unwrap_or_default().to_owned();
@@ -154,6 +137,33 @@ impl Named for MediaPackageCdnSecret {
     }
 }
 
+/// Makes the secret `name` holding `value`, tagged as this stack
+/// resource's. The SDK's retry of an attempt whose answer was lost gets the
+/// same secret back instead of "already exists" (the request's token).
+pub(super) async fn create_secret(
+    aws: &Clients,
+    req: &Request,
+    name: &str,
+    description: Option<String>,
+    value: String,
+) -> Result<aws_sdk_secretsmanager::operation::create_secret::CreateSecretOutput, Error> {
+    aws.secretsmanager
+        .create_secret()
+        .name(name)
+        .set_description(description)
+        .secret_string(value)
+        .set_client_request_token(idempotency_token(&req.request_id))
+        .set_tags(Some(
+            req.ownership_tags()
+                .into_iter()
+                .map(|(key, value)| Tag::builder().key(key).value(value).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .map_err(aws_error("CreateSecret"))
+}
+
 /// A secret as Secrets Manager describes it; `None` when it does not exist.
 pub(super) async fn describe_secret(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
     aws.secretsmanager
@@ -190,7 +200,7 @@ pub(super) async fn remove_secret(aws: &Clients, secret_id: &str, found: &Descri
 
 /// The RequestId as a ClientRequestToken when it fits the API's 32 to 64
 /// characters (CloudFormation's are UUIDs); otherwise the SDK makes one.
-pub(super) fn idempotency_token(request_id: &str) -> Option<String> {
+fn idempotency_token(request_id: &str) -> Option<String> {
     (32..=64).contains(&request_id.len()).then(|| request_id.to_owned())
 }
 

@@ -17,10 +17,9 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
-use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
-use super::cdn_secret::{describe_secret, idempotency_token, remove_secret, secret_tags};
+use super::cdn_secret::{create_secret, describe_secret, remove_secret, secret_tags};
 use super::owned::{self, Named};
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
@@ -103,22 +102,8 @@ async fn make(aws: &Clients, req: &Request, spec: &Spec, previous: Option<String
     let name = spec.name(req);
     let pair = generate().map_err(|err| Error::Unexpected(err.to_string()))?;
     let value = json!({ PRIVATE_KEY: pair.private_pem, PREVIOUS_PUBLIC_KEY: previous });
-    let created = aws
-        .secretsmanager
-        .create_secret()
-        .name(&name)
-        .description("The private key that signs viewers' CloudFront cookies (livestream-resources)")
-        .secret_string(value.to_string())
-        .set_client_request_token(idempotency_token(&req.request_id))
-        .set_tags(Some(
-            req.ownership_tags()
-                .into_iter()
-                .map(|(key, value)| Tag::builder().key(key).value(value).build())
-                .collect(),
-        ))
-        .send()
-        .await
-        .map_err(aws_error("CreateSecret"));
+    let description = "The private key that signs viewers' CloudFront cookies (livestream-resources)";
+    let created = create_secret(aws, req, &name, Some(description.to_owned()), value.to_string()).await;
     match created {
         Ok(created) => {
             let arn = created.arn().unwrap_or_default().to_owned();
