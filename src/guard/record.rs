@@ -26,7 +26,7 @@ use super::event::{MAX_RUN_SOURCE, RECONCILE_DETAIL_TYPE};
 use super::watch::{Guard, GuardAction, Run, at_expression, is_on, now_secs};
 use crate::aws::GuardClients;
 use crate::error::{Error, aws_error};
-use crate::recording::runs::{RUN_PREFIX, TO_HARVEST_PREFIX, forget, kept_in};
+use crate::recording::runs::{RUN_PREFIX, TO_HARVEST_PREFIX, forget, kept_in, read_kept};
 use crate::recording::{
     Catalog, Harvested, Harvester, Job, JobName, Made, Part, Recording, complete_parts, job_name, retry_name,
 };
@@ -126,18 +126,15 @@ impl Guard {
 
     /// A run kept as still to harvest, read back from its schedule.
     async fn to_harvest(&self, schedule: &str) -> Result<Option<ToHarvest>, Error> {
-        let kept = kept_in(&self.aws.scheduler, &self.config.schedule_group, schedule).await?;
-        Ok(kept
-            .into_iter()
-            .find(|kept| kept.schedule == schedule)
-            .and_then(|kept| {
-                Some(ToHarvest {
-                    schedule: kept.schedule,
-                    channel: kept.record?,
-                    started_at: kept.started_at,
-                    ended_at: kept.ended_at?,
-                })
-            }))
+        let kept = read_kept(&self.aws.scheduler, &self.config.schedule_group, schedule).await?;
+        Ok(kept.and_then(|kept| {
+            Some(ToHarvest {
+                schedule: kept.schedule,
+                channel: kept.record?,
+                started_at: kept.started_at,
+                ended_at: kept.ended_at?,
+            })
+        }))
     }
 
     /// Makes every job of a run that ended; when all are made, the run is

@@ -10,7 +10,7 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target,
 };
 use aws_smithy_types::date_time::{DateTime, Format};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::config::GuardConfig;
 use super::event::{GuardEvent, MAX_RUN_DETAIL_TYPE, MAX_RUN_SOURCE};
@@ -19,7 +19,7 @@ use crate::aws::GuardClients;
 use crate::cfn::event::stack_name_of;
 use crate::error::{AwsError, Error, Found, aws_error};
 use crate::ownership::{FOUNDATION_TAG, STACK_ID_TAG, is_medialive_id};
-use crate::recording::runs::RUN_PREFIX;
+use crate::recording::runs::{RUN_PREFIX, read_kept};
 
 /// What the guard did, for the log and the tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -697,29 +697,16 @@ impl Guard {
 
     /// The run recorded for `channel_id`, if any.
     pub(super) async fn run(&self, channel_id: &str) -> Result<Option<Run>, Error> {
-        let schedule = self
-            .aws
-            .scheduler
-            .get_schedule()
-            .name(schedule_name(channel_id))
-            .group_name(&self.config.schedule_group)
-            .send()
-            .await
-            .map_err(aws_error("GetSchedule"))
-            .found()?;
-        let Some(schedule) = schedule else {
-            return Ok(None);
-        };
-        let input: Value = schedule
-            .target()
-            .and_then(|target| target.input())
-            .and_then(|input| serde_json::from_str(input).ok())
-            .unwrap_or_default();
-        let detail = &input["detail"];
-        Ok(detail["startedAt"].as_u64().map(|started_at| Run {
-            started_at,
-            stop_at: detail["stopAt"].as_u64(),
-            record: detail["record"].as_str().map(str::to_owned),
+        let kept = read_kept(
+            &self.aws.scheduler,
+            &self.config.schedule_group,
+            &schedule_name(channel_id),
+        )
+        .await?;
+        Ok(kept.map(|kept| Run {
+            started_at: kept.started_at,
+            stop_at: kept.stop_at,
+            record: kept.record,
         }))
     }
 

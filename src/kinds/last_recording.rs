@@ -165,11 +165,13 @@ async fn last_run_recorded(aws: &Clients, req: &Request, spec: &Spec, harvested:
         Err(err) if err.is_not_found() => return Ok(Look::Done(())),
         Err(err) => return Err(err),
     };
-    for job in jobs.iter().filter(|job| JobName::parse(&job.name).is_some()) {
-        if job.is_active() {
-            return Ok(Look::NotYet(format!("harvest job {} {}", job.name, job.status)));
-        }
-        if job.status == HarvestJobStatus::Completed && !catalog.has(&job.channel, &job.name).await? {
+    let ours: Vec<_> = jobs.iter().filter(|job| JobName::parse(&job.name).is_some()).collect();
+    if let Some(going) = ours.iter().find(|job| job.is_active()) {
+        return Ok(Look::NotYet(format!("harvest job {} {}", going.name, going.status)));
+    }
+    let listed = catalog.listed().await?;
+    for job in ours {
+        if job.status == HarvestJobStatus::Completed && !listed.contains(&(job.channel.clone(), job.name.clone())) {
             catalog.add(&Recording::of(job)).await?;
         }
     }

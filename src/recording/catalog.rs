@@ -106,21 +106,6 @@ impl Catalog {
         self.rebuild().await
     }
 
-    /// Whether the job `job` of `channel` is listed.
-    pub async fn has(&self, channel: &str, job: &str) -> Result<bool, Error> {
-        let key = entry_key(channel, job);
-        let page = self
-            .s3
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(&key)
-            .max_keys(1)
-            .send()
-            .await
-            .map_err(aws_error("ListObjectsV2"))?;
-        Ok(page.contents().iter().any(|object| object.key() == Some(key.as_str())))
-    }
-
     /// Marks `job`'s failure as told; false when it was told already.
     pub async fn mark_failure(&self, channel: &str, job: &str, message: &str) -> Result<bool, Error> {
         let body = serde_json::json!({ "job": job, "message": message }).to_string();

@@ -59,24 +59,31 @@ pub async fn kept_in(scheduler: &aws_sdk_scheduler::Client, group: &str, prefix:
             .await
             .map_err(aws_error("ListSchedules"))?;
         for name in page.schedules().iter().filter_map(|s| s.name()) {
-            let found = scheduler
-                .get_schedule()
-                .group_name(group)
-                .name(name)
-                .send()
-                .await
-                .map_err(aws_error("GetSchedule"))
-                .found()?;
-            let input = found.as_ref().and_then(|s| s.target()).and_then(|t| t.input());
-            if let Some(record) = input.and_then(|input| Kept::read(name, input)) {
-                kept.push(record);
-            }
+            kept.extend(read_kept(scheduler, group, name).await?);
         }
         next = page.next_token().map(str::to_owned);
         if next.is_none() {
             return Ok(kept);
         }
     }
+}
+
+/// The record `schedule` in `group`; `None` when it is gone or not a record.
+pub async fn read_kept(
+    scheduler: &aws_sdk_scheduler::Client,
+    group: &str,
+    schedule: &str,
+) -> Result<Option<Kept>, Error> {
+    let found = scheduler
+        .get_schedule()
+        .group_name(group)
+        .name(schedule)
+        .send()
+        .await
+        .map_err(aws_error("GetSchedule"))
+        .found()?;
+    let input = found.as_ref().and_then(|s| s.target()).and_then(|t| t.input());
+    Ok(input.and_then(|input| Kept::read(schedule, input)))
 }
 
 /// Removes a record; one already gone counts as removed.
