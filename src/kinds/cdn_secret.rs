@@ -9,7 +9,7 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::{Value, json};
 
-use super::owned::{self, Named};
+use super::owned;
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
@@ -120,22 +120,31 @@ impl Resource for MediaPackageCdnSecret {
     }
 }
 
-impl Named for MediaPackageCdnSecret {
-    type Found = DescribeSecretOutput;
-    const WHAT: &'static str = "secret";
+/// `Named` for a kind whose resource is a Secrets Manager secret: the
+/// same look, tags and removal for each.
+macro_rules! secret_named {
+    ($kind:ty) => {
+        impl super::owned::Named for $kind {
+            type Found = aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
+            const WHAT: &'static str = "secret";
 
-    async fn describe(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
-        describe_secret(aws, secret_id).await
-    }
+            async fn describe(aws: &Clients, secret_id: &str) -> Result<Option<Self::Found>, Error> {
+                super::cdn_secret::describe_secret(aws, secret_id).await
+            }
 
-    fn tags(found: &DescribeSecretOutput) -> Vec<(&str, &str)> {
-        secret_tags(found)
-    }
+            fn tags(found: &Self::Found) -> Vec<(&str, &str)> {
+                super::cdn_secret::secret_tags(found)
+            }
 
-    async fn remove(aws: &Clients, secret_id: &str, found: &DescribeSecretOutput) -> Result<(), Error> {
-        remove_secret(aws, secret_id, found).await
-    }
+            async fn remove(aws: &Clients, secret_id: &str, found: &Self::Found) -> Result<(), Error> {
+                super::cdn_secret::remove_secret(aws, secret_id, found).await
+            }
+        }
+    };
 }
+pub(super) use secret_named;
+
+secret_named!(MediaPackageCdnSecret);
 
 /// Makes the secret `name` holding `value`, tagged as this stack
 /// resource's. The SDK's retry of an attempt whose answer was lost gets the

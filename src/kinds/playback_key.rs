@@ -16,11 +16,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use serde_json::{Value, json};
 
-use super::cdn_secret::{create_secret, describe_secret, remove_secret, secret_tags};
-use super::owned::{self, Named};
+use super::cdn_secret::create_secret;
+use super::owned;
 use super::resource::{Outcome, Request, Resource};
 use crate::aws::Clients;
 use crate::cfn::props::{PropError, Props};
@@ -153,22 +152,7 @@ fn outcome(arn: &str, private_pem: &str, previous: Option<&str>) -> Result<Outco
     ])))
 }
 
-impl Named for PlaybackKey {
-    type Found = DescribeSecretOutput;
-    const WHAT: &'static str = "secret";
-
-    async fn describe(aws: &Clients, secret_id: &str) -> Result<Option<DescribeSecretOutput>, Error> {
-        describe_secret(aws, secret_id).await
-    }
-
-    fn tags(found: &DescribeSecretOutput) -> Vec<(&str, &str)> {
-        secret_tags(found)
-    }
-
-    async fn remove(aws: &Clients, secret_id: &str, found: &DescribeSecretOutput) -> Result<(), Error> {
-        remove_secret(aws, secret_id, found).await
-    }
-}
+super::cdn_secret::secret_named!(PlaybackKey);
 
 #[cfg(test)]
 mod tests {
