@@ -1,4 +1,4 @@
-//! Live streaming on AWS from CloudFormation: two Lambda functions in one
+//! Live streaming on AWS from CloudFormation: three Lambda functions in one
 //! binary, chosen at start-up ([`function`]).
 //!
 //! - The custom-resource handler ([`handler::App`]): MediaLive inputs and
@@ -7,8 +7,10 @@
 //!   ([`kinds`]).
 //! - The cost guard ([`guard`]): stops the stack's channel after its
 //!   maximum run time or without input video.
+//! - The cookie issuer ([`viewers`]): lets viewers in with CloudFront
+//!   signed cookies ([`cookies`]) when playback is protected.
 //!
-//! Beneath both: [`cfn`], the custom-resource protocol, which knows nothing
+//! Beneath them: [`cfn`], the custom-resource protocol, which knows nothing
 //! of media services; [`aws`], every client; [`ownership`], the tags and
 //! ids both share.
 
@@ -29,6 +31,7 @@ pub mod logging;
 pub mod ownership;
 pub mod profiles;
 pub mod recording;
+pub mod viewers;
 pub(crate) mod wait;
 
 pub use aws::Clients;
