@@ -140,6 +140,9 @@ pub(super) struct Spec {
     /// The list of recordings the page offers, and whose: the MediaPackage
     /// v2 channel (the stack's or event's) its entries name.
     recordings: Option<(String, Option<String>)>,
+    /// Where the page sends a viewer's passcode when playback needs signed
+    /// cookies (`PlaybackAccess: SignedCookies`); `None`: open.
+    viewer_auth: Option<String>,
 }
 
 /// What the player at a location is.
@@ -174,6 +177,9 @@ impl Spec {
             Role::Event { name } => {
                 config.insert("event".to_owned(), name.clone().into());
             }
+        }
+        if let Some(path) = &self.viewer_auth {
+            config.insert("auth".to_owned(), path.clone().into());
         }
         if let Some((list, channel)) = &self.recordings {
             config.insert("recordings".to_owned(), list.clone().into());
@@ -250,6 +256,8 @@ impl Resource for DemoPlayer {
         "EventsFolder",
         "RecordingsUrl",
         "RecordingsOf",
+        "PlaybackAccess",
+        "ViewerAuthPath",
     ];
     type Spec = Spec;
 
@@ -324,12 +332,35 @@ impl Resource for DemoPlayer {
             }
             (None, None) => None,
         };
+        let viewer_auth = match props.string("PlaybackAccess")?.as_deref().unwrap_or("Open") {
+            "Open" => None,
+            "SignedCookies" => {
+                let path = props.string("ViewerAuthPath")?.unwrap_or_else(|| "/auth/".to_owned());
+                let valid = path.starts_with("/auth/")
+                    && path.len() <= 256
+                    && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_".contains(c));
+                if !valid {
+                    return Err(PropError::invalid(
+                        "ViewerAuthPath",
+                        format!("must be a path below /auth/ (letters, digits, '-', '_'), got {}", shown("ViewerAuthPath", &path)),
+                    ));
+                }
+                Some(path)
+            }
+            other => {
+                return Err(PropError::invalid(
+                    "PlaybackAccess",
+                    format!("must be Open or SignedCookies, got {}", shown("PlaybackAccess", other)),
+                ));
+            }
+        };
         Ok(Spec {
             bucket,
             prefix,
             urls,
             role,
             recordings,
+            viewer_auth,
         })
     }
 
@@ -712,6 +743,32 @@ mod tests {
     fn parse(props: serde_json::Value) -> Result<Spec, PropError> {
         let map = props.as_object().cloned().unwrap_or_default();
         DemoPlayer::parse(Props::new(&map))
+    }
+
+    #[test]
+    fn protected_playback_tells_the_page_where_viewers_send_the_passcode() {
+        let hls = "https://d1.cloudfront.net/out/v1/live/keynote/ts/index.m3u8";
+        let open = parse(serde_json::json!({"Bucket": "demo-bucket", "HlsUrl": hls, "PlaybackAccess": "Open"})).unwrap();
+        assert_eq!(open.config().get("auth"), None);
+        let stack = parse(serde_json::json!({"Bucket": "demo-bucket", "HlsUrl": hls, "PlaybackAccess": "SignedCookies"}))
+            .unwrap();
+        assert_eq!(stack.config()["auth"], "/auth/");
+        let event = parse(serde_json::json!({
+            "Bucket": "demo-bucket", "Prefix": "player/events/keynote/", "Event": "Keynote", "HlsUrl": hls,
+            "PlaybackAccess": "SignedCookies", "ViewerAuthPath": "/auth/keynote"
+        }))
+        .unwrap();
+        assert_eq!(event.config()["auth"], "/auth/keynote");
+        for (props, names) in [
+            (serde_json::json!({"Bucket": "demo-bucket", "HlsUrl": hls, "PlaybackAccess": "Closed"}), "PlaybackAccess"),
+            (
+                serde_json::json!({"Bucket": "demo-bucket", "HlsUrl": hls, "PlaybackAccess": "SignedCookies", "ViewerAuthPath": "https://x/auth/"}),
+                "ViewerAuthPath",
+            ),
+        ] {
+            let err = parse(props).unwrap_err().to_string();
+            assert!(err.contains(names), "{err}");
+        }
     }
 
     #[test]

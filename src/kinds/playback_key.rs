@@ -2,27 +2,29 @@
 //!
 //! CloudFormation cannot make a private key, so this does: an ECDSA P-256
 //! pair ([`crate::cookies::generate`]), the private key kept in a Secrets
-//! Manager secret (`PlaybackKey/<stack>-<logical id>-<rotation>`, tagged as
-//! this stack's) that only the cookie issuer may read, and the public keys
-//! as Data for the native `AWS::CloudFront::PublicKey` resources. The
-//! private key is never in a Reason, Data, an output or a log line.
+//! Manager secret (`PlaybackKey/<stack>-<logical id>-<slot>`, tagged as this
+//! stack's) that only the cookie issuer may read, and the public keys as
+//! Data for the native `AWS::CloudFront::PublicKey` resources. The private
+//! key is never in a Reason, Data, an output or a log line.
 //!
-//! Two slots, A and B, each one `AWS::CloudFront::PublicKey` in the
-//! template, both in the key group. CloudFront cannot change a public key's
-//! `EncodedKey` (`UpdatePublicKey` changes only the comment), and a cookie
-//! names the id of the key that signed it: so a rotation puts the new key
-//! into the slot that does not sign now (a new public key there, named
-//! after the key, with a new id) and leaves the signing slot's key, its id
-//! and the cookies it signed alone until they expire. The next rotation
-//! replaces that one. The first pair's other slot holds a key whose private
-//! half was thrown away: it signs nothing.
+//! Rotation walks three slots, A → B → C → A (`KeyRotation`), one
+//! `AWS::CloudFront::PublicKey` each in the template, of which two exist at
+//! a time: the signing slot's and the one before it, which the key group
+//! keeps trusting so that cookies it signed stay good until they expire.
+//! Why not one key changed in place: CloudFront cannot change a public
+//! key's `EncodedKey` (`UpdatePublicKey` changes only the comment), and
+//! CloudFormation updates `AWS::CloudFront::PublicKey` in place (its schema
+//! has no create-only property), so a new key must be a new resource. A
+//! move to the next slot makes that slot's public key anew, keeps the one
+//! that signed until now, and removes the one before; any other move would
+//! change a kept key, and is refused before anything is made. The first
+//! pair's previous slot holds a key whose private half was thrown away.
 //!
-//! A new `KeyRotation` value makes a new pair in a new secret (a new id);
-//! CloudFormation then deletes the old secret. Any other update reads the
-//! keys back and changes nothing.
+//! Each rotation's pair is a new secret (a new id); CloudFormation then
+//! deletes the old one. Any other update reads the keys back and changes
+//! nothing.
 
 use std::collections::BTreeMap;
-
 
 use super::cdn_secret::create_secret;
 use super::owned;
@@ -34,59 +36,58 @@ use crate::error::{Error, aws_error};
 
 pub(super) struct PlaybackKey;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Spec {
-    /// Any value; a new one makes a new pair.
-    rotation: String,
-}
-
-/// FNV-1a, 32 bits: a short, stable mark of the rotation value for the
-/// secret's name (the value itself may hold any character).
-fn mark(text: &str) -> String {
-    let hash = text
-        .bytes()
-        .fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
-    format!("{hash:08x}")
-}
-
-impl Spec {
-    fn name(&self, req: &Request) -> String {
-        format!("PlaybackKey/{}-{}-{}", req.stack_name, req.logical_id, mark(&self.rotation))
-    }
-}
-
-/// What the secret holds: the signing slot's private key, which slot
-/// signs, and both slots' public keys.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Held {
-    private_key: String,
-    signing_slot: Slot,
-    key_a: String,
-    key_b: String,
-}
-
-/// One of the key group's two public keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// One of the three public keys the template may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 enum Slot {
     A,
     B,
+    C,
 }
 
 impl Slot {
-    fn other(self) -> Slot {
+    const ALL: [Slot; 3] = [Slot::A, Slot::B, Slot::C];
+
+    fn next(self) -> Slot {
         match self {
             Slot::A => Slot::B,
-            Slot::B => Slot::A,
+            Slot::B => Slot::C,
+            Slot::C => Slot::A,
         }
+    }
+
+    fn previous(self) -> Slot {
+        self.next().next()
     }
 
     fn as_str(self) -> &'static str {
         match self {
             Slot::A => "A",
             Slot::B => "B",
+            Slot::C => "C",
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Spec {
+    /// The slot that signs.
+    rotation: Slot,
+}
+
+impl Spec {
+    fn name(&self, req: &Request) -> String {
+        format!("PlaybackKey/{}-{}-{}", req.stack_name, req.logical_id, self.rotation.as_str())
+    }
+}
+
+/// What the secret holds: the signing slot's private key, which slot
+/// signs, and the public keys of the signing and the previous slot.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Held {
+    private_key: String,
+    signing_slot: Slot,
+    public_keys: BTreeMap<Slot, String>,
 }
 
 /// Prints without the private key.
@@ -96,34 +97,32 @@ impl std::fmt::Debug for Held {
     }
 }
 
+fn pair() -> Result<crate::cookies::KeyPair, Error> {
+    generate().map_err(|err| Error::Unexpected(err.to_string()))
+}
+
 impl Held {
-    /// A first pair: slot A signs; slot B holds a key nobody can sign with.
-    fn first() -> Result<Held, Error> {
-        let signing = generate().map_err(|err| Error::Unexpected(err.to_string()))?;
-        let standby = generate().map_err(|err| Error::Unexpected(err.to_string()))?;
+    /// A first pair in `slot`; the slot before it holds a key nobody can
+    /// sign with.
+    fn first(slot: Slot) -> Result<Held, Error> {
+        let signing = pair()?;
         Ok(Held {
             private_key: signing.private_pem,
-            signing_slot: Slot::A,
-            key_a: signing.public_pem,
-            key_b: standby.public_pem,
+            signing_slot: slot,
+            public_keys: BTreeMap::from([(slot, signing.public_pem), (slot.previous(), pair()?.public_pem)]),
         })
     }
 
-    /// The pair after a rotation: a new key in the slot that did not sign,
-    /// which signs from now on; the other slot's key stays as it was.
+    /// The pair after a move to the next slot: a new key there, which
+    /// signs from now on; the key that signed until now stays trusted.
     fn rotated(&self) -> Result<Held, Error> {
-        let new = generate().map_err(|err| Error::Unexpected(err.to_string()))?;
-        let slot = self.signing_slot.other();
-        let (mut key_a, mut key_b) = (self.key_a.clone(), self.key_b.clone());
-        match slot {
-            Slot::A => key_a = new.public_pem,
-            Slot::B => key_b = new.public_pem,
-        }
+        let new = pair()?;
+        let slot = self.signing_slot.next();
+        let kept = self.public_keys.get(&self.signing_slot).cloned().unwrap_or_default();
         Ok(Held {
             private_key: new.private_pem,
             signing_slot: slot,
-            key_a,
-            key_b,
+            public_keys: BTreeMap::from([(slot, new.public_pem), (self.signing_slot, kept)]),
         })
     }
 }
@@ -134,25 +133,44 @@ impl Resource for PlaybackKey {
     type Spec = Spec;
 
     fn parse(props: Props<'_>) -> Result<Spec, PropError> {
-        let rotation = props.string("KeyRotation")?.unwrap_or_default();
-        super::validate::text("KeyRotation", &rotation, 256)?;
+        let rotation = match props.string("KeyRotation")?.as_deref().unwrap_or("A") {
+            "A" => Slot::A,
+            "B" => Slot::B,
+            "C" => Slot::C,
+            other => {
+                return Err(PropError::invalid(
+                    "KeyRotation",
+                    format!("must be A, B or C, got {}", crate::cfn::props::shown("KeyRotation", other)),
+                ));
+            }
+        };
         Ok(Spec { rotation })
     }
 
     async fn create(aws: &Clients, req: &Request, spec: &Spec) -> Result<Outcome, Error> {
-        make(aws, req, spec, Held::first()?).await
+        make(aws, req, spec, Held::first(spec.rotation)?).await
     }
 
     async fn update(
         aws: &Clients,
         req: &Request,
         physical_id: &str,
-        old: Option<&Spec>,
+        _old: Option<&Spec>,
         new: &Spec,
     ) -> Result<Outcome, Error> {
         let held = read(aws, physical_id).await?;
-        if old.is_some_and(|old| old.rotation == new.rotation) {
+        if held.signing_slot == new.rotation {
             return outcome(physical_id, &held);
+        }
+        if new.rotation != held.signing_slot.next() {
+            return Err(Error::Property(PropError::invalid(
+                "KeyRotation",
+                format!(
+                    "moves to the next slot only (A → B → C → A): from {}, {}; any other move would change a public key CloudFront cannot change",
+                    held.signing_slot.as_str(),
+                    held.signing_slot.next().as_str()
+                ),
+            )));
         }
         make(aws, req, new, held.rotated()?).await
     }
@@ -208,30 +226,27 @@ async fn read(aws: &Clients, secret_id: &str) -> Result<Held, Error> {
         .ok_or_else(|| Error::Unexpected(format!("secret {secret_id} does not hold a playback key pair")))
 }
 
-/// Data: the secret's ARN, both slots' public keys with a mark of each
-/// (for the public keys' names: a new key is a new name), and which slot
-/// signs. The private key stays in the secret.
+/// Data: the secret's ARN, which slot signs, and each slot's public key
+/// (empty for the slot the template holds no key in now). The private key
+/// stays in the secret.
 fn outcome(arn: &str, held: &Held) -> Result<Outcome, Error> {
     // The secret's own check: its private key is the signing slot's.
-    let signing = match held.signing_slot {
-        Slot::A => &held.key_a,
-        Slot::B => &held.key_b,
-    };
     let public = public_pem_of(&held.private_key).map_err(|err| Error::Unexpected(err.to_string()))?;
-    if &public != signing {
+    if held.public_keys.get(&held.signing_slot) != Some(&public) {
         return Err(Error::Unexpected(format!(
             "secret {arn}: its private key is not slot {}'s",
             held.signing_slot.as_str()
         )));
     }
-    Ok(Outcome::new(arn).with_data(BTreeMap::from([
+    let mut data = BTreeMap::from([
         ("SecretArn".to_owned(), arn.to_owned()),
-        ("KeyA".to_owned(), held.key_a.clone()),
-        ("KeyB".to_owned(), held.key_b.clone()),
-        ("KeyAMark".to_owned(), mark(&held.key_a)),
-        ("KeyBMark".to_owned(), mark(&held.key_b)),
         ("SigningSlot".to_owned(), held.signing_slot.as_str().to_owned()),
-    ])))
+    ]);
+    for slot in Slot::ALL {
+        let key = held.public_keys.get(&slot).cloned().unwrap_or_default();
+        data.insert(format!("Key{}", slot.as_str()), key);
+    }
+    Ok(Outcome::new(arn).with_data(data))
 }
 
 super::cdn_secret::secret_named!(PlaybackKey);
@@ -241,26 +256,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_rotation_replaces_the_slot_that_does_not_sign_and_keeps_the_other() {
-        let first = Held::first().unwrap();
+    fn a_rotation_makes_the_next_slot_and_keeps_the_one_that_signed() {
+        let first = Held::first(Slot::A).unwrap();
         assert_eq!(first.signing_slot, Slot::A);
-        assert_ne!(first.key_a, first.key_b);
+        assert_eq!(first.public_keys.keys().copied().collect::<Vec<_>>(), [Slot::A, Slot::C]);
         let second = first.rotated().unwrap();
         assert_eq!(second.signing_slot, Slot::B);
-        assert_eq!(second.key_a, first.key_a, "the key that signed stays trusted");
-        assert_ne!(second.key_b, first.key_b);
-        assert_eq!(public_pem_of(&second.private_key).unwrap(), second.key_b);
-        let third = second.rotated().unwrap();
-        assert_eq!(third.signing_slot, Slot::A);
-        assert_eq!(third.key_b, second.key_b);
-        assert_ne!(third.key_a, first.key_a, "the key before the last rotation leaves");
-        assert!(!format!("{third:?}").contains("PRIVATE"));
+        assert_eq!(second.public_keys[&Slot::A], first.public_keys[&Slot::A], "the key that signed stays trusted");
+        assert_eq!(second.public_keys.keys().copied().collect::<Vec<_>>(), [Slot::A, Slot::B]);
+        assert_eq!(public_pem_of(&second.private_key).unwrap(), second.public_keys[&Slot::B]);
+        let fourth = second.rotated().unwrap().rotated().unwrap();
+        assert_eq!(fourth.signing_slot, Slot::A);
+        assert_ne!(fourth.public_keys[&Slot::A], first.public_keys[&Slot::A], "a slot made anew has a new key");
+        assert!(!format!("{fourth:?}").contains("PRIVATE"));
     }
 
     #[test]
-    fn the_rotation_mark_is_stable_and_short() {
-        assert_eq!(mark(""), "811c9dc5");
-        assert_eq!(mark("a"), "e40c292c");
-        assert_ne!(mark("2026-12"), mark("2027-01"));
+    fn the_data_names_each_slots_key_and_the_signing_slot() {
+        let held = Held::first(Slot::B).unwrap();
+        let outcome = outcome("arn:secret", &held).unwrap();
+        let data = &outcome.data;
+        assert_eq!(data["SigningSlot"], "B");
+        assert_eq!(data["KeyC"], "", "no key in the slot after the signing one");
+        assert!(data["KeyA"].starts_with("-----BEGIN PUBLIC KEY-----"));
+        assert!(!data.values().any(|v| v.contains("PRIVATE")));
     }
 }

@@ -35,9 +35,8 @@ use limit::{Limiter, address_of};
 
 /// The environment the template gives the cookie issuer.
 pub const KEY_SECRET_ENV: &str = "LIVESTREAM_VIEWER_KEY_SECRET_ARN";
-const KEY_PAIR_ID_A_ENV: &str = "LIVESTREAM_VIEWER_KEY_PAIR_ID_A";
-const KEY_PAIR_ID_B_ENV: &str = "LIVESTREAM_VIEWER_KEY_PAIR_ID_B";
-const SIGNING_SLOT_ENV: &str = "LIVESTREAM_VIEWER_SIGNING_SLOT";
+/// The id CloudFront gave the signing slot's public key.
+const KEY_PAIR_ID_ENV: &str = "LIVESTREAM_VIEWER_KEY_PAIR_ID";
 const PASSCODE_SECRET_ENV: &str = "LIVESTREAM_VIEWER_PASSCODE_SECRET_ARN";
 const EVENT_PASSCODES_ENV: &str = "LIVESTREAM_VIEWER_EVENT_PASSCODES";
 const SESSION_HOURS_ENV: &str = "LIVESTREAM_VIEWER_SESSION_HOURS";
@@ -69,11 +68,7 @@ impl ViewerConfig {
             return Ok(None);
         };
         let required = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
-        let key_pair_id = match required(SIGNING_SLOT_ENV)?.as_str() {
-            "A" => required(KEY_PAIR_ID_A_ENV)?,
-            "B" => required(KEY_PAIR_ID_B_ENV)?,
-            other => return Err(format!("{SIGNING_SLOT_ENV} is A or B, not {other:?}")),
-        };
+        let key_pair_id = required(KEY_PAIR_ID_ENV)?;
         let hours = required(SESSION_HOURS_ENV)?;
         let hours: u64 = hours
             .parse()
@@ -369,28 +364,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_settings_come_from_the_environment_and_name_the_signing_key() {
-        let env = |slot: &'static str| {
+    fn the_settings_come_from_the_environment() {
+        let env = |hours: &'static str| {
             move |name: &str| {
                 Some(
                     match name {
                         KEY_SECRET_ENV => "arn:aws:secretsmanager:us-east-1:123456789012:secret:k",
-                        KEY_PAIR_ID_A_ENV => "KAAAA",
-                        KEY_PAIR_ID_B_ENV => "KBBBB",
-                        SIGNING_SLOT_ENV => slot,
+                        KEY_PAIR_ID_ENV => "K2JCJMDEHXQW5F",
                         PASSCODE_SECRET_ENV => "arn:p",
-                        SESSION_HOURS_ENV => "4",
+                        SESSION_HOURS_ENV => hours,
                         _ => return None,
                     }
                     .to_owned(),
                 )
             }
         };
-        let config = ViewerConfig::from_vars(env("B")).unwrap().unwrap();
-        assert_eq!(config.key_pair_id, "KBBBB");
+        let config = ViewerConfig::from_vars(env("4")).unwrap().unwrap();
+        assert_eq!(config.key_pair_id, "K2JCJMDEHXQW5F");
         assert_eq!(config.session, Duration::from_secs(4 * 3600));
         assert_eq!(config.event_passcodes, None);
-        assert!(ViewerConfig::from_vars(env("C")).unwrap_err().contains("A or B"));
+        assert!(ViewerConfig::from_vars(env("0")).unwrap_err().contains("1 to 168"));
         assert_eq!(ViewerConfig::from_vars(|_| None), Ok(None));
     }
 
