@@ -10,6 +10,7 @@ pub mod account;
 pub mod blackhole;
 pub mod botocore;
 pub mod cbor;
+pub mod cloudfront;
 pub mod demo_source;
 pub mod events;
 pub mod faithful;

@@ -34,6 +34,7 @@ mod memory;
 mod names;
 mod packaging;
 mod player_browser;
+mod protected_playback;
 mod recordings;
 mod srt_recipes;
 mod stack;

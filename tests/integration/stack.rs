@@ -10,7 +10,7 @@ use testkit::stack::{Player, Rig, Stack, Template};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 
-fn template() -> Template {
+pub(crate) fn template() -> Template {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
     Template::parse(&text).expect("template.yaml parses")
@@ -20,7 +20,7 @@ const CODE_BUCKET_PREFIX: &str = "local-code";
 const DEMO_SOURCE_KEY: &str = "livestream/v0/demo-source.mp4";
 
 /// `pairs` plus the code location, which only a real deployment reads.
-fn parameters(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn parameters(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     [
         ("CodeBucketPrefix", CODE_BUCKET_PREFIX),
         ("CodeKey", "livestream/v0/livestream-resources.zip"),

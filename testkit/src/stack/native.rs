@@ -385,9 +385,26 @@ pub(super) fn stand_in(stack_name: &str, resource: &Deployed) -> Exposed {
             let id = format!("E{}", hex(&name, 13).to_uppercase());
             (id.clone(), vec![("Id", id)])
         }
-        "AWS::CloudFront::CachePolicy" => {
+        "AWS::CloudFront::CachePolicy" | "AWS::CloudFront::OriginRequestPolicy" | "AWS::CloudFront::KeyGroup" => {
             let id = uuid_shaped(&name);
             (id.clone(), vec![("Id", id)])
+        }
+        "AWS::CloudFront::PublicKey" => {
+            // Its Ref is the key pair id signed cookies name; a key made
+            // anew (a slot of the rotation) has a new one.
+            let id = format!("K{}", fresh(&name, 13).to_uppercase());
+            (id.clone(), vec![("Id", id)])
+        }
+        "AWS::Lambda::Url" => {
+            let function = resource.properties["TargetFunctionArn"].as_str().unwrap_or_default();
+            let host = hex(function, 32);
+            (
+                function.to_owned(),
+                vec![
+                    ("FunctionArn", function.to_owned()),
+                    ("FunctionUrl", format!("https://{host}.lambda-url.{REGION}.on.aws/")),
+                ],
+            )
         }
         _ => (
             name.clone(),

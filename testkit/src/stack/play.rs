@@ -559,6 +559,17 @@ impl Player {
             ..before.clone()
         };
         if !deployed.is_custom() {
+            // CloudFormation updates a public key in place (its schema has
+            // no create-only property) and CloudFront refuses a new
+            // EncodedKey: UpdatePublicKey changes only the comment.
+            if deployed.kind == "AWS::CloudFront::PublicKey"
+                && deployed.properties["PublicKeyConfig"]["EncodedKey"]
+                    != before.properties["PublicKeyConfig"]["EncodedKey"]
+            {
+                let reason = "CannotChangeImmutablePublicKeyFields: You can't change the value of a public key.";
+                self.report("UPDATE", &deployed, "FAILED", started.elapsed(), reason);
+                return Err((failure(&resource.logical_id, reason), None));
+            }
             // A function changed (its environment, say) runs anew: Lambda
             // gives every later invocation the new configuration.
             if deployed.kind == "AWS::Lambda::Function" {

@@ -1,0 +1,273 @@
+//! Protected playback on `template.yaml`, played through the real binary:
+//! `PlaybackAccess` switched on and off in place, the cookie issuer (the
+//! binary's third role) run as its own function from the stack's
+//! environment and called as CloudFront calls a function URL, and every
+//! cookie it gives checked as CloudFront checks them
+//! ([`testkit::cloudfront::TrustedKeys`], against the public keys the stack
+//! published in its key group) and by OpenSSL. The browser side (the
+//! player asking for the passcode, then playing) is in `player_browser`.
+
+use std::path::Path;
+
+use serde_json::Value;
+use testkit::cloudfront::{Refused, TrustedKeys, UrlReply, function_url_event};
+use testkit::runtime_api::Outcome;
+use testkit::stack::{Function, Player, Rig, Stack};
+
+use crate::stack::{assert_nothing_left, parameters, template};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
+const PASSCODE: &str = "open sesame 2026";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Sends `passcode` to the issuer as CloudFront would, from `address`.
+async fn sign_in(issuer: &Function, passcode: &str, address: &str) -> UrlReply {
+    let body = serde_json::json!({ "passcode": passcode }).to_string();
+    let event = function_url_event(
+        "POST",
+        "/auth/",
+        &[
+            ("content-type", "application/json"),
+            ("cloudfront-viewer-address", address),
+        ],
+        &body,
+    );
+    match issuer
+        .api
+        .invoke(event.to_string(), std::time::Duration::from_secs(30))
+        .await
+    {
+        Outcome::Response(text) => UrlReply::of(&text).unwrap(),
+        Outcome::Error(error) => panic!("the issuer failed: {error}"),
+    }
+}
+
+async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
+    player
+        .update(stack, template(), &parameters(changed))
+        .await
+        .map_err(|(_, failure)| failure)
+        .unwrap_or_else(|failure| panic!("the update failed: {failure}\n{}", player.transcript().join("\n")))
+}
+
+fn encoded_key(stack: &Stack, logical_id: &str) -> String {
+    stack.resource(logical_id).unwrap().properties["PublicKeyConfig"]["EncodedKey"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn viewer_keys(stack: &Stack) -> Vec<&str> {
+    ["ViewerKeyA", "ViewerKeyB", "ViewerKeyC"]
+        .into_iter()
+        .filter(|id| stack.resource(id).is_some())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rotation() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("protected");
+    let stack = player
+        .create(template(), &parameters(&[]))
+        .await
+        .unwrap_or_else(|failure| panic!("{failure}\n{}", player.transcript().join("\n")));
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let distribution = stack.physical_id("Distribution").unwrap().to_owned();
+    assert!(
+        stack.resource("CookieIssuerFunction").is_none(),
+        "Open makes nothing of it"
+    );
+    let behaviours = |stack: &Stack| stack.resource("Distribution").unwrap().properties["DistributionConfig"].clone();
+    assert!(!behaviours(&stack).to_string().contains("TrustedKeyGroups"));
+
+    // Switched on in place: the same channel and distribution.
+    let stack = update(
+        &mut player,
+        stack,
+        &[("PlaybackAccess", "SignedCookies"), ("ViewerPasscode", PASSCODE)],
+    )
+    .await;
+    assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel.as_str()));
+    assert_eq!(stack.physical_id("Distribution"), Some(distribution.as_str()));
+    assert_eq!(viewer_keys(&stack), ["ViewerKeyA", "ViewerKeyC"]);
+    let group = stack.physical_id("ViewerKeyGroup").unwrap().to_owned();
+    let config = behaviours(&stack);
+    let trusted = |behaviour: &Value| behaviour["TrustedKeyGroups"] == serde_json::json!([group.clone()]);
+    assert!(trusted(&config["DefaultCacheBehavior"]), "segments need the cookies");
+    let by_path = |path: &str| -> Value {
+        config["CacheBehaviors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["PathPattern"] == path)
+            .cloned()
+            .unwrap_or_else(|| panic!("no behaviour for {path}"))
+    };
+    for path in ["*.m3u8", "*.mpd", "*/Manifest", "recordings/*"] {
+        assert!(trusted(&by_path(path)), "{path} needs the cookies");
+    }
+    for path in ["player/*", "auth/*", "recordings/index.json"] {
+        assert!(by_path(path)["TrustedKeyGroups"].is_null(), "{path} stays open");
+    }
+    assert_eq!(by_path("auth/*")["TargetOriginId"], "viewers");
+    let page = rig
+        .s3_json(stack.physical_id("DemoBucket").unwrap(), "player/config.json")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page["auth"], "/auth/", "the page knows where to send the passcode");
+
+    let issuer = rig.function(&stack, "CookieIssuerFunction").await;
+    let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
+    let key_a = stack.physical_id("ViewerKeyA").unwrap().to_owned();
+    let manifest = format!("https://d1.cloudfront.net/out/v1/protected/protected/cmaf/index.m3u8");
+    assert_eq!(
+        keys.admits(None, &manifest, now()),
+        Err(Refused::MissingCookie("CloudFront-Policy")),
+        "no cookie, no stream"
+    );
+
+    let refused = sign_in(&issuer, "open sesame 2025", "198.51.100.7:50000").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.body, r#"{"message":"Not let in."}"#,
+        "nothing about the passcode"
+    );
+    assert!(refused.cookies.is_empty());
+
+    let let_in = sign_in(&issuer, PASSCODE, "198.51.100.7:50001").await;
+    assert_eq!(let_in.status, 200, "{let_in:?}");
+    assert_eq!(let_in.headers["cache-control"], "no-store");
+    assert_eq!(let_in.cookies.len(), 4);
+    for cookie in &let_in.cookies {
+        assert!(
+            cookie.ends_with("; Path=/; Secure; HttpOnly; SameSite=Strict"),
+            "{cookie}"
+        );
+    }
+    let cookies_a = let_in.cookie_header();
+    assert_eq!(crate::cookies::cookie(&let_in.cookies, "CloudFront-Key-Pair-Id"), key_a);
+    assert_eq!(keys.admits(Some(&cookies_a), &manifest, now()), Ok(()));
+    let policy = crate::cookies::openssl_checks(&let_in.cookies, &encoded_key(&stack, "ViewerKeyA"));
+    let expires: u64 = serde_json::from_str::<Value>(&let_in.body).unwrap()["expires"]
+        .as_u64()
+        .unwrap();
+    let session = expires - now();
+    assert!(
+        (4 * 3600 - 60..=4 * 3600).contains(&session),
+        "ViewerSessionHours 4: {session} s"
+    );
+    assert!(policy.contains(r#""Resource":"https://*/*""#), "{policy}");
+    assert_eq!(
+        keys.admits(Some(&cookies_a), &manifest, expires),
+        Err(Refused::Expired),
+        "an expired cookie is refused"
+    );
+
+    // Five wrong passcodes from one address: then even the right one waits;
+    // another address is not held back.
+    for _ in 0..5 {
+        assert_eq!(sign_in(&issuer, "guess", "203.0.113.9:1").await.status, 403);
+    }
+    let limited = sign_in(&issuer, PASSCODE, "203.0.113.9:2").await;
+    assert_eq!(limited.status, 429, "{limited:?}");
+    assert!(limited.headers.contains_key("retry-after"));
+    assert_eq!(sign_in(&issuer, PASSCODE, "203.0.113.10:1").await.status, 200);
+    let logged = issuer.process.stop().await.join("\n");
+
+    // A move to the next key: slot B made, A (which signed) kept, C gone;
+    // a cookie signed before still opens the stream, one from the new key too.
+    let stack = update(&mut player, stack, &[("KeyRotation", "B")]).await;
+    assert_eq!(viewer_keys(&stack), ["ViewerKeyA", "ViewerKeyB"]);
+    assert_eq!(
+        stack.physical_id("ViewerKeyA"),
+        Some(key_a.as_str()),
+        "the signing key kept its id"
+    );
+    assert_eq!(stack.physical_id("ViewerKeyGroup"), Some(group.as_str()));
+    let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
+    assert_eq!(
+        keys.admits(Some(&cookies_a), &manifest, now()),
+        Ok(()),
+        "viewers already in keep watching"
+    );
+    let issuer = rig.function(&stack, "CookieIssuerFunction").await;
+    let let_in = sign_in(&issuer, PASSCODE, "198.51.100.7:50002").await;
+    assert_eq!(
+        crate::cookies::cookie(&let_in.cookies, "CloudFront-Key-Pair-Id"),
+        stack.physical_id("ViewerKeyB").unwrap()
+    );
+    let cookies_b = let_in.cookie_header();
+    assert_eq!(keys.admits(Some(&cookies_b), &manifest, now()), Ok(()));
+    let logged = logged + &issuer.process.stop().await.join("\n");
+
+    // A skipped slot would change a kept key in place: refused, rolled back.
+    let (stack, failure) = player
+        .update(stack, template(), &parameters(&[("KeyRotation", "A")]))
+        .await
+        .expect_err("a move back is refused");
+    assert_eq!(failure.logical_id, "PlaybackKey");
+    assert!(
+        failure.reason.contains("KeyRotation") && failure.reason.contains("from B, C"),
+        "{}",
+        failure.reason
+    );
+    assert_eq!(viewer_keys(&stack), ["ViewerKeyA", "ViewerKeyB"]);
+
+    // The next move retires A: its cookies no longer open anything.
+    let stack = update(&mut player, stack, &[("KeyRotation", "C")]).await;
+    assert_eq!(viewer_keys(&stack), ["ViewerKeyB", "ViewerKeyC"]);
+    let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
+    assert_eq!(
+        keys.admits(Some(&cookies_a), &manifest, now()),
+        Err(Refused::UnknownKey(key_a.clone())),
+        "a cookie of a rotated-out key is refused"
+    );
+    assert_eq!(keys.admits(Some(&cookies_b), &manifest, now()), Ok(()));
+
+    // Switched off in place: nothing of it left, the same channel.
+    let stack = update(&mut player, stack, &[("PlaybackAccess", "Open")]).await;
+    assert_eq!(stack.physical_id("MediaLiveChannel"), Some(channel.as_str()));
+    assert!(viewer_keys(&stack).is_empty() && stack.resource("CookieIssuerFunction").is_none());
+    assert!(!behaviours(&stack).to_string().contains("TrustedKeyGroups"));
+    let page = rig
+        .s3_json(stack.physical_id("DemoBucket").unwrap(), "player/config.json")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(page.get("auth").is_none(), "{page}");
+
+    // No passcode and no private key in any answer, transcript or log line.
+    let transcript = player.transcript().join("\n");
+    let handler_log = rig.lambda.printed().join("\n");
+    for (what, text) in [
+        ("transcript", &transcript),
+        ("handler log", &handler_log),
+        ("issuer log", &logged),
+    ] {
+        assert!(!text.contains(PASSCODE), "the passcode is in the {what}");
+        assert!(!text.contains("PRIVATE KEY"), "a private key is in the {what}");
+    }
+    assert!(
+        logged.contains("let a viewer in"),
+        "the issuer says what it did: {logged}"
+    );
+
+    // The issuer's reads were judged by its own role (and allowed, below).
+    let judged = rig.iam_report().by_role();
+    assert!(
+        judged.keys().any(|role| role.contains("CookieIssuerRole")),
+        "the issuer's calls went unjudged: {judged:?}"
+    );
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
