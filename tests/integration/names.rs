@@ -2,8 +2,8 @@
 //! service's limit at the longest stack name the README allows, in the
 //! longest-named Region; and names that must be unique are: per Region
 //! for alarms, functions, schedule groups, log groups and channel groups,
-//! per account for CloudFront's origin access controls and cache
-//! policies and CloudWatch's dashboards (a stack of the same name in
+//! per account for CloudFront's origin access controls, cache and origin
+//! request policies, public keys and key groups, and CloudWatch's dashboards (a stack of the same name in
 //! another Region must not collide).
 
 use std::collections::BTreeMap;
@@ -36,6 +36,15 @@ fn limit(kind: &str, property: &str) -> Option<(usize, Unique)> {
         // No limit documented for cache policy names: held to the origin
         // access control's, the tightest CloudFront documents.
         ("AWS::CloudFront::CachePolicy", "CachePolicyConfig.Name") => (64, Account),
+        // CloudFront API Reference, PublicKeyConfig and KeyGroupConfig:
+        // names of up to 128 characters; a caller reference held to the same.
+        ("AWS::CloudFront::PublicKey", "PublicKeyConfig.Name") => (128, Account),
+        ("AWS::CloudFront::PublicKey", "PublicKeyConfig.CallerReference") => (128, Account),
+        ("AWS::CloudFront::KeyGroup", "KeyGroupConfig.Name") => (128, Account),
+        // Not documented either: held to 64 as the cache policies are.
+        ("AWS::CloudFront::OriginRequestPolicy", "OriginRequestPolicyConfig.Name") => (64, Account),
+        // Secrets Manager API Reference, CreateSecret: up to 512 characters.
+        ("AWS::SecretsManager::Secret", "Name") => (512, Region),
         // CloudWatch API Reference, PutDashboard and PutMetricAlarm.
         ("AWS::CloudWatch::Dashboard", "DashboardName") => (255, Account),
         ("AWS::CloudWatch::Alarm", "AlarmName") => (255, Region),
@@ -129,7 +138,10 @@ fn event_names(foundation: &str, event: &str, region: &str) -> Vec<Name> {
             (n.value.clone(), value)
         })
         .collect();
-    let parameters = vec![("Foundation".to_owned(), foundation.to_owned())];
+    let parameters = vec![
+        ("Foundation".to_owned(), foundation.to_owned()),
+        ("ViewerPasscode".to_owned(), "its own passcode".to_owned()),
+    ];
     let place = Place {
         stack_name: event,
         region,
@@ -142,9 +154,11 @@ fn event_names(foundation: &str, event: &str, region: &str) -> Vec<Name> {
 /// Every stack's names: `template.yaml` stacks, foundations and their events.
 fn deployment(region: &str, templates: &[&str], foundations: &[(&str, &[&str])]) -> Vec<Name> {
     let mut all = Vec::new();
+    // Protected playback's names exist only when it is on.
+    let signed: &[(&str, &str)] = &[("PlaybackAccess", "SignedCookies"), ("ViewerPasscode", "a passcode")];
     for stack in templates {
         // Either packager: the names of both, each once.
-        let mut both = stack_names("template.yaml", stack, region, &[]);
+        let mut both = stack_names("template.yaml", stack, region, signed);
         both.extend(stack_names(
             "template.yaml",
             stack,
@@ -156,7 +170,7 @@ fn deployment(region: &str, templates: &[&str], foundations: &[(&str, &[&str])])
         all.extend(both);
     }
     for (foundation, events) in foundations {
-        all.extend(stack_names(FOUNDATION_TEMPLATE, foundation, region, &[]));
+        all.extend(stack_names(FOUNDATION_TEMPLATE, foundation, region, signed));
         for event in *events {
             all.extend(event_names(foundation, event, region));
         }
