@@ -19,6 +19,11 @@ const DEMO_SOURCE_KEY: &str = "livestream/v0/demo-source.mp4";
 
 /// A rig with the test source where a deployment has it, and a foundation.
 async fn foundation(name: &str) -> (Rig, Player, Stack) {
+    foundation_with(name, &[]).await
+}
+
+/// The same, with parameters of the foundation's own.
+pub(crate) async fn foundation_with(name: &str, given: &[(&str, &str)]) -> (Rig, Player, Stack) {
     let rig = Rig::start(std::path::Path::new(BINARY)).await;
     rig.upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY)
         .await
@@ -30,8 +35,10 @@ async fn foundation(name: &str) -> (Rig, Player, Stack) {
         ("DemoSourceKey", DEMO_SOURCE_KEY),
     ]
     .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let mut parameters = code.to_vec();
+    parameters.extend(given.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let stack = player
-        .create(template(FOUNDATION_TEMPLATE).unwrap(), &code)
+        .create(template(FOUNDATION_TEMPLATE).unwrap(), &parameters)
         .await
         .expect("the foundation is created");
     (rig, player, stack)
@@ -39,7 +46,7 @@ async fn foundation(name: &str) -> (Rig, Player, Stack) {
 
 /// One of the sample events' parameters (keynote, workshop, panel), for
 /// an event stack called `name`.
-fn sample(foundation: &Stack, which: &str) -> Vec<(String, String)> {
+pub(crate) fn sample(foundation: &Stack, which: &str) -> Vec<(String, String)> {
     sample_events(&foundation.name)
         .into_iter()
         .find(|(name, _)| name == which)

@@ -271,3 +271,125 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     assert!(failures.is_empty(), "{failures:?}");
     assert_nothing_left(&rig).await;
 }
+
+/// Sends `passcode` for `event` to a foundation's issuer.
+async fn sign_in_to(issuer: &Function, event: &str, passcode: &str) -> UrlReply {
+    let body = serde_json::json!({ "passcode": passcode }).to_string();
+    let path = format!("/auth/{event}");
+    let event = function_url_event(
+        "POST",
+        &path,
+        &[
+            ("content-type", "application/json"),
+            ("cloudfront-viewer-address", "192.0.2.1:443"),
+        ],
+        &body,
+    );
+    match issuer
+        .api
+        .invoke(event.to_string(), std::time::Duration::from_secs(30))
+        .await
+    {
+        Outcome::Response(text) => UrlReply::of(&text).unwrap(),
+        Outcome::Error(error) => panic!("the issuer failed: {error}"),
+    }
+}
+
+/// A foundation's cookies open one event: its own passcode when it has
+/// one (the foundation's then does not open it), the foundation's
+/// otherwise; a cookie for one event opens neither another event's stream
+/// nor its recordings.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foundations_cookie_opens_one_event_and_not_another() {
+    const OWN: &str = "keynote only 2026";
+    let (rig, mut player, foundation) = crate::live_events::foundation_with(
+        "venue",
+        &[("PlaybackAccess", "SignedCookies"), ("ViewerPasscode", PASSCODE)],
+    )
+    .await;
+    let mut keynote = rig.event_player("keynote", &foundation).await;
+    let mut given = crate::live_events::sample(&foundation, "keynote");
+    given.push(("ViewerPasscode".to_owned(), OWN.to_owned()));
+    let keynote_stack = keynote
+        .create(testkit::live_events::template("event.yaml").unwrap(), &given)
+        .await
+        .unwrap_or_else(|failure| panic!("{failure}\n{}", keynote.transcript().join("\n")));
+    let mut workshop = rig.event_player("workshop", &foundation).await;
+    let workshop_stack = workshop
+        .create(
+            testkit::live_events::template("event.yaml").unwrap(),
+            &crate::live_events::sample(&foundation, "workshop"),
+        )
+        .await
+        .unwrap_or_else(|failure| panic!("{failure}\n{}", workshop.transcript().join("\n")));
+    assert!(workshop_stack.resource("EventPasscodeSecret").is_none());
+    let page = rig
+        .s3_json(foundation.physical_id("DemoBucket").unwrap(), "player/config.json")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        page["auth"], "/auth/",
+        "the page sends each event's passcode to /auth/<event>"
+    );
+
+    let issuer = rig.function(&foundation, "CookieIssuerFunction").await;
+    let keys = TrustedKeys::of(&foundation, "ViewerKeyGroup");
+    let live = |event: &str| format!("https://d1.cloudfront.net/out/v1/venue/{event}/cmaf/index.m3u8");
+    let recorded =
+        |event: &str| format!("https://d1.cloudfront.net/recordings/{event}/20261205T100000Z/part-1/index.m3u8");
+
+    assert_eq!(
+        sign_in_to(&issuer, "keynote", PASSCODE).await.status,
+        403,
+        "its own passcode replaces the foundation's"
+    );
+    let keynote_in = sign_in_to(&issuer, "keynote", OWN).await;
+    assert_eq!(keynote_in.status, 200, "{keynote_in:?}");
+    assert_eq!(
+        sign_in_to(&issuer, "workshop", OWN).await.status,
+        403,
+        "one event's passcode opens no other"
+    );
+    let workshop_in = sign_in_to(&issuer, "workshop", PASSCODE).await;
+    assert_eq!(workshop_in.status, 200, "{workshop_in:?}");
+    assert_eq!(sign_in_to(&issuer, "no such/event", PASSCODE).await.status, 403);
+
+    let (keynote_cookie, workshop_cookie) = (keynote_in.cookie_header(), workshop_in.cookie_header());
+    for (cookie, opens, not) in [
+        (&keynote_cookie, "keynote", "workshop"),
+        (&workshop_cookie, "workshop", "keynote"),
+    ] {
+        assert_eq!(
+            keys.admits(Some(cookie), &live(opens), now()),
+            Ok(()),
+            "{opens}'s stream"
+        );
+        assert_eq!(
+            keys.admits(Some(cookie), &recorded(opens), now()),
+            Ok(()),
+            "{opens}'s recordings"
+        );
+        assert_eq!(
+            keys.admits(Some(cookie), &live(not), now()),
+            Err(Refused::NotThisResource),
+            "{opens}'s cookie opens {not}'s stream"
+        );
+        assert_eq!(
+            keys.admits(Some(cookie), &recorded(not), now()),
+            Err(Refused::NotThisResource)
+        );
+    }
+    let logged = issuer.process.stop().await.join("\n");
+    for secret in [PASSCODE, OWN, "PRIVATE KEY"] {
+        assert!(!logged.contains(secret), "{secret:?} in the issuer's log");
+    }
+
+    for (mut event_player, stack) in [(keynote, keynote_stack), (workshop, workshop_stack)] {
+        let failures = event_player.delete(stack).await;
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    let failures = player.delete(foundation).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_nothing_left(&rig).await;
+}
