@@ -30,6 +30,8 @@
     events: document.getElementById('events'),
     recordings: document.getElementById('recordings'),
     recordingList: document.getElementById('recording-list'),
+    passcodeForm: document.getElementById('passcode-form'),
+    passcode: document.getElementById('passcode'),
   };
   let session = null;
   const loaded = {};
@@ -293,6 +295,13 @@
       say(`The ${format.label} URL does not name a manifest this player knows (.m3u8, .mpd or Smooth Streaming's /Manifest).`);
       return;
     }
+    // Protected playback: without the viewer's cookies CloudFront answers
+    // 403; then the page asks for the passcode instead of retrying.
+    if (config.auth && !(await admitted(url))) {
+      if (session === current) askPasscode(() => start(key, url));
+      return;
+    }
+    if (session !== current) return;
     try {
       if (engine === 'hls') {
         await loadScript('hls.min.js');
@@ -318,6 +327,62 @@
   }
 
   let config = {};
+
+  // Whether the viewer's cookies (if any) open `url`: only a 403 says no;
+  // anything else is for the player to meet and explain.
+  async function admitted(url) {
+    try {
+      const response = await fetch(url, { cache: 'no-store' });
+      return response.status !== 403;
+    } catch {
+      return true;
+    }
+  }
+
+  // SHA-256 of `text`, in hex: CloudFront's origin access control signs a
+  // POST to the cookie issuer's function URL with the hash the viewer sends
+  // in x-amz-content-sha256 (CloudFront developer guide, "Restrict access
+  // to an AWS Lambda function URL origin").
+  async function sha256Hex(text) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  // Shows the passcode form; a passcode the issuer takes sets the cookies,
+  // and `then` plays.
+  function askPasscode(then) {
+    say('This stream is for invited viewers: enter the passcode to watch.', 'info');
+    ui.passcodeForm.hidden = false;
+    ui.passcode.focus();
+    ui.passcodeForm.onsubmit = async (event) => {
+      event.preventDefault();
+      const body = JSON.stringify({ passcode: ui.passcode.value });
+      let response;
+      try {
+        response = await fetch(config.auth, {
+          method: 'POST',
+          cache: 'no-store',
+          headers: { 'content-type': 'application/json', 'x-amz-content-sha256': await sha256Hex(body) },
+          body,
+        });
+      } catch {
+        say('The passcode could not be sent: the network failed.');
+        return;
+      }
+      if (response.ok) {
+        ui.passcode.value = '';
+        ui.passcodeForm.hidden = true;
+        say('');
+        then();
+      } else if (response.status === 403) {
+        say('That passcode did not let you in. Check it and try again.');
+      } else if (response.status === 429) {
+        say('Too many tries from this network. Wait a few minutes, then try again.');
+      } else {
+        say(`Signing in failed (HTTP ${response.status}).`);
+      }
+    };
+  }
 
   // "5 Dec 2026, 14:03 · 1 h 05 min" (or "· 40 s"): a recording as the
   // list shows it.
@@ -403,7 +468,7 @@
     });
     ui.eventPicker.hidden = false;
     document.title = `${chosen.settings.event || chosen.name} – Live stream`;
-    return chosen.settings;
+    return { ...chosen.settings, name: chosen.name };
   }
 
   async function main() {
@@ -425,8 +490,11 @@
       return;
     }
     if (typeof config.events === 'string') {
+      // A foundation's page: each event's passcode goes to /auth/<event>.
+      const auth = typeof config.auth === 'string' ? config.auth : '';
       config = await chooseEvent(config.events);
       if (!config) return;
+      config.auth = auth ? `${auth}${encodeURIComponent(config.name)}` : '';
     }
     const offered = FORMATS.filter((f) => typeof config[f.key] === 'string' && config[f.key]);
     if (offered.length === 0) {

@@ -5,7 +5,9 @@
 //
 // plan: { chromium, runs: [{ name, url, choose?, expectError?, recording?,
 //         viewport: {width, height}, screenshot, timeoutMs }] }
-// (recording: plays the first recording the page lists, then seeks to its middle)
+// (recording: plays the first recording the page lists, then seeks to its middle;
+//  passcodes: when the page asks for a passcode, enters each in turn, the
+//  last expected to let the viewer in, the others to be refused)
 // Every wait is on a condition in the page, bounded by timeoutMs.
 import { chromium } from 'playwright-core';
 
@@ -79,6 +81,26 @@ async function play(run) {
   const report = { name: run.name, requests, consoleErrors, failedResponses, failedRequests, messages };
   try {
     await page.goto(run.url);
+    if (run.passcodes) {
+      report.refusals = [];
+      for (const [index, passcode] of run.passcodes.entries()) {
+        await page.waitForSelector('#passcode-form:not([hidden])', { timeout: run.timeoutMs });
+        if (index === 0) {
+          report.asked = await page.evaluate(() => document.getElementById('message').textContent);
+          await page.screenshot({ path: run.screenshot.replace(/\.png$/, '-asked.png') });
+        }
+        await page.fill('#passcode', passcode);
+        await page.click('#passcode-form button');
+        if (index < run.passcodes.length - 1) {
+          await page.waitForFunction(() => document.getElementById('message').dataset.tone === 'error', null, {
+            timeout: run.timeoutMs,
+            polling: 100,
+          });
+          report.refusals.push(await page.evaluate(() => document.getElementById('message').textContent));
+        }
+      }
+      await page.waitForSelector('#passcode-form[hidden]', { state: 'attached', timeout: run.timeoutMs });
+    }
     if (run.choose) {
       await page.click(`#choices button[data-key="${run.choose}"]`, { timeout: run.timeoutMs });
     }

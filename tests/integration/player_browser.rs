@@ -51,6 +51,10 @@ Parameters:
   NotAPlaylistUrl: { Type: String }
   ForeignUrl: { Type: String }
   RecordingsUrl: { Type: String }
+  Passcode: { Type: String, NoEcho: true }
+  ProtectedHlsUrl: { Type: String }
+  ProtectedLowLatencyHlsUrl: { Type: String }
+  ProtectedDashUrl: { Type: String }
 Resources:
   Handler:
     Type: AWS::Lambda::Function
@@ -121,7 +125,134 @@ Resources:
       Prefix: site/events/track-two/
       Event: Track two
       CmafUrl: !Ref CmafUrl
+  # Protected playback as template.yaml makes it: the key pair, its public
+  # key, the passcode, the cookie issuer, and a page whose streams need
+  # the cookies (served under /p/ by the origin below).
+  ViewerKey:
+    Type: Custom::PlaybackKey
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      KeyRotation: A
+  ViewerKeyA:
+    Type: AWS::CloudFront::PublicKey
+    Properties:
+      PublicKeyConfig: { Name: browser-viewers-a, CallerReference: browser-viewers-a, EncodedKey: !GetAtt ViewerKey.KeyA }
+  ViewerPasscode:
+    Type: AWS::SecretsManager::Secret
+    Properties: { SecretString: !Ref Passcode }
+  Issuer:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          LIVESTREAM_VIEWER_KEY_SECRET_ARN: !GetAtt ViewerKey.SecretArn
+          LIVESTREAM_VIEWER_KEY_PAIR_ID: !Ref ViewerKeyA
+          LIVESTREAM_VIEWER_PASSCODE_SECRET_ARN: !Ref ViewerPasscode
+          LIVESTREAM_VIEWER_SESSION_HOURS: "4"
+  Protected:
+    Type: Custom::DemoPlayer
+    Properties:
+      ServiceToken: !GetAtt Handler.Arn
+      Bucket: !Ref DemoBucket
+      Prefix: protected/
+      PlaybackAccess: SignedCookies
+      HlsUrl: !Ref ProtectedHlsUrl
+      LowLatencyHlsUrl: !Ref ProtectedLowLatencyHlsUrl
+      DashUrl: !Ref ProtectedDashUrl
 "#;
+
+/// What the test's passcode-protected page asks for.
+const PASSCODE: &str = "front row 2026";
+
+/// CloudFront in front of the origin, for protected playback: `/auth/` to
+/// the cookie issuer as through a function URL with an origin access
+/// control (a POST must carry the SHA-256 of its body in
+/// `x-amz-content-sha256`, or the signature CloudFront makes does not
+/// match), and `/p/…` served only with cookies that
+/// [`testkit::cloudfront::TrustedKeys`] admits (then as `/…`). Known once
+/// the stack is made.
+struct Protection {
+    keys: testkit::cloudfront::TrustedKeys,
+    issuer: testkit::stack::Function,
+}
+
+fn sha256_hex(body: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn in_front(inner: Handler, protection: Arc<OnceLock<Protection>>) -> Handler {
+    Arc::new(move |mut request: Recorded| {
+        let inner = Arc::clone(&inner);
+        let protection = Arc::clone(&protection);
+        Box::pin(async move {
+            let Some(protection) = protection.get() else {
+                return inner(request).await;
+            };
+            if request.target.starts_with("/auth/") {
+                let body = String::from_utf8_lossy(&request.body).into_owned();
+                if request.method == reqwest::Method::POST
+                    && request.header("x-amz-content-sha256") != Some(sha256_hex(&request.body).as_str())
+                {
+                    return reply(
+                        403,
+                        "The request signature we calculated does not match the signature you provided.",
+                    );
+                }
+                let event = testkit::cloudfront::function_url_event(
+                    request.method.as_str(),
+                    &request.target,
+                    &[
+                        ("content-type", request.header("content-type").unwrap_or_default()),
+                        ("cloudfront-viewer-address", "127.0.0.1:50000"),
+                    ],
+                    &body,
+                );
+                let outcome = protection
+                    .issuer
+                    .api
+                    .invoke(event.to_string(), Duration::from_secs(30))
+                    .await;
+                let testkit::runtime_api::Outcome::Response(text) = outcome else {
+                    return reply(502, "the cookie issuer failed");
+                };
+                let answer = testkit::cloudfront::UrlReply::of(&text).unwrap();
+                let mut served = reply(answer.status, answer.body);
+                for (name, value) in &answer.headers {
+                    served.headers_mut().insert(
+                        reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                        value.parse().unwrap(),
+                    );
+                }
+                for cookie in &answer.cookies {
+                    served
+                        .headers_mut()
+                        .append(reqwest::header::SET_COOKIE, cookie.parse().unwrap());
+                }
+                return served;
+            }
+            if let Some(rest) = request.target.strip_prefix("/p/") {
+                let host = request.header("host").unwrap_or_default().to_owned();
+                let url = format!("https://{host}{}", request.target.split('?').next().unwrap_or_default());
+                if protection.keys.admits(request.header("cookie"), &url, now()).is_err() {
+                    return reply(403, "Missing Key-Pair-Id query parameter or cookie value");
+                }
+                request.target = format!("/{rest}");
+            }
+            inner(request).await
+        })
+    })
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -556,6 +687,100 @@ fn declared_bitrates(live: &Path) -> Vec<u64> {
     rates
 }
 
+/// What the stand-in CloudFront refuses, as CloudFront would: no cookie, a
+/// passcode posted without its body's hash, an expired cookie, one signed
+/// by a key the key group does not hold; and what it lets through.
+async fn protected_origin_refuses(base: &str, rig: &Rig, stack: &testkit::stack::Stack) {
+    let manifest = format!("{base}/p/live/hls/master.m3u8");
+    let client = reqwest::Client::new();
+    let get = |cookie: Option<String>| {
+        let mut request = client.get(&manifest);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 403, "no cookie");
+    let body = json!({ "passcode": PASSCODE }).to_string();
+    let unsigned = client
+        .post(format!("{base}/auth/"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unsigned.status(),
+        403,
+        "a POST without x-amz-content-sha256 fails CloudFront's signature"
+    );
+    let signed_in = client
+        .post(format!("{base}/auth/"))
+        .header("content-type", "application/json")
+        .header("x-amz-content-sha256", sha256_hex(body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let jar: Vec<String> = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(jar.len(), 4, "{jar:?}");
+    assert_eq!(
+        get(Some(jar.join("; "))).await.unwrap().status(),
+        200,
+        "the issuer's cookies open it"
+    );
+
+    // Cookies made here with the stack's own private key, expired; and
+    // with a key the key group does not hold.
+    let secrets = aws_sdk_secretsmanager::Client::new(&rig.sdk_config().await);
+    let held: Value = serde_json::from_str(
+        secrets
+            .get_secret_value()
+            .secret_id(stack.physical_id("ViewerKey").unwrap())
+            .send()
+            .await
+            .unwrap()
+            .secret_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let key_id = stack.physical_id("ViewerKeyA").unwrap();
+    let header = |cookies: Vec<String>| {
+        cookies
+            .iter()
+            .map(|c| c.split(';').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    use livestream_resources::cookies::{Signer, generate};
+    let own = Signer::new(held["privateKey"].as_str().unwrap(), key_id).unwrap();
+    let expired = own.cookies("https://*/*", now() - 1, "/").unwrap();
+    assert_eq!(
+        get(Some(header(expired))).await.unwrap().status(),
+        403,
+        "an expired cookie"
+    );
+    let fresh = own.cookies("https://*/*", now() + 600, "/").unwrap();
+    assert_eq!(
+        get(Some(header(fresh))).await.unwrap().status(),
+        200,
+        "the stack's key, in time"
+    );
+    let retired = generate().unwrap();
+    let other = Signer::new(&retired.private_pem, key_id).unwrap();
+    let forged = other.cookies("https://*/*", now() + 600, "/").unwrap();
+    assert_eq!(
+        get(Some(header(forged))).await.unwrap().status(),
+        403,
+        "a key the group does not hold"
+    );
+}
+
 /// The runs that must end in a message saying why nothing plays.
 const EXPECTED_ERRORS: &[&str] = &["no-stream", "not-a-playlist", "foreign-origin"];
 
@@ -571,6 +796,12 @@ fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path)
         "choose": choose,
         "expectError": EXPECTED_ERRORS.contains(&name),
         "recording": name == "recording",
+        // The protected page asks; the first run tries a wrong passcode first.
+        "passcodes": match name {
+            "protected-hls" => json!(["not the passcode", PASSCODE]),
+            _ if name.starts_with("protected-") => json!([PASSCODE]),
+            _ => Value::Null,
+        },
         "viewport": viewport,
         "screenshot": shots.join(format!("{name}.png")),
         "timeoutMs": READY_WITHIN.as_millis() as u64,
@@ -614,7 +845,12 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
     let rig = Rig::start(Path::new(BINARY)).await;
     let bucket = Arc::new(OnceLock::new());
     let s3 = rig.s3().await;
-    let server = testkit::http::serve(origin(live.clone(), s3.clone(), Arc::clone(&bucket))).await;
+    let protection = Arc::new(OnceLock::new());
+    let server = testkit::http::serve(in_front(
+        origin(live.clone(), s3.clone(), Arc::clone(&bucket)),
+        Arc::clone(&protection),
+    ))
+    .await;
     let base = format!("http://{server}");
     // The same stream from a second origin, which sends no
     // Access-Control-Allow-Origin: the page may not read it.
@@ -634,11 +870,28 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
                 ("NotAPlaylistUrl".into(), format!("{base}{NOT_A_PLAYLIST}")),
                 ("ForeignUrl".into(), format!("http://{foreign}/live/hls/master.m3u8")),
                 ("RecordingsUrl".into(), format!("{base}/recordings/index.json")),
+                ("Passcode".into(), PASSCODE.into()),
+                ("ProtectedHlsUrl".into(), format!("{base}/p/live/hls/master.m3u8")),
+                (
+                    "ProtectedLowLatencyHlsUrl".into(),
+                    format!("{base}/p{V2_CMAF}low-latency.m3u8"),
+                ),
+                ("ProtectedDashUrl".into(), format!("{base}/p/live/dash/manifest.mpd")),
             ],
         )
         .await
         .unwrap_or_else(|failure| panic!("{failure:?}\n{}", player.transcript().join("\n")));
     bucket.set(stack.physical_id("DemoBucket").unwrap().to_owned()).unwrap();
+    let issuer = rig.function(&stack, "Issuer").await;
+    let keys = testkit::cloudfront::TrustedKeys::new([(
+        stack.physical_id("ViewerKeyA").unwrap(),
+        stack.resource("ViewerKeyA").unwrap().properties["PublicKeyConfig"]["EncodedKey"]
+            .as_str()
+            .unwrap(),
+    )]);
+    if protection.set(Protection { keys, issuer }).is_err() {
+        unreachable!("set once");
+    }
     // A recording as a harvest leaves it (the clip, packaged as VOD) and
     // listed as the guard lists it, served from the same origin.
     let vod = live.join("vod");
@@ -683,6 +936,9 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("foreign-origin", format!("{base}/foreign/index.html"), None, false, &shots),
             run("event", format!("{base}/site/index.html?event=track-two"), None, false, &shots),
             run("recording", format!("{base}/player/index.html"), None, false, &shots),
+            run("protected-hls", format!("{base}/protected/index.html"), None, false, &shots),
+            run("protected-llhls", format!("{base}/protected/index.html"), Some("llhls"), false, &shots),
+            run("protected-dash", format!("{base}/protected/index.html"), Some("dash"), false, &shots),
         ],
     });
     let driven = tokio::time::timeout(
@@ -711,7 +967,11 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         .collect();
 
     let all = vec!["hls", "llhls", "dash", "cmaf", "mss"];
+    let protected = vec!["hls", "llhls", "dash"];
     for (name, format, choices) in [
+        ("protected-hls", "HLS", protected.clone()),
+        ("protected-llhls", "Low-latency HLS", protected.clone()),
+        ("protected-dash", "DASH", protected.clone()),
         ("hls", "HLS", all.clone()),
         ("llhls", "Low-latency HLS", all.clone()),
         ("dash", "DASH", all.clone()),
@@ -764,7 +1024,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             .any(|url| url.contains("_HLS_msn="));
         assert_eq!(
             blocking_reloads,
-            name == "llhls",
+            name.ends_with("llhls"),
             "{name}: low-latency loading (blocking playlist reloads) exactly for low-latency HLS"
         );
         assert_ne!(seen["messageTone"], "error", "{name}: {summary}");
@@ -795,11 +1055,15 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         // A live Smooth client asks for the fragment after the newest one
         // (the manifest's look-ahead); the origin answers 404 until it
         // exists, and the player waits. Nothing else may fail.
+        // A protected page's first look at the stream (before the cookies)
+        // and a wrong passcode are answered 403, as they must be.
+        let refused_before_sign_in = |f: &&Value| name.starts_with("protected-") && f["status"] == 403;
         let failed: Vec<&Value> = seen["failedResponses"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|f| !(name == "mss" && f["status"] == 404 && f["url"].as_str().unwrap().contains("/Fragments(")))
+            .filter(|f| !refused_before_sign_in(f))
             .collect();
         assert!(failed.is_empty(), "{name}: {summary}");
         let errors: Vec<&Value> = seen["consoleErrors"]
@@ -807,6 +1071,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             .unwrap()
             .iter()
             .filter(|e| !(name == "mss" && e.as_str().unwrap().contains("status of 404")))
+            .filter(|e| !(name.starts_with("protected-") && e.as_str().unwrap().contains("status of 403")))
             .filter(|e| recovered.is_empty() || !e.as_str().unwrap().starts_with("hls.js fatal error"))
             .collect();
         assert!(errors.is_empty(), "{name}: {summary}");
@@ -820,6 +1085,30 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             "{name}: the page is wider than the screen"
         );
     }
+
+    // The protected page asked for the passcode, refused a wrong one (it
+    // says nothing more), and each format played once the right one was in.
+    for name in ["protected-hls", "protected-llhls", "protected-dash"] {
+        let seen = report(name);
+        assert!(
+            seen["asked"].as_str().unwrap().contains("enter the passcode"),
+            "{name}: {seen}"
+        );
+        let refused_first = seen["failedResponses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["status"] == 403 && f["url"].as_str().unwrap().contains("/p/"));
+        assert!(
+            refused_first,
+            "{name}: the stream was not refused without the cookies: {seen}"
+        );
+    }
+    assert_eq!(
+        report("protected-hls")["refusals"],
+        json!(["That passcode did not let you in. Check it and try again."])
+    );
+    protected_origin_refuses(&base, &rig, &stack).await;
 
     // Each failure is said as what it is: nothing at the address, a
     // playlist that cannot be used, an origin the page may not read.
@@ -892,6 +1181,9 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
         "not-a-playlist",
         "foreign-origin",
         "event",
+        "protected-hls",
+        "protected-llhls",
+        "protected-dash",
     ] {
         let shot = shots.join(format!("{name}.png"));
         let bytes = std::fs::read(&shot).unwrap_or_else(|err| panic!("{}: {err}", shot.display()));
