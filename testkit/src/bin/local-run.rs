@@ -231,6 +231,7 @@ async fn run(
     let stack = player.create(template.clone(), create).await?;
     print_outputs(player, &stack)?;
     print_sources(&stack);
+    show_protected_playback(rig, player, &stack).await?;
     show_the_guard(rig, &stack, &stack).await?;
 
     let stack = match update {
@@ -239,7 +240,17 @@ async fn run(
             if overrides.is_empty() {
                 overrides.extend(next_profile(&stack));
             }
-            let shown: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let secret = no_echo(&template);
+            let shown: Vec<String> = overrides
+                .iter()
+                .map(|(k, v)| {
+                    if secret.contains(k) {
+                        format!("{k}=****")
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
+                .collect();
             println!("\nupdating with {}", shown.join(" "));
             let before = stack.clone();
             match player.update(stack, template, &overrides).await {
@@ -434,6 +445,92 @@ fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), F
     for (name, value) in player.outputs(stack)? {
         println!("  {name:<16} {value}");
     }
+    Ok(())
+}
+
+/// With `PlaybackAccess=SignedCookies`: where viewers are asked for the
+/// passcode, and the cookie issuer (run from the stack's environment)
+/// letting one in, as CloudFront would call it; the stream refused
+/// without the cookies and served with them, checked against the key
+/// group's public keys. The passcode itself is never printed.
+async fn show_protected_playback(rig: &Rig, player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {
+    use testkit::cloudfront::{TrustedKeys, UrlReply, function_url_event};
+    if stack.resource("CookieIssuerFunction").is_none() {
+        return Ok(());
+    }
+    let failure = |reason: String| Failure {
+        logical_id: "CookieIssuerFunction".into(),
+        reason,
+    };
+    let outputs = player.outputs(stack)?;
+    let output = |name: &str| outputs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    println!("\nprotected playback (PlaybackAccess=SignedCookies):");
+    if let Some(page) = output("PlayerUrl") {
+        println!("  viewers enter the passcode at {page}");
+    }
+    let issuer = rig.function(stack, "CookieIssuerFunction").await;
+    let keys = TrustedKeys::of(stack, "ViewerKeyGroup");
+    let Some(stream) = output("HlsUrl") else {
+        return Err(failure("the stack has no HlsUrl output".into()));
+    };
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+    };
+    match keys.admits(None, &stream, now()) {
+        Err(refused) => println!("  without cookies CloudFront answers 403 ({refused:?}) for {stream}"),
+        Ok(()) => return Err(failure(format!("{stream} is served without cookies"))),
+    }
+    let sign_in = |passcode: &str| {
+        let body = serde_json::json!({ "passcode": passcode }).to_string();
+        function_url_event(
+            "POST",
+            "/auth/",
+            &[
+                ("content-type", "application/json"),
+                ("cloudfront-viewer-address", "127.0.0.1:50000"),
+            ],
+            &body,
+        )
+        .to_string()
+    };
+    let ask = |event: String| issuer.api.invoke(event, std::time::Duration::from_secs(30));
+    let answer = |outcome: Outcome| match outcome {
+        Outcome::Response(text) => UrlReply::of(&text).map_err(failure),
+        Outcome::Error(error) => Err(failure(format!("the cookie issuer failed: {error}"))),
+    };
+    let wrong = answer(ask(sign_in("not the passcode")).await)?;
+    println!(
+        "  POST /auth/ with a wrong passcode: HTTP {} {}",
+        wrong.status, wrong.body
+    );
+    let passcode = stack.parameters.get("ViewerPasscode").cloned().unwrap_or_default();
+    let right = answer(ask(sign_in(&passcode)).await)?;
+    if right.status != 200 {
+        return Err(failure(format!(
+            "the passcode was refused: HTTP {} {}",
+            right.status, right.body
+        )));
+    }
+    let names: Vec<&str> = right.cookies.iter().filter_map(|c| c.split('=').next()).collect();
+    println!(
+        "  POST /auth/ with ViewerPasscode (****): HTTP 200, cookies {}",
+        names.join(", ")
+    );
+    match keys.admits(Some(&right.cookie_header()), &stream, now()) {
+        Ok(()) => println!(
+            "  with them CloudFront serves {stream} (signature checked with key {:?})",
+            keys.ids()
+        ),
+        Err(refused) => {
+            return Err(failure(format!(
+                "the issuer's cookies do not open {stream}: {refused:?}"
+            )));
+        }
+    }
+    issuer.process.stop().await;
     Ok(())
 }
 
