@@ -71,3 +71,47 @@ fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left
         "no event's channel may stop while another is deleted:\n{stdout}"
     );
 }
+
+/// Protected playback in the main job: where viewers enter the passcode,
+/// the stream refused without the cookies and served with them, a key
+/// rotation by update, and the passcode never printed.
+#[test]
+fn the_local_run_with_signed_cookies_shows_viewers_let_in_and_never_the_passcode() {
+    const PASSCODE: &str = "local run passcode";
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(root.join("deployment/run-local.sh"))
+        .args([
+            "PlaybackAccess=SignedCookies",
+            &format!("ViewerPasscode={PASSCODE}"),
+            "--update",
+            "KeyRotation=B",
+        ])
+        .output()
+        .expect("running deployment/run-local.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "run-local.sh failed:\n{stdout}\n{stderr}");
+    for expected in [
+        "ViewerPasscode=****",
+        "viewers enter the passcode at https://",
+        "/player/index.html",
+        "without cookies CloudFront answers 403",
+        "POST /auth/ with a wrong passcode: HTTP 403",
+        "POST /auth/ with ViewerPasscode (****): HTTP 200",
+        "with them CloudFront serves https://",
+        "CREATE  ViewerKeyB",
+        "CLEANUP ViewerKeyC",
+        "UPDATE_COMPLETE stack livestream-local",
+        "nothing left",
+        "all allowed",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "no {expected:?} in the local run's output:\n{stdout}"
+        );
+    }
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains(PASSCODE), "the passcode was printed:\n{text}");
+        assert!(!text.contains("PRIVATE KEY"), "a private key was printed:\n{text}");
+    }
+}
