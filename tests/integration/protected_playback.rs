@@ -127,9 +127,9 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     let issuer = rig.function(&stack, "CookieIssuerFunction").await;
     let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
     let key_a = stack.physical_id("ViewerKeyA").unwrap().to_owned();
-    let manifest = format!("https://d1.cloudfront.net/out/v1/protected/protected/cmaf/index.m3u8");
+    let manifest = "https://d1.cloudfront.net/out/v1/protected/protected/cmaf/index.m3u8";
     assert_eq!(
-        keys.admits(None, &manifest, now()),
+        keys.admits(None, manifest, now()),
         Err(Refused::MissingCookie("CloudFront-Policy")),
         "no cookie, no stream"
     );
@@ -154,7 +154,7 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     }
     let cookies_a = let_in.cookie_header();
     assert_eq!(crate::cookies::cookie(&let_in.cookies, "CloudFront-Key-Pair-Id"), key_a);
-    assert_eq!(keys.admits(Some(&cookies_a), &manifest, now()), Ok(()));
+    assert_eq!(keys.admits(Some(&cookies_a), manifest, now()), Ok(()));
     let policy = crate::cookies::openssl_checks(&let_in.cookies, &encoded_key(&stack, "ViewerKeyA"));
     let expires: u64 = serde_json::from_str::<Value>(&let_in.body).unwrap()["expires"]
         .as_u64()
@@ -166,7 +166,7 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     );
     assert!(policy.contains(r#""Resource":"https://*/*""#), "{policy}");
     assert_eq!(
-        keys.admits(Some(&cookies_a), &manifest, expires),
+        keys.admits(Some(&cookies_a), manifest, expires),
         Err(Refused::Expired),
         "an expired cookie is refused"
     );
@@ -194,7 +194,7 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     assert_eq!(stack.physical_id("ViewerKeyGroup"), Some(group.as_str()));
     let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
     assert_eq!(
-        keys.admits(Some(&cookies_a), &manifest, now()),
+        keys.admits(Some(&cookies_a), manifest, now()),
         Ok(()),
         "viewers already in keep watching"
     );
@@ -205,7 +205,7 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
         stack.physical_id("ViewerKeyB").unwrap()
     );
     let cookies_b = let_in.cookie_header();
-    assert_eq!(keys.admits(Some(&cookies_b), &manifest, now()), Ok(()));
+    assert_eq!(keys.admits(Some(&cookies_b), manifest, now()), Ok(()));
     let logged = logged + &issuer.process.stop().await.join("\n");
 
     // A skipped slot would change a kept key in place: refused, rolled back.
@@ -226,11 +226,11 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
     assert_eq!(viewer_keys(&stack), ["ViewerKeyB", "ViewerKeyC"]);
     let keys = TrustedKeys::of(&stack, "ViewerKeyGroup");
     assert_eq!(
-        keys.admits(Some(&cookies_a), &manifest, now()),
+        keys.admits(Some(&cookies_a), manifest, now()),
         Err(Refused::UnknownKey(key_a.clone())),
         "a cookie of a rotated-out key is refused"
     );
-    assert_eq!(keys.admits(Some(&cookies_b), &manifest, now()), Ok(()));
+    assert_eq!(keys.admits(Some(&cookies_b), manifest, now()), Ok(()));
 
     // Switched off in place: nothing of it left, the same channel.
     let stack = update(&mut player, stack, &[("PlaybackAccess", "Open")]).await;
