@@ -10,6 +10,12 @@ use std::process::Command;
 use livestream_resources::cookies::{Signer, generate};
 use testkit::cloudfront::decode;
 
+/// What a `PlaybackKey` secret holds (its `privateKey` among it).
+pub(crate) async fn held_by(secrets: &aws_sdk_secretsmanager::Client, secret_id: &str) -> serde_json::Value {
+    let value = secrets.get_secret_value().secret_id(secret_id).send().await.unwrap();
+    serde_json::from_str(value.secret_string().unwrap()).unwrap()
+}
+
 /// The value of the cookie `name` among `Set-Cookie` values.
 pub(crate) fn cookie<'c>(cookies: &'c [String], name: &str) -> &'c str {
     cookies
@@ -115,17 +121,7 @@ async fn the_playback_key_is_made_kept_rotated_and_deleted() {
     assert_eq!(data["SigningSlot"], "A");
     assert_eq!(data["SecretArn"], arn.as_str());
     assert!(arn.contains(":secret:PlaybackKey/"), "{arn}");
-    let held: serde_json::Value = serde_json::from_str(
-        secrets
-            .get_secret_value()
-            .secret_id(&arn)
-            .send()
-            .await
-            .unwrap()
-            .secret_string()
-            .unwrap(),
-    )
-    .unwrap();
+    let held = held_by(secrets, &arn).await;
     let private = held["privateKey"].as_str().unwrap();
     assert_eq!(
         livestream_resources::cookies::public_pem_of(private).unwrap(),

@@ -5,26 +5,24 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-#[test]
-fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
+/// `deployment/run-local.sh` with `args`; its stdout and stderr, once it succeeded.
+fn run_local(args: &[&str]) -> (String, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(root.join("deployment/run-local.sh"))
+        .args(args)
         .output()
         .expect("running deployment/run-local.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "run-local.sh failed:\n{stdout}\n{stderr}");
-    for expected in [
-        "CREATE_COMPLETE stack livestream-local",
-        "UPDATE_COMPLETE stack livestream-local",
-        "armed: schedule",
-        "DELETE_COMPLETE stack livestream-local",
-        // The run the guard saw start is recorded by the delete, and listed.
-        "recorded (kept in s3://",
-        "/recordings/livestream-local/",
-        "nothing left",
-        "all allowed",
-    ] {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "run-local.sh {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn expect_all(stdout: &str, expected: &[&str]) {
+    for expected in expected {
         assert!(
             stdout.contains(expected),
             "no {expected:?} in the local run's output:\n{stdout}"
@@ -33,39 +31,46 @@ fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
 }
 
 #[test]
-fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("deployment/run-local.sh"))
-        .arg("--events")
-        .output()
-        .expect("running deployment/run-local.sh --events");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "run-local.sh --events failed:\n{stdout}\n{stderr}"
+fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
+    let (stdout, _) = run_local(&[]);
+    expect_all(
+        &stdout,
+        &[
+            "CREATE_COMPLETE stack livestream-local",
+            "UPDATE_COMPLETE stack livestream-local",
+            "armed: schedule",
+            "DELETE_COMPLETE stack livestream-local",
+            // The run the guard saw start is recorded by the delete, and listed.
+            "recorded (kept in s3://",
+            "/recordings/livestream-local/",
+            "nothing left",
+            "all allowed",
+        ],
     );
-    for expected in [
-        "CREATE_COMPLETE stack live-foundation",
-        "[keynote] CREATE_COMPLETE stack keynote",
-        "[workshop] CREATE_COMPLETE stack workshop",
-        "[panel] CREATE_COMPLETE stack panel",
-        "the foundation's player lists: Some([\"keynote\", \"panel\", \"workshop\"])",
-        "armed: schedule",
-        "keynote's channel",
-        "[workshop] DELETE_COMPLETE stack workshop",
-        "the foundation's player lists: Some([\"keynote\", \"panel\"])",
-        "DELETE_FAILED stack live-foundation: Export live-foundation-",
-        "/recordings/keynote/",
-        "DELETE_COMPLETE stack live-foundation",
-        "nothing left",
-        "all allowed",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "no {expected:?} in the local run's output:\n{stdout}"
-        );
-    }
+}
+
+#[test]
+fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left() {
+    let (stdout, _) = run_local(&["--events"]);
+    expect_all(
+        &stdout,
+        &[
+            "CREATE_COMPLETE stack live-foundation",
+            "[keynote] CREATE_COMPLETE stack keynote",
+            "[workshop] CREATE_COMPLETE stack workshop",
+            "[panel] CREATE_COMPLETE stack panel",
+            "the foundation's player lists: Some([\"keynote\", \"panel\", \"workshop\"])",
+            "armed: schedule",
+            "keynote's channel",
+            "[workshop] DELETE_COMPLETE stack workshop",
+            "the foundation's player lists: Some([\"keynote\", \"panel\"])",
+            "DELETE_FAILED stack live-foundation: Export live-foundation-",
+            "/recordings/keynote/",
+            "DELETE_COMPLETE stack live-foundation",
+            "nothing left",
+            "all allowed",
+        ],
+    );
     assert!(
         !stdout.contains("stopped 1 time"),
         "no event's channel may stop while another is deleted:\n{stdout}"
@@ -78,38 +83,25 @@ fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left
 #[test]
 fn the_local_run_with_signed_cookies_shows_viewers_let_in_and_never_the_passcode() {
     const PASSCODE: &str = "local run passcode";
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("deployment/run-local.sh"))
-        .args([
-            "PlaybackAccess=SignedCookies",
-            &format!("ViewerPasscode={PASSCODE}"),
-            "--update",
-            "KeyRotation=B",
-        ])
-        .output()
-        .expect("running deployment/run-local.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "run-local.sh failed:\n{stdout}\n{stderr}");
-    for expected in [
-        "ViewerPasscode=****",
-        "viewers enter the passcode at https://",
-        "/player/index.html",
-        "without cookies CloudFront answers 403",
-        "POST /auth/ with a wrong passcode: HTTP 403",
-        "POST /auth/ with ViewerPasscode (****): HTTP 200",
-        "with them CloudFront serves https://",
-        "CREATE  ViewerKeyB",
-        "CLEANUP ViewerKeyC",
-        "UPDATE_COMPLETE stack livestream-local",
-        "nothing left",
-        "all allowed",
-    ] {
-        assert!(
-            stdout.contains(expected),
-            "no {expected:?} in the local run's output:\n{stdout}"
-        );
-    }
+    let passcode = format!("ViewerPasscode={PASSCODE}");
+    let (stdout, stderr) = run_local(&["PlaybackAccess=SignedCookies", &passcode, "--update", "KeyRotation=B"]);
+    expect_all(
+        &stdout,
+        &[
+            "ViewerPasscode=****",
+            "viewers enter the passcode at https://",
+            "/player/index.html",
+            "without cookies CloudFront answers 403",
+            "POST /auth/ with a wrong passcode: HTTP 403",
+            "POST /auth/ with ViewerPasscode (****): HTTP 200",
+            "with them CloudFront serves https://",
+            "CREATE  ViewerKeyB",
+            "CLEANUP ViewerKeyC",
+            "UPDATE_COMPLETE stack livestream-local",
+            "nothing left",
+            "all allowed",
+        ],
+    );
     for text in [&stdout, &stderr] {
         assert!(!text.contains(PASSCODE), "the passcode was printed:\n{text}");
         assert!(!text.contains("PRIVATE KEY"), "a private key was printed:\n{text}");

@@ -738,17 +738,7 @@ async fn protected_origin_refuses(base: &str, rig: &Rig, stack: &testkit::stack:
     // Cookies made here with the stack's own private key, expired; and
     // with a key the key group does not hold.
     let secrets = aws_sdk_secretsmanager::Client::new(&rig.sdk_config().await);
-    let held: Value = serde_json::from_str(
-        secrets
-            .get_secret_value()
-            .secret_id(stack.physical_id("ViewerKey").unwrap())
-            .send()
-            .await
-            .unwrap()
-            .secret_string()
-            .unwrap(),
-    )
-    .unwrap();
+    let held = crate::cookies::held_by(&secrets, stack.physical_id("ViewerKey").unwrap()).await;
     let key_id = stack.physical_id("ViewerKeyA").unwrap();
     let header = |cookies: Vec<String>| {
         cookies

@@ -26,12 +26,12 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// Sends `passcode` to the issuer as CloudFront would, from `address`.
-async fn sign_in(issuer: &Function, passcode: &str, address: &str) -> UrlReply {
+/// Sends `passcode` to the issuer at `path` as CloudFront would, from `address`.
+async fn sign_in_at(issuer: &Function, path: &str, passcode: &str, address: &str) -> UrlReply {
     let body = serde_json::json!({ "passcode": passcode }).to_string();
     let event = function_url_event(
         "POST",
-        "/auth/",
+        path,
         &[
             ("content-type", "application/json"),
             ("cloudfront-viewer-address", address),
@@ -46,6 +46,11 @@ async fn sign_in(issuer: &Function, passcode: &str, address: &str) -> UrlReply {
         Outcome::Response(text) => UrlReply::of(&text).unwrap(),
         Outcome::Error(error) => panic!("the issuer failed: {error}"),
     }
+}
+
+/// A `template.yaml` stack's sign-in.
+async fn sign_in(issuer: &Function, passcode: &str, address: &str) -> UrlReply {
+    sign_in_at(issuer, "/auth/", passcode, address).await
 }
 
 async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
@@ -274,25 +279,7 @@ async fn signed_cookies_let_in_only_viewers_with_the_passcode_and_survive_a_rota
 
 /// Sends `passcode` for `event` to a foundation's issuer.
 async fn sign_in_to(issuer: &Function, event: &str, passcode: &str) -> UrlReply {
-    let body = serde_json::json!({ "passcode": passcode }).to_string();
-    let path = format!("/auth/{event}");
-    let event = function_url_event(
-        "POST",
-        &path,
-        &[
-            ("content-type", "application/json"),
-            ("cloudfront-viewer-address", "192.0.2.1:443"),
-        ],
-        &body,
-    );
-    match issuer
-        .api
-        .invoke(event.to_string(), std::time::Duration::from_secs(30))
-        .await
-    {
-        Outcome::Response(text) => UrlReply::of(&text).unwrap(),
-        Outcome::Error(error) => panic!("the issuer failed: {error}"),
-    }
+    sign_in_at(issuer, &format!("/auth/{event}"), passcode, "192.0.2.1:443").await
 }
 
 /// A foundation's cookies open one event: its own passcode when it has

@@ -147,8 +147,16 @@ async fn main() -> ExitCode {
         }
     }
     let mut player = rig.player(&args.stack_name).echo(true);
-    let secret = no_echo(&template);
-    let shown: Vec<String> = create
+    println!("parameters: {}", shown(&template, &create));
+
+    let verdict = run(&rig, &mut player, template, &create, args.update).await;
+    conclude(&rig, verdict).await
+}
+
+/// `Key=Value …` as given, with the template's NoEcho values as `****`.
+fn shown(template: &Template, parameters: &[(String, String)]) -> String {
+    let secret = no_echo(template);
+    let pairs: Vec<String> = parameters
         .iter()
         .map(|(k, v)| {
             if secret.contains(k) {
@@ -158,10 +166,7 @@ async fn main() -> ExitCode {
             }
         })
         .collect();
-    println!("parameters: {}", shown.join(" "));
-
-    let verdict = run(&rig, &mut player, template, &create, args.update).await;
-    conclude(&rig, verdict).await
+    pairs.join(" ")
 }
 
 /// Audits the emulator and the IAM report after a run; the exit code.
@@ -240,18 +245,7 @@ async fn run(
             if overrides.is_empty() {
                 overrides.extend(next_profile(&stack));
             }
-            let secret = no_echo(&template);
-            let shown: Vec<String> = overrides
-                .iter()
-                .map(|(k, v)| {
-                    if secret.contains(k) {
-                        format!("{k}=****")
-                    } else {
-                        format!("{k}={v}")
-                    }
-                })
-                .collect();
-            println!("\nupdating with {}", shown.join(" "));
+            println!("\nupdating with {}", shown(&template, &overrides));
             let before = stack.clone();
             match player.update(stack, template, &overrides).await {
                 Ok(updated) => {
