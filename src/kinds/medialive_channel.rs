@@ -7,6 +7,8 @@
 //! a running channel is stopped (and started again after an update), and
 //! DeleteChannel is never called on a channel that is not idle.
 
+mod failover;
+
 use std::collections::BTreeMap;
 
 use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
@@ -24,6 +26,8 @@ use crate::error::{Error, Found, aws_error, naming_quota};
 use crate::ownership::{FOUNDATION_TAG, tag_pairs};
 use crate::profiles::{self, Ingest, Profile};
 use crate::wait::{self, Look};
+pub(crate) use failover::FAILOVER_TYPES;
+use failover::Failover;
 
 pub(super) struct MediaLiveChannel;
 
@@ -126,6 +130,8 @@ pub(super) struct Spec {
     /// The foundation stack (its StackId) an event's channel belongs to:
     /// tagged on the channel, so the foundation's cost guard may stop it.
     foundation: Option<String>,
+    /// A second input the channel fails over to.
+    failover: Option<Failover>,
 }
 
 impl Resource for MediaLiveChannel {
@@ -144,6 +150,10 @@ impl Resource for MediaLiveChannel {
         "SourceEndBehavior",
         "LogLevel",
         "Foundation",
+        "FailoverInputId",
+        "FailoverAfterMs",
+        "FailoverOnBlackMs",
+        "FailoverOnSilenceMs",
     ];
     type Spec = Spec;
 
@@ -184,6 +194,7 @@ impl Resource for MediaLiveChannel {
                 .string("Foundation")?
                 .map(|stack_id| validate::arn("Foundation", &stack_id, "cloudformation", "stack/").map(|()| stack_id))
                 .transpose()?,
+            failover: Failover::parse(&props)?,
         })
     }
 
@@ -198,7 +209,7 @@ impl Resource for MediaLiveChannel {
             .channel_class(spec.class.clone())
             .set_log_level(spec.log_level.clone())
             .input_specification(input_specification(spec))
-            .input_attachments(input_attachment(spec))
+            .set_input_attachments(Some(input_attachments(spec)))
             .destinations(destination(spec))
             .encoder_settings(settings)
             // A repeated delivery of this Create gets the same channel back.
@@ -275,7 +286,7 @@ impl Resource for MediaLiveChannel {
             tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
             return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
         }
-        if old.is_none_or(|old| old.input_id != new.input_id) {
+        if old.is_none_or(|old| old.input_id != new.input_id || old.failover != new.failover) {
             check_input(aws, new).await?;
         }
         let state = settle(aws, req, physical_id).await?.ok_or_else(|| gone(physical_id))?;
@@ -292,7 +303,7 @@ impl Resource for MediaLiveChannel {
             .role_arn(&new.role_arn)
             .set_log_level(new.log_level.clone())
             .input_specification(input_specification(new))
-            .input_attachments(input_attachment(new))
+            .set_input_attachments(Some(input_attachments(new)))
             .destinations(destination(new))
             .encoder_settings(settings)
             .send()
@@ -402,17 +413,30 @@ fn input_specification(spec: &Spec) -> InputSpecification {
         .build()
 }
 
-fn input_attachment(spec: &Spec) -> InputAttachment {
-    let selector = AudioSelector::builder().name(AUDIO_SELECTOR).build();
-    let settings = InputSettings::builder()
-        .audio_selectors(selector)
-        .set_source_end_behavior(spec.source_end_behavior.clone())
-        .build();
-    InputAttachment::builder()
+/// The input, and with failover the secondary after it: the primary's
+/// attachment holds the failover settings, and both read audio the same
+/// way (the secondary's content is the same programme).
+fn input_attachments(spec: &Spec) -> Vec<InputAttachment> {
+    let settings = || {
+        InputSettings::builder()
+            .audio_selectors(AudioSelector::builder().name(AUDIO_SELECTOR).build())
+            .set_source_end_behavior(spec.source_end_behavior.clone())
+            .build()
+    };
+    let primary = InputAttachment::builder()
         .input_id(&spec.input_id)
         .input_attachment_name(format!("{}-input", spec.name))
-        .input_settings(settings)
-        .build()
+        .input_settings(settings())
+        .set_automatic_input_failover_settings(spec.failover.as_ref().map(|f| f.settings(AUDIO_SELECTOR)))
+        .build();
+    let secondary = spec.failover.as_ref().map(|failover| {
+        InputAttachment::builder()
+            .input_id(&failover.input_id)
+            .input_attachment_name(format!("{}-failover", spec.name))
+            .input_settings(settings())
+            .build()
+    });
+    std::iter::once(primary).chain(secondary).collect()
 }
 
 fn destination(spec: &Spec) -> OutputDestination {
@@ -442,6 +466,7 @@ impl Spec {
             && self.source_end_behavior == other.source_end_behavior
             && self.log_level == other.log_level
             && self.foundation == other.foundation
+            && self.failover == other.failover
     }
 }
 
@@ -485,6 +510,7 @@ fn holds(channel: &DescribeChannelOutput, spec: &Spec, settings: &EncoderSetting
         && specification.and_then(|i| i.maximum_bitrate()) == Some(&(spec.profile.maximum_bitrate)())
         && mediapackage.is_some_and(|settings| spec.packager.held_by(settings))
         && renditions(channel.encoder_settings()) == renditions(Some(settings))
+        && Failover::held_by(spec.failover.as_ref(), channel.input_attachments(), AUDIO_SELECTOR)
 }
 
 fn gone(id: &str) -> Error {
@@ -509,29 +535,88 @@ pub(super) async fn state(aws: &Clients, id: &str) -> Result<Option<ChannelState
 /// MediaLive refuses a single-pipeline input on a standard channel (it
 /// feeds one pipeline of two); say so before the call, naming both.
 async fn check_input(aws: &Clients, spec: &Spec) -> Result<(), Error> {
-    if spec.class != ChannelClass::Standard {
+    if spec.class != ChannelClass::Standard && spec.failover.is_none() {
         return Ok(());
     }
-    let input = aws
-        .medialive
-        .describe_input()
-        .input_id(&spec.input_id)
-        .send()
-        .await
-        .map_err(aws_error("DescribeInput"))
-        .found()?;
-    match input.as_ref().and_then(|input| input.input_class()) {
-        Some(InputClass::SinglePipeline) => Err(PropError::invalid(
-            "InputId",
+    let primary = described_input(aws, "InputId", &spec.input_id, spec).await?;
+    let Some(failover) = &spec.failover else {
+        return Ok(());
+    };
+    let secondary = described_input(aws, "FailoverInputId", &failover.input_id, spec).await?;
+    let kind = |input: &aws_sdk_medialive::operation::describe_input::DescribeInputOutput| {
+        input.r#type().map(|t| t.as_str().to_owned()).unwrap_or_default()
+    };
+    let (primary_type, secondary_type) = (kind(&primary), kind(&secondary));
+    if !FAILOVER_TYPES.contains(&primary_type.as_str()) {
+        return Err(PropError::invalid(
+            "FailoverInputId",
             format!(
-                "names SINGLE_PIPELINE input {}, which cannot feed a STANDARD channel (ChannelClass); make both the same class",
+                "MediaLive fails over only between inputs of the types {}; input {} is {primary_type}",
+                FAILOVER_TYPES.join(", "),
                 spec.input_id
             ),
         )
-        .into()),
-        _ if input.is_none() => Err(PropError::invalid("InputId", format!("names no MediaLive input ({})", spec.input_id)).into()),
-        _ => Ok(()),
+        .into());
     }
+    if secondary_type != primary_type {
+        return Err(PropError::invalid(
+            "FailoverInputId",
+            format!(
+                "names a {secondary_type} input ({}); the pair must be of one type, the primary's {primary_type}",
+                failover.input_id
+            ),
+        )
+        .into());
+    }
+    // A push input feeds one channel: the secondary may be attached to
+    // this channel already (an update), to no other.
+    let elsewhere: Vec<&str> = secondary
+        .attached_channels()
+        .iter()
+        .map(String::as_str)
+        .filter(|channel| !primary.attached_channels().iter().any(|own| own == channel))
+        .collect();
+    if !elsewhere.is_empty() {
+        return Err(PropError::invalid(
+            "FailoverInputId",
+            format!(
+                "names input {}, which channel {} already uses",
+                failover.input_id,
+                elsewhere.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The input `property` names, which must exist and be of a class the
+/// channel's class can read.
+async fn described_input(
+    aws: &Clients,
+    property: &str,
+    input_id: &str,
+    spec: &Spec,
+) -> Result<aws_sdk_medialive::operation::describe_input::DescribeInputOutput, Error> {
+    let input = aws
+        .medialive
+        .describe_input()
+        .input_id(input_id)
+        .send()
+        .await
+        .map_err(aws_error("DescribeInput"))
+        .found()?
+        .ok_or_else(|| PropError::invalid(property, format!("names no MediaLive input ({input_id})")))?;
+    if spec.class == ChannelClass::Standard && input.input_class() == Some(&InputClass::SinglePipeline) {
+        return Err(PropError::invalid(
+            property,
+            format!(
+                "names SINGLE_PIPELINE input {input_id}, which cannot feed a STANDARD channel (ChannelClass); make both the same class"
+            ),
+        )
+        .into());
+    }
+    Ok(input)
 }
 
 /// Whether a refused state change is one already under way: when an

@@ -896,3 +896,143 @@ async fn the_start_resource_never_starts_or_stops_another_stacks_channel() {
     succeeded(&start.delete(START, &id, json!({"ChannelId": id})).await);
     assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Idle));
 }
+
+/// The failover settings MediaLive holds on the channel's primary attachment.
+async fn failover_of(session: &Session, id: &str) -> Option<aws_sdk_medialive::types::AutomaticInputFailoverSettings> {
+    let channel = session
+        .clients
+        .medialive
+        .describe_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .unwrap();
+    channel
+        .input_attachments()
+        .first()
+        .and_then(|a| a.automatic_input_failover_settings())
+        .cloned()
+}
+
+/// Automatic input failover on a running channel: turned on and off by
+/// update (the channel stopped for it and running again after), the pair
+/// attached as MediaLive holds it, and what MediaLive refuses refused
+/// naming the property: a pair of two types, a type that cannot fail
+/// over, a secondary another channel uses, a threshold under its minimum.
+#[tokio::test]
+async fn failover_is_turned_on_and_off_on_a_running_channel_and_refusals_name_the_property() {
+    let session = Session::emulated().await.for_resource("Channel");
+    let inputs = session.for_resource("Input");
+    let push = |name: &str| {
+        let mut props = input_props("RTMP_PUSH");
+        props["Name"] = json!(unique(name));
+        props
+    };
+    let primary = succeeded(&inputs.create(INPUT, push("primary")).await);
+    let backup = succeeded(&inputs.for_resource("Backup").create(INPUT, push("backup")).await);
+    let mut props = channel_props(&primary, "HD-720p");
+    props["Type"] = json!("RTMP_PUSH");
+    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
+    succeeded(
+        &session
+            .for_resource("Start")
+            .create(START, json!({"ChannelId": id}))
+            .await,
+    );
+    assert_eq!(failover_of(&session, &id).await, None);
+
+    let mut on = props.clone();
+    on["FailoverInputId"] = json!(backup);
+    on["FailoverOnSilenceMs"] = json!("2000");
+    let before = disruptive_calls(&session, &id);
+    assert_eq!(
+        succeeded(&session.update(CHANNEL, &id, props.clone(), on.clone()).await),
+        id
+    );
+    assert!(
+        disruptive_calls(&session, &id) > before,
+        "MediaLive updates only an idle channel"
+    );
+    assert_eq!(
+        channel_state(&session, &id).await,
+        Some(ChannelState::Running),
+        "back on air"
+    );
+    let held = failover_of(&session, &id)
+        .await
+        .expect("failover settings on the primary attachment");
+    assert_eq!(held.secondary_input_id(), Some(backup.as_str()));
+    assert_eq!(
+        held.input_preference().map(|p| p.as_str()),
+        Some("PRIMARY_INPUT_PREFERRED")
+    );
+    assert_eq!(held.failover_conditions().len(), 2, "input loss and silence");
+
+    // Nothing changed: not touched again.
+    let before = disruptive_calls(&session, &id);
+    succeeded(&session.update(CHANNEL, &id, on.clone(), on.clone()).await);
+    assert_eq!(disruptive_calls(&session, &id), before);
+
+    // Refused, naming the property, the channel left running as it was.
+    let pull = succeeded(&inputs.for_resource("Pull").create(INPUT, input_props("URL_PULL")).await);
+    let other = succeeded(&inputs.for_resource("Other").create(INPUT, push("other")).await);
+    let mut other_channel = channel_props(&other, "HD-720p");
+    other_channel["Type"] = json!("RTMP_PUSH");
+    let taken = succeeded(&inputs.for_resource("Taken").create(INPUT, push("taken")).await);
+    other_channel["FailoverInputId"] = json!(taken);
+    let other_id = succeeded(
+        &session
+            .for_resource("OtherChannel")
+            .create(CHANNEL, other_channel.clone())
+            .await,
+    );
+    for (change, value, says) in [
+        ("FailoverInputId", json!(pull), "pair must be of one type"),
+        ("FailoverInputId", json!(taken), "already uses"),
+        ("FailoverAfterMs", json!("50"), "FailoverAfterMs"),
+    ] {
+        let mut refused = on.clone();
+        refused[change] = value;
+        let answer = session.update(CHANNEL, &id, on.clone(), refused).await;
+        let reason = answer["Reason"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        assert!(reason.contains(change) && reason.contains(says), "{reason}");
+        assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+    }
+    let mut pull_channel = channel_props(&pull, "HD-720p");
+    pull_channel["FailoverInputId"] = json!(succeeded(
+        &inputs
+            .for_resource("Pull2")
+            .create(INPUT, input_props("URL_PULL"))
+            .await
+    ));
+    let answer = session.for_resource("PullChannel").create(CHANNEL, pull_channel).await;
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("fails over only between inputs of the types"),
+        "{answer}"
+    );
+
+    // Off again: the secondary is free, the channel running.
+    assert_eq!(
+        succeeded(&session.update(CHANNEL, &id, on.clone(), props.clone()).await),
+        id
+    );
+    assert_eq!(failover_of(&session, &id).await, None);
+    let channel = session
+        .clients
+        .medialive
+        .describe_channel()
+        .channel_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(channel.input_attachments().len(), 1);
+    assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
+
+    for (channel, props) in [(&id, &props), (&other_id, &other_channel)] {
+        succeeded(&session.delete(CHANNEL, channel, props.clone()).await);
+    }
+}

@@ -193,6 +193,9 @@ async fn create(
         {
             return error(400, "BadRequestException", &format!("input {unknown} does not exist"));
         }
+        if let Err(problem) = check_failover(body, ml, None) {
+            return error(422, "UnprocessableEntityException", &problem);
+        }
     }
     let answer = forward(request, upstream).await;
     if answer.status >= 300 {
@@ -293,6 +296,87 @@ fn check_srt(input: &Value) -> Result<(), String> {
         }
         _ if !srt.is_null() => return Err("srtSettings apply to SRT inputs only".to_owned()),
         _ => {}
+    }
+    Ok(())
+}
+
+/// The input types MediaLive pairs for automatic input failover (its user
+/// guide; CDI aside).
+const FAILOVER_TYPES: &[&str] = &["RTMP_PUSH", "RTP_PUSH", "SRT_CALLER", "MEDIACONNECT", "INPUT_DEVICE"];
+
+/// What MediaLive refuses in a channel's automatic input failover: a type
+/// that cannot fail over, a pair of two types, a secondary that is not
+/// attached too or that another channel (`other` than `channel`) uses, and
+/// settings outside the model's bounds.
+fn check_failover(body: &Value, ml: &State, channel: Option<&str>) -> Result<(), String> {
+    let attachments = body["inputAttachments"].as_array().cloned().unwrap_or_default();
+    for attachment in &attachments {
+        let settings = &attachment["automaticInputFailoverSettings"];
+        if settings.is_null() {
+            continue;
+        }
+        let primary = attachment["inputId"].as_str().unwrap_or_default();
+        let Some(secondary) = settings["secondaryInputId"].as_str() else {
+            return Err("automaticInputFailoverSettings.secondaryInputId is required".into());
+        };
+        if !attachments.iter().any(|a| a["inputId"] == secondary) {
+            return Err(format!(
+                "the failover's secondary input {secondary} must be attached to the channel"
+            ));
+        }
+        let type_of = |id: &str| ml.inputs.get(id).map(|i| i.input_type.clone()).unwrap_or_default();
+        let (primary_type, secondary_type) = (type_of(primary), type_of(secondary));
+        if !FAILOVER_TYPES.contains(&primary_type.as_str()) {
+            return Err(format!(
+                "automatic input failover is not supported for {primary_type} inputs"
+            ));
+        }
+        if primary_type != secondary_type {
+            return Err(format!(
+                "the inputs of a failover pair must be of the same type ({primary_type} and {secondary_type})"
+            ));
+        }
+        if let Some(other) = channel_uses(ml, secondary)
+            .into_iter()
+            .find(|c| Some(c.as_str()) != channel)
+        {
+            return Err(format!("input {secondary} is already attached to channel {other}"));
+        }
+        let at_least = |value: &Value, min: f64, what: &str| -> Result<(), String> {
+            match value.as_f64() {
+                Some(v) if v < min => Err(format!("{what} must be at least {min}, got {v}")),
+                _ => Ok(()),
+            }
+        };
+        at_least(&settings["errorClearTimeMsec"], 1.0, "errorClearTimeMsec")?;
+        if let Some(preference) = settings["inputPreference"].as_str()
+            && !matches!(preference, "EQUAL_INPUT_PREFERENCE" | "PRIMARY_INPUT_PREFERRED")
+        {
+            return Err(format!("inputPreference {preference} is not one of MediaLive's"));
+        }
+        for condition in settings["failoverConditions"].as_array().into_iter().flatten() {
+            let c = &condition["failoverConditionSettings"];
+            at_least(
+                &c["inputLossSettings"]["inputLossThresholdMsec"],
+                100.0,
+                "inputLossThresholdMsec",
+            )?;
+            at_least(
+                &c["audioSilenceSettings"]["audioSilenceThresholdMsec"],
+                1000.0,
+                "audioSilenceThresholdMsec",
+            )?;
+            at_least(
+                &c["videoBlackSettings"]["videoBlackThresholdMsec"],
+                1000.0,
+                "videoBlackThresholdMsec",
+            )?;
+            if let Some(black) = c["videoBlackSettings"]["blackDetectThreshold"].as_f64()
+                && !(0.0..=1.0).contains(&black)
+            {
+                return Err(format!("blackDetectThreshold must be from 0 to 1, got {black}"));
+            }
+        }
     }
     Ok(())
 }
@@ -446,6 +530,9 @@ async fn channel(
             Method::PUT => {
                 if !matches!(current, "IDLE" | "CREATE_FAILED") {
                     return conflict(&format!("Channel {id} must be idle to be updated; it is {current}"));
+                }
+                if let Err(problem) = check_failover(body, ml, Some(id)) {
+                    return error(422, "UnprocessableEntityException", &problem);
                 }
                 let inputs = input_ids(body);
                 if let Some(channel) = ml.channels.get_mut(id) {
