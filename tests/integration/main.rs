@@ -19,6 +19,7 @@ mod demo_source;
 mod duplicates;
 mod engine;
 mod events;
+mod failover;
 mod guard;
 mod guard_mock;
 mod hostile;

@@ -32,7 +32,7 @@ pub(crate) fn parameters(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     .collect()
 }
 
-fn output(rig_outputs: &[(String, String)], name: &str) -> String {
+pub(crate) fn output(rig_outputs: &[(String, String)], name: &str) -> String {
     rig_outputs
         .iter()
         .find(|(n, _)| n == name)
@@ -47,7 +47,7 @@ fn attribute(stack: &Stack, logical_id: &str, key: &str) -> String {
         .unwrap_or_else(|| panic!("{logical_id} has no {key}"))
 }
 
-async fn channel_state(rig: &Rig, channel_id: &str) -> ChannelState {
+pub(crate) async fn channel_state(rig: &Rig, channel_id: &str) -> ChannelState {
     let medialive = aws_sdk_medialive::Client::new(&rig.sdk_config().await);
     let channel = medialive
         .describe_channel()
@@ -174,7 +174,7 @@ async fn assert_player_config(rig: &Rig, stack: &Stack, outputs: &[(String, Stri
 
 /// Nothing left in the emulator, and no AWS call by the stack's functions
 /// at all (so no IAM report to judge).
-async fn assert_nothing_made(rig: &Rig) {
+pub(crate) async fn assert_nothing_made(rig: &Rig) {
     let left = rig.leftovers().await.expect("auditing the emulator");
     assert!(left.is_empty(), "left behind: {left:#?}");
     assert!(rig.iam_report().checked.is_empty(), "no call by the handler");

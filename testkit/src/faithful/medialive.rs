@@ -90,6 +90,9 @@ struct Input {
     deleted: Option<u32>,
     /// SRT settings as requested (moto drops them).
     srt: Value,
+    /// Which pair of addresses a push input was given: MediaLive gives
+    /// each push input addresses of its own.
+    addresses: u32,
 }
 
 struct Group {
@@ -220,6 +223,11 @@ async fn create(
             },
         );
     } else {
+        // The lowest pair no push input alive holds (pull inputs hold none).
+        let addresses = (0..)
+            .find(|k| !ml.inputs.values().any(|i| i.deleted.is_none() && i.addresses == *k))
+            .filter(|_| matches!(body["type"].as_str(), Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH" | "SRT_LISTENER")))
+            .unwrap_or(u32::MAX);
         ml.inputs.insert(
             id.clone(),
             Input {
@@ -231,6 +239,7 @@ async fn create(
                 detaching: 0,
                 deleted: None,
                 srt: body["srtSettings"].clone(),
+                addresses,
             },
         );
     }
@@ -497,7 +506,7 @@ fn patch(json: &mut Value, kind: &str, id: &str, ml: &State) {
         .iter()
         .enumerate()
         .map(|(n, stream)| {
-            let ip = format!("198.51.100.{}", 10 + n);
+            let ip = format!("198.51.100.{}", 10 + 2 * (input.addresses % 100) as usize + n);
             let path = stream.map(|s| format!("/{s}")).unwrap_or_default();
             let mut destination =
                 json!({"ip": ip, "port": port.to_string(), "url": format!("{scheme}://{ip}:{port}{path}")});
