@@ -31,6 +31,8 @@ fn parameters() -> Vec<(String, String)> {
         ("InputType", "RTMP_PUSH"),
         ("InputCIDR", "203.0.113.7/32"),
         ("ChannelStart", "Yes"),
+        // A failover pair: two inputs and a secondary attachment to leave nothing of.
+        ("FailoverInput", "Yes"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
