@@ -2,8 +2,9 @@
 //! binary: `FailoverInput` turned on and off by update on a running
 //! channel (the second input made before the channel uses it and deleted
 //! after it no longer does, the channel running after each update), the
-//! backup encoder's endpoints in the outputs, and what the template
-//! refuses before anything is made, naming the parameter.
+//! backup encoder's endpoints in the outputs, MediaPackage v2 choosing
+//! between the pipelines by MediaLive's quality score (MQCS), and what the
+//! template refuses before anything is made, naming the parameter.
 
 use std::path::Path;
 
@@ -47,6 +48,26 @@ async fn failover_is_turned_on_and_off_on_a_running_channel_by_update() {
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     let input = stack.physical_id("MediaLiveInput").unwrap().to_owned();
     assert!(stack.resource("MediaLiveFailoverInput").is_none());
+    // MediaPackage v2 serves the better of the two pipelines by MediaLive's
+    // quality score, and tells CloudFront the score.
+    let v2 = aws_sdk_mediapackagev2::Client::new(&rig.sdk_config().await);
+    let packaged = v2
+        .get_channel()
+        .channel_group_name("failover")
+        .channel_name("failover")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        packaged
+            .input_switch_configuration()
+            .and_then(|c| c.mqcs_input_switching()),
+        Some(true)
+    );
+    assert_eq!(
+        packaged.output_header_configuration().and_then(|c| c.publish_mqcs()),
+        Some(true)
+    );
 
     let stack = update(
         &mut player,

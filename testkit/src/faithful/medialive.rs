@@ -226,7 +226,12 @@ async fn create(
         // The lowest pair no push input alive holds (pull inputs hold none).
         let addresses = (0..)
             .find(|k| !ml.inputs.values().any(|i| i.deleted.is_none() && i.addresses == *k))
-            .filter(|_| matches!(body["type"].as_str(), Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH" | "SRT_LISTENER")))
+            .filter(|_| {
+                matches!(
+                    body["type"].as_str(),
+                    Some("RTP_PUSH" | "RTMP_PUSH" | "UDP_PUSH" | "SRT_LISTENER")
+                )
+            })
             .unwrap_or(u32::MAX);
         ml.inputs.insert(
             id.clone(),

@@ -310,6 +310,12 @@ impl State {
 
     fn create_channel(&mut self, group: &str, body: &Value) -> Reply {
         let name = body["ChannelName"].as_str().unwrap_or_default().to_owned();
+        // As the service: the quality score exists only for CMAF ingest.
+        let mqcs = body["InputSwitchConfiguration"]["MQCSInputSwitching"] == json!(true)
+            || body["OutputHeaderConfiguration"]["PublishMQCS"] == json!(true);
+        if mqcs && body["InputType"].as_str() != Some("CMAF") {
+            return validation("MQCS input switching and publishing are valid only when InputType is CMAF");
+        }
         let Some(found) = self.groups.get_mut(group) else {
             return not_found(&format!("channel group {group}"));
         };
@@ -422,6 +428,8 @@ impl State {
             "Arn": channel.arn,
             "Description": channel.body["Description"],
             "InputType": channel.body["InputType"].as_str().unwrap_or("HLS"),
+            "InputSwitchConfiguration": channel.body.get("InputSwitchConfiguration").cloned().unwrap_or(json!({"MQCSInputSwitching": false})),
+            "OutputHeaderConfiguration": channel.body.get("OutputHeaderConfiguration").cloned().unwrap_or(json!({"PublishMQCS": false})),
             "IngestEndpoints": ingest,
             "CreatedAt": now(),
             "ModifiedAt": now(),
@@ -556,9 +564,20 @@ mod tests {
         .await;
         assert_eq!(status, 400, "an input type the model does not know: {bad}");
 
-        let channel = json!({"ChannelName": "c", "InputType": "CMAF"});
+        let hls_with_mqcs =
+            json!({"ChannelName": "h", "InputType": "HLS", "InputSwitchConfiguration": {"MQCSInputSwitching": true}});
+        let (status, bad) = call(&layer, Method::POST, "/channelGroup/live/channel", Some(hls_with_mqcs)).await;
+        assert_eq!(status, 400, "MQCS needs CMAF input: {bad}");
+
+        let channel = json!({"ChannelName": "c", "InputType": "CMAF",
+            "InputSwitchConfiguration": {"MQCSInputSwitching": true}, "OutputHeaderConfiguration": {"PublishMQCS": true}});
         let (status, made) = call(&layer, Method::POST, "/channelGroup/live/channel", Some(channel)).await;
         assert_eq!(status, 200, "{made}");
+        assert_eq!(
+            made["InputSwitchConfiguration"]["MQCSInputSwitching"], true,
+            "kept as the service keeps it"
+        );
+        assert_eq!(made["OutputHeaderConfiguration"]["PublishMQCS"], true);
         assert_eq!(
             made["Arn"],
             "arn:aws:mediapackagev2:us-east-1:123456789012:channelGroup/live/channel/c"
