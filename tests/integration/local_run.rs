@@ -107,3 +107,26 @@ fn the_local_run_with_signed_cookies_shows_viewers_let_in_and_never_the_passcode
         assert!(!text.contains("PRIVATE KEY"), "a private key was printed:\n{text}");
     }
 }
+
+/// A failover pair in the main job: both inputs' endpoints printed, the
+/// backup's made and deleted with the stack.
+#[test]
+fn the_local_run_with_a_failover_pair_prints_both_inputs_endpoints() {
+    let (stdout, _) = run_local(&[
+        "InputType=RTMP_PUSH",
+        "InputCIDR=203.0.113.7/32",
+        "FailoverInput=Yes",
+        "--no-update",
+    ]);
+    expect_all(
+        &stdout,
+        &[
+            "CREATE  MediaLiveFailoverInput",
+            "IngestEndpoints  rtmp://",
+            "BackupIngestEndpoints rtmp://",
+            "DELETE  MediaLiveFailoverInput",
+            "nothing left",
+            "all allowed",
+        ],
+    );
+}
