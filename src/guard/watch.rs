@@ -86,6 +86,17 @@ impl Channel {
         }
     }
 
+    /// The primary and backup inputs of its automatic input failover
+    /// pair, when it has one (the primary's attachment names the secondary).
+    fn failover_pair(&self) -> Option<(&str, &str)> {
+        let Channel::Described(channel) = self else {
+            return None;
+        };
+        let primary = channel.input_attachments().first()?;
+        let backup = primary.automatic_input_failover_settings()?.secondary_input_id()?;
+        Some((primary.input_id()?, backup))
+    }
+
     fn tag(&self, key: &str) -> Option<&str> {
         match self {
             Channel::Described(channel) => channel.tags().and_then(|tags| tags.get(key)).map(String::as_str),
@@ -577,6 +588,14 @@ impl Guard {
             None => return Ok(GuardAction::Nothing(format!("channel {channel_id} has no state"))),
         }
         let minutes = alarm.minutes.unwrap_or(self.config.idle_minutes);
+        // With a failover pair the channel's input video is the active
+        // input's: no video means neither input had any.
+        let inputs = channel
+            .failover_pair()
+            .map(|(primary, backup)| {
+                format!(" on either input of its failover pair (primary {primary}, backup {backup})")
+            })
+            .unwrap_or_default();
         let why = match self.run(channel_id).await? {
             Some(run) if alarm.since < run.started_at => {
                 return Ok(GuardAction::Nothing(format!(
@@ -586,7 +605,7 @@ impl Guard {
                 )));
             }
             Some(run) => format!(
-                "it had no input video for {minutes} min (it ran for {})",
+                "it had no input video for {minutes} min{inputs} (it ran for {})",
                 duration_words(now_secs().saturating_sub(run.started_at))
             ),
             None => {
@@ -594,7 +613,7 @@ impl Guard {
                     channel_id,
                     "the guard never saw this run start (a lost event, or the guard was off); the alarm is in ALARM now"
                 );
-                format!("it had no input video for {minutes} min")
+                format!("it had no input video for {minutes} min{inputs}")
             }
         };
         self.stop(channel_id, "idle-input", &why).await

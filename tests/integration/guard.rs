@@ -573,3 +573,35 @@ async fn max_run_hours_changed_by_an_update_holds_for_the_run_going_on() {
     assert!(rig.leftovers().await.unwrap().is_empty());
     rig.iam_report().assert_clean();
 }
+
+/// A channel with a failover pair: the no-input alarm reads the channel's
+/// input video, which is the active input's, so its ALARM means neither
+/// input had video; the guard stops the channel and says so, naming both.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_stop_of_a_failover_channel_says_neither_input_had_video() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("paired");
+    let mut given = parameters("Yes");
+    given.push(("FailoverInput".to_owned(), "Yes".to_owned()));
+    let stack = player.create(template(), &given).await.unwrap();
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let primary = stack.physical_id("MediaLiveInput").unwrap().to_owned();
+    let backup = stack.physical_id("MediaLiveFailoverInput").unwrap().to_owned();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    let inbox = subscribe(&rig, &stack).await;
+    succeeded(&invoke(&guard, &state_change(&channel, "RUNNING")).await);
+    let alarm = stack.physical_id("NoInputVideoAlarm").unwrap().to_owned();
+    assert!(rig.aws.set_alarm_state(&alarm, "ALARM"));
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert_eq!(stops(&rig, &channel), 1);
+    let said = inbox.wait_for(1, Duration::from_secs(30)).await[0].json();
+    let message = said["Message"].as_str().unwrap();
+    assert!(
+        message.contains("no input video for 30 min on either input of its failover pair")
+            && message.contains(&format!("primary {primary}, backup {backup}")),
+        "{message}"
+    );
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    crate::stack::assert_nothing_left(&rig).await;
+}
