@@ -4,7 +4,7 @@
 //! refuses (the faithful layer's own services), and to turn a native
 //! resource's CloudFormation properties into its create call's body.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -129,14 +129,30 @@ fn check_value(model: &Value, shape_ref: &Value, value: &Value, path: &str, prob
                 problems.push(format!("{path} must be an object"));
                 return;
             };
-            let members = shape["members"].as_object().cloned().unwrap_or_default();
+            // Members by the name they have on the wire (REST-JSON models
+            // such as MediaLive's give nested members a camelCase locationName).
+            let members: BTreeMap<String, Value> = shape["members"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(member_name, member)| {
+                    let wire = member["locationName"].as_str().unwrap_or(member_name);
+                    (wire.to_owned(), member.clone())
+                })
+                .collect();
+            let wire_of = |member_name: &str| -> String {
+                shape["members"][member_name]["locationName"]
+                    .as_str()
+                    .unwrap_or(member_name)
+                    .to_owned()
+            };
             for required in shape["required"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(Value::as_str)
             {
-                if object.get(required).is_none_or(Value::is_null) {
+                if object.get(&wire_of(required)).is_none_or(Value::is_null) {
                     problems.push(format!("{path}.{required} is required"));
                 }
             }

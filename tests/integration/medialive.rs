@@ -918,7 +918,8 @@ async fn failover_of(session: &Session, id: &str) -> Option<aws_sdk_medialive::t
 /// update (the channel stopped for it and running again after), the pair
 /// attached as MediaLive holds it, and what MediaLive refuses refused
 /// naming the property: a pair of two types, a type that cannot fail
-/// over, a secondary another channel uses, a threshold under its minimum.
+/// over, a secondary another channel uses, a threshold under its minimum;
+/// and every bundled profile with a pair, as MediaLive's model has it.
 #[tokio::test]
 async fn failover_is_turned_on_and_off_on_a_running_channel_and_refusals_name_the_property() {
     let session = Session::emulated().await.for_resource("Channel");
@@ -1034,5 +1035,21 @@ async fn failover_is_turned_on_and_off_on_a_running_channel_and_refusals_name_th
 
     for (channel, props) in [(&id, &props), (&other_id, &other_channel)] {
         succeeded(&session.delete(CHANNEL, channel, props.clone()).await);
+    }
+
+    // Every bundled profile with a failover pair: the whole CreateChannel
+    // request as MediaLive's model has it (the faithful layer checks it).
+    for profile in ["HD-1080p", "HD-720p", "SD-540p"] {
+        let pair = inputs.for_resource(profile);
+        let primary = succeeded(&pair.create(INPUT, push("primary")).await);
+        let backup = succeeded(&pair.for_resource("Backup").create(INPUT, push("backup")).await);
+        let mut paired = channel_props(&primary, profile);
+        paired["Type"] = json!("RTMP_PUSH");
+        paired["FailoverInputId"] = json!(backup);
+        paired["FailoverOnBlackMs"] = json!("1000");
+        let channel = session.for_resource(profile);
+        let made = succeeded(&channel.create(CHANNEL, paired.clone()).await);
+        assert!(failover_of(&session, &made).await.is_some(), "{profile}");
+        succeeded(&channel.delete(CHANNEL, &made, paired).await);
     }
 }

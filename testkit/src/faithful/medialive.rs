@@ -199,6 +199,10 @@ async fn create(
         if let Err(problem) = check_failover(body, ml, None) {
             return error(422, "UnprocessableEntityException", &problem);
         }
+        // Every channel as MediaLive's model has it (profiles, failover).
+        if let Err(problem) = crate::botocore::check_request("medialive", "CreateChannel", &[], body) {
+            return error(400, "BadRequestException", &problem);
+        }
     }
     let answer = forward(request, upstream).await;
     if answer.status >= 300 {
@@ -547,6 +551,11 @@ async fn channel(
                 }
                 if let Err(problem) = check_failover(body, ml, Some(id)) {
                     return error(422, "UnprocessableEntityException", &problem);
+                }
+                if let Err(problem) =
+                    crate::botocore::check_request("medialive", "UpdateChannel", &[("channelId", id)], body)
+                {
+                    return error(400, "BadRequestException", &problem);
                 }
                 let inputs = input_ids(body);
                 if let Some(channel) = ml.channels.get_mut(id) {
