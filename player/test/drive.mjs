@@ -7,7 +7,10 @@
 //         viewport: {width, height}, screenshot, timeoutMs }] }
 // (recording: plays the first recording the page lists, then seeks to its middle;
 //  passcodes: when the page asks for a passcode, enters each in turn, the
-//  last expected to let the viewer in, the others to be refused)
+//  last expected to let the viewer in, the others to be refused;
+//  failover: a URL to POST once the stream plays, which stops its primary
+//  source; the run then watches 8 s more and reports the picture's colour
+//  before and after)
 // Every wait is on a condition in the page, bounded by timeoutMs.
 import { chromium } from 'playwright-core';
 
@@ -156,6 +159,31 @@ async function play(run) {
       report.startTime,
       { timeout: run.timeoutMs, polling: 100 },
     );
+    if (run.failover) {
+      // The average colour of the picture, from a small copy of the frame
+      // (the stream is the page's own origin: the canvas may read it).
+      const colour = () => page.evaluate(() => {
+        const video = document.getElementById('video');
+        const canvas = document.createElement('canvas');
+        canvas.width = 8;
+        canvas.height = 8;
+        const context = canvas.getContext('2d');
+        context.drawImage(video, 0, 0, 8, 8);
+        const pixels = context.getImageData(0, 0, 8, 8).data;
+        const sum = [0, 0, 0];
+        for (let i = 0; i < pixels.length; i += 4) for (let c = 0; c < 3; c += 1) sum[c] += pixels[i + c];
+        return sum.map((v) => Math.round(v / (pixels.length / 4)));
+      });
+      report.colourBefore = await colour();
+      await page.evaluate((url) => fetch(url, { method: 'POST' }), run.failover);
+      const stoppedAt = await page.evaluate(() => document.getElementById('video').currentTime);
+      await page.waitForFunction(
+        (from) => document.getElementById('video').currentTime >= from + 8,
+        stoppedAt,
+        { timeout: run.timeoutMs, polling: 100 },
+      );
+      report.colourAfter = await colour();
+    }
     // The buffer and live-edge lines are refreshed twice a second: wait
     // for a reading of each.
     await page.waitForFunction(

@@ -20,6 +20,7 @@ mod duplicates;
 mod engine;
 mod events;
 mod failover;
+mod failover_browser;
 mod guard;
 mod guard_mock;
 mod hostile;

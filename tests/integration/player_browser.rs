@@ -254,16 +254,16 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn chromium() -> String {
+pub(crate) fn chromium() -> String {
     std::env::var("LIVESTREAM_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned())
 }
 
 /// Fails, saying what to install, when a tool is missing.
-fn require_tools() {
+pub(crate) fn require_tools() {
     let install = "run ./deployment/bootstrap.sh --test-tools (installs Debian's ffmpeg and chromium, and the player's npm packages)";
     for (tool, version_flag) in [
         ("ffmpeg", "-version"),
@@ -283,7 +283,7 @@ fn require_tools() {
 }
 
 /// A child process killed when the test ends, however it ends.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -448,7 +448,7 @@ fn hls_output(fmp4: bool) -> Vec<&'static str> {
     args
 }
 
-fn segments(dir: &Path, extension: &str) -> usize {
+pub(crate) fn segments(dir: &Path, extension: &str) -> usize {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -460,7 +460,7 @@ fn segments(dir: &Path, extension: &str) -> usize {
 }
 
 /// Waits until `ready` holds, looking every 100 ms.
-async fn until(what: &str, ready: impl Fn() -> bool) {
+pub(crate) async fn until(what: &str, ready: impl Fn() -> bool) {
     let give_up = Instant::now() + READY_WITHIN;
     let mut look = tokio::time::interval(Duration::from_millis(100));
     while !ready() {
@@ -484,7 +484,7 @@ fn content_type(path: &str) -> &'static str {
 /// files, everything else from the bucket the handler wrote, with the
 /// Content-Type stored on each object. The bucket is known once the stack
 /// is made, after the URLs the players hold (this server's) had to be.
-fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) -> Handler {
+pub(crate) fn origin(live: PathBuf, s3: aws_sdk_s3::Client, bucket: Arc<OnceLock<String>>) -> Handler {
     Arc::new(move |request: Recorded| {
         let live = live.clone();
         let s3 = s3.clone();
@@ -774,7 +774,7 @@ async fn protected_origin_refuses(base: &str, rig: &Rig, stack: &testkit::stack:
 /// The runs that must end in a message saying why nothing plays.
 const EXPECTED_ERRORS: &[&str] = &["no-stream", "not-a-playlist", "foreign-origin"];
 
-fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path) -> Value {
+pub(crate) fn run(name: &str, url: String, choose: Option<&str>, phone: bool, shots: &Path) -> Value {
     let viewport = if phone {
         json!({"width": 390, "height": 844})
     } else {
