@@ -19,8 +19,9 @@ pub fn template(file: &str) -> Result<Template, String> {
 }
 
 /// Three events as a deployer would start them: the foundation's test
-/// source on a standard channel, an RTMP push and an SRT listener on
-/// single-pipeline channels, each with another profile, all started.
+/// source on a standard channel, an RTMP push (with a failover pair) and an
+/// SRT listener on single-pipeline channels, each with another profile, all
+/// started.
 pub fn sample_events(foundation: &str) -> Vec<(String, Vec<(String, String)>)> {
     let event = |name: &str, pairs: &[(&str, &str)]| {
         let mut parameters = vec![
@@ -39,6 +40,8 @@ pub fn sample_events(foundation: &str) -> Vec<(String, Vec<(String, String)>)> {
                 ("InputCIDR", "203.0.113.7/32"),
                 ("ChannelClass", "SINGLE_PIPELINE"),
                 ("EncodingProfile", "SD-540p"),
+                // A backup encoder's input, the channel failing over to it.
+                ("FailoverInput", "Yes"),
             ],
         ),
         event(

@@ -59,6 +59,7 @@ fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left
             "[keynote] CREATE_COMPLETE stack keynote",
             "[workshop] CREATE_COMPLETE stack workshop",
             "[panel] CREATE_COMPLETE stack panel",
+            "[workshop]   CREATE  MediaLiveFailoverInput",
             "the foundation's player lists: Some([\"keynote\", \"panel\", \"workshop\"])",
             "armed: schedule",
             "keynote's channel",
