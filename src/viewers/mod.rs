@@ -93,15 +93,19 @@ struct Scope {
 }
 
 impl Scope {
-    /// `/auth/` for a stack; `/auth/<event>` on a foundation, the event
-    /// named as a stack is (CloudFormation's stack-name rule).
-    fn of(path: &str, foundation: bool) -> Option<Scope> {
+    /// `/auth/` for a stack; `/auth/<event>` on `foundation` (its stack
+    /// name), the event named as a stack is (CloudFormation's stack-name
+    /// rule) and as no other path segment of the distribution's media is:
+    /// a cookie for `/*/<event>/*` would open every path with that segment.
+    fn of(path: &str, foundation: Option<&str>) -> Option<Scope> {
         let rest = path.strip_prefix("/auth")?.trim_start_matches('/');
         match (foundation, rest) {
-            (false, "") => Some(Scope { event: None }),
-            (true, event) if valid_event(event) => Some(Scope {
-                event: Some(event.to_owned()),
-            }),
+            (None, "") => Some(Scope { event: None }),
+            (Some(foundation), event) if valid_event(event) && !names_a_media_segment(event, foundation) => {
+                Some(Scope {
+                    event: Some(event.to_owned()),
+                })
+            }
             _ => None,
         }
     }
@@ -119,6 +123,18 @@ impl Scope {
             Some(event) => format!("https://*/*/{event}/*"),
         }
     }
+}
+
+/// Whether `name` is a segment of paths that are not one event's own:
+/// `/out/v1/<foundation>/<event>/<ts|cmaf|mss>/…` and
+/// `/recordings/<event>/<start>/part-<n>/…`.
+fn names_a_media_segment(name: &str, foundation: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["out", "v1", "ts", "cmaf", "mss", "recordings"].contains(&lower.as_str())
+        || name == foundation
+        || lower
+            .strip_prefix("part-")
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn valid_event(name: &str) -> bool {
@@ -221,7 +237,12 @@ impl CookieIssuer {
             return Err(Refusal::TooMany(wait));
         }
         let passcode = passcode_in(request).ok_or(Refusal::Malformed)?;
-        let scope = Scope::of(path, self.config.event_passcodes.is_some());
+        let foundation = self
+            .config
+            .event_passcodes
+            .as_deref()
+            .and_then(|prefix| prefix.split('/').next());
+        let scope = Scope::of(path, foundation);
         let expected = match &scope {
             Some(scope) => self.passcode_for(scope).await?,
             None => None,
@@ -389,15 +410,28 @@ mod tests {
 
     #[test]
     fn a_stacks_cookie_opens_its_distribution_and_an_events_only_its_paths() {
-        assert_eq!(Scope::of("/auth/", false).unwrap().resource(), "https://*/*");
-        assert_eq!(Scope::of("/auth", false).unwrap().resource(), "https://*/*");
-        assert_eq!(Scope::of("/auth/track-one", false), None, "a stack has no events");
+        assert_eq!(Scope::of("/auth/", None).unwrap().resource(), "https://*/*");
+        assert_eq!(Scope::of("/auth", None).unwrap().resource(), "https://*/*");
+        assert_eq!(Scope::of("/auth/track-one", None), None, "a stack has no events");
         assert_eq!(
-            Scope::of("/auth/track-one", true).unwrap().resource(),
+            Scope::of("/auth/track-one", Some("venue")).unwrap().resource(),
             "https://*/*/track-one/*"
         );
-        for path in ["/auth/", "/auth/a/b", "/auth/1st", "/auth/x*", "/other/x"] {
-            assert_eq!(Scope::of(path, true), None, "{path}");
+        // An event named as another path segment would open others' paths.
+        for path in [
+            "/auth/",
+            "/auth/a/b",
+            "/auth/1st",
+            "/auth/x*",
+            "/other/x",
+            "/auth/venue",
+            "/auth/cmaf",
+            "/auth/TS",
+            "/auth/recordings",
+            "/auth/part-1",
+            "/auth/v1",
+        ] {
+            assert_eq!(Scope::of(path, Some("venue")), None, "{path}");
         }
     }
 
