@@ -9,19 +9,11 @@
 use std::path::Path;
 
 use aws_sdk_medialive::types::ChannelState;
-use testkit::stack::{Player, Rig, Stack};
+use testkit::stack::{Player, Rig};
 
-use crate::stack::{assert_nothing_left, assert_nothing_made, channel_state, output, parameters, template};
+use crate::stack::{assert_nothing_left, assert_nothing_made, channel_state, output, parameters, template, update};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
-
-async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
-    player
-        .update(stack, template(), &parameters(changed))
-        .await
-        .map_err(|(_, failure)| failure)
-        .unwrap_or_else(|failure| panic!("the update failed: {failure}\n{}", player.transcript().join("\n")))
-}
 
 /// Where in the transcript a resource's line is (`action` and its id).
 fn at(player: &Player, action: &str, logical_id: &str) -> usize {

@@ -21,13 +21,13 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use testkit::http::{Handler, Recorded, reply};
 use testkit::stack::{Rig, Template};
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
-use crate::player_browser::{Running, chromium, origin, require_tools, root, run, segments, until};
+use crate::player_browser::{Running, chromium, drive, origin, require_tools, run, segments, until};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 
@@ -229,24 +229,7 @@ async fn the_player_keeps_playing_the_backup_when_the_primary_encoder_stops() {
     let mut watched = run("failover", format!("{base}/player/index.html"), None, false, &shots);
     watched["failover"] = json!(format!("{base}/control/stop-primary"));
     let plan = json!({"chromium": chromium(), "runs": [watched]});
-    let driven = tokio::time::timeout(
-        Duration::from_secs(180),
-        tokio::process::Command::new("node")
-            .arg(root().join("player/test/drive.mjs"))
-            .arg(plan.to_string())
-            .current_dir(root())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the browser run finished within 3 minutes")
-    .expect("running node");
-    assert!(
-        driven.status.success(),
-        "drive.mjs failed: {}",
-        String::from_utf8_lossy(&driven.stderr)
-    );
-    let reports: Vec<Value> = serde_json::from_slice(&driven.stdout).unwrap();
+    let reports = drive(&plan, Duration::from_secs(180)).await;
     let seen = &reports[0];
     let summary = serde_json::to_string_pretty(seen).unwrap();
     assert!(seen["failure"].is_null(), "{summary}");

@@ -771,6 +771,29 @@ async fn protected_origin_refuses(base: &str, rig: &Rig, stack: &testkit::stack:
     );
 }
 
+/// Runs `plan` in headless Chromium (player/test/drive.mjs) within
+/// `limit`; what each run saw.
+pub(crate) async fn drive(plan: &Value, limit: Duration) -> Vec<Value> {
+    let driven = tokio::time::timeout(
+        limit,
+        tokio::process::Command::new("node")
+            .arg(root().join("player/test/drive.mjs"))
+            .arg(plan.to_string())
+            .current_dir(root())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the browser runs finished within {limit:?}"))
+    .expect("running node");
+    assert!(
+        driven.status.success(),
+        "drive.mjs failed: {}",
+        String::from_utf8_lossy(&driven.stderr)
+    );
+    serde_json::from_slice(&driven.stdout).unwrap()
+}
+
 /// The runs that must end in a message saying why nothing plays.
 const EXPECTED_ERRORS: &[&str] = &["no-stream", "not-a-playlist", "foreign-origin"];
 
@@ -931,24 +954,7 @@ async fn the_player_plays_hls_cmaf_dash_and_smooth_in_chromium() {
             run("protected-dash", format!("{base}/protected/index.html"), Some("dash"), false, &shots),
         ],
     });
-    let driven = tokio::time::timeout(
-        Duration::from_secs(300),
-        tokio::process::Command::new("node")
-            .arg(root().join("player/test/drive.mjs"))
-            .arg(plan.to_string())
-            .current_dir(root())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the browser runs finished within 5 minutes")
-    .expect("running node");
-    assert!(
-        driven.status.success(),
-        "drive.mjs failed: {}",
-        String::from_utf8_lossy(&driven.stderr)
-    );
-    let reports: Vec<Value> = serde_json::from_slice(&driven.stdout).unwrap();
+    let reports = drive(&plan, Duration::from_secs(300)).await;
     let report = |name: &str| reports.iter().find(|r| r["name"] == name).unwrap().clone();
     let bitrates = declared_bitrates(&live);
     let renditions: Vec<(u64, u64)> = RENDITIONS

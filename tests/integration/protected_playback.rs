@@ -12,9 +12,9 @@ use std::path::Path;
 use serde_json::Value;
 use testkit::cloudfront::{Refused, TrustedKeys, UrlReply, function_url_event};
 use testkit::runtime_api::Outcome;
-use testkit::stack::{Function, Player, Rig, Stack};
+use testkit::stack::{Function, Rig, Stack};
 
-use crate::stack::{assert_nothing_left, parameters, template};
+use crate::stack::{assert_nothing_left, parameters, template, update};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 const PASSCODE: &str = "open sesame 2026";
@@ -51,14 +51,6 @@ async fn sign_in_at(issuer: &Function, path: &str, passcode: &str, address: &str
 /// A `template.yaml` stack's sign-in.
 async fn sign_in(issuer: &Function, passcode: &str, address: &str) -> UrlReply {
     sign_in_at(issuer, "/auth/", passcode, address).await
-}
-
-async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
-    player
-        .update(stack, template(), &parameters(changed))
-        .await
-        .map_err(|(_, failure)| failure)
-        .unwrap_or_else(|failure| panic!("the update failed: {failure}\n{}", player.transcript().join("\n")))
 }
 
 fn encoded_key(stack: &Stack, logical_id: &str) -> String {

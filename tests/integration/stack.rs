@@ -98,12 +98,12 @@ pub(crate) async fn assert_nothing_left(rig: &Rig) {
 
 /// Updates `stack` with new values for `changed` (the other parameters keep
 /// theirs); the update must succeed.
-async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
+pub(crate) async fn update(player: &mut Player, stack: Stack, changed: &[(&str, &str)]) -> Stack {
     player
         .update(stack, template(), &parameters(changed))
         .await
         .map_err(|(_, failure)| failure)
-        .expect("the update succeeds")
+        .unwrap_or_else(|failure| panic!("the update failed: {failure}\n{}", player.transcript().join("\n")))
 }
 
 /// Since transcript line `before`, one resource got an Update, and it
