@@ -102,6 +102,14 @@ pub fn cloudfront_base64(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The private key (PKCS#8 PEM) in the secret where the stack keeps the
+/// signing key: a JSON object whose `privateKey` holds it (the
+/// `PlaybackKey` kind writes it, the cookie issuer reads it).
+pub fn signing_key_in(secret: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(secret).ok()?;
+    value.get("privateKey")?.as_str().map(str::to_owned)
+}
+
 /// A custom policy letting its bearer get `resource` (a URL, `*` allowed)
 /// until `expires` (epoch seconds), as CloudFront reads it: no whitespace.
 pub fn policy(resource: &str, expires: u64) -> String {

@@ -269,6 +269,9 @@ mod tests {
         assert_eq!(fourth.signing_slot, Slot::A);
         assert_ne!(fourth.public_keys[&Slot::A], first.public_keys[&Slot::A], "a slot made anew has a new key");
         assert!(!format!("{fourth:?}").contains("PRIVATE"));
+        // What the cookie issuer reads from the secret is the signing key.
+        let kept = serde_json::to_string(&fourth).unwrap();
+        assert_eq!(crate::cookies::signing_key_in(&kept), Some(fourth.private_key.clone()));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::cookies::Signer;
+use crate::cookies::{Signer, signing_key_in};
 use limit::{Limiter, address_of};
 
 /// The environment the template gives the cookie issuer.
@@ -52,8 +52,11 @@ pub struct ViewerConfig {
     key_secret_arn: String,
     key_pair_id: String,
     passcode_secret_arn: String,
-    /// A foundation: where each event's own passcode would be.
+    /// A foundation: where each event's own passcode would be
+    /// (`<foundation>/viewers/`).
     event_passcodes: Option<String>,
+    /// A foundation's stack name, the first part of that prefix.
+    foundation: Option<String>,
     session: Duration,
 }
 
@@ -75,11 +78,17 @@ impl ViewerConfig {
             .ok()
             .filter(|h| (1..=SESSION_HOURS_LIMIT).contains(h))
             .ok_or_else(|| format!("{SESSION_HOURS_ENV} is 1 to {SESSION_HOURS_LIMIT} hours, not {hours:?}"))?;
+        let event_passcodes = var(EVENT_PASSCODES_ENV);
+        let foundation = event_passcodes
+            .as_deref()
+            .and_then(|prefix| prefix.split('/').next())
+            .map(str::to_owned);
         Ok(Some(ViewerConfig {
             key_secret_arn,
             key_pair_id,
             passcode_secret_arn: required(PASSCODE_SECRET_ENV)?,
-            event_passcodes: var(EVENT_PASSCODES_ENV),
+            event_passcodes,
+            foundation,
             session: Duration::from_secs(hours * 3600),
         }))
     }
@@ -237,12 +246,7 @@ impl CookieIssuer {
             return Err(Refusal::TooMany(wait));
         }
         let passcode = passcode_in(request).ok_or(Refusal::Malformed)?;
-        let foundation = self
-            .config
-            .event_passcodes
-            .as_deref()
-            .and_then(|prefix| prefix.split('/').next());
-        let scope = Scope::of(path, foundation);
+        let scope = Scope::of(path, self.config.foundation.as_deref());
         let expected = match &scope {
             Some(scope) => self.passcode_for(scope).await?,
             None => None,
@@ -281,9 +285,8 @@ impl CookieIssuer {
                     tracing::error!(secret = %self.config.key_secret_arn, "the signing key's secret is gone");
                     Refusal::Broken
                 })?;
-                let held: Value = serde_json::from_str(&value).unwrap_or_default();
-                let private = held["privateKey"].as_str().unwrap_or_default();
-                Signer::new(private, &self.config.key_pair_id).map_err(|err| {
+                let private = signing_key_in(&value).unwrap_or_default();
+                Signer::new(&private, &self.config.key_pair_id).map_err(|err| {
                     tracing::error!(error = %err, secret = %self.config.key_secret_arn, "the signing key is unusable");
                     Refusal::Broken
                 })
@@ -403,7 +406,7 @@ mod tests {
         let config = ViewerConfig::from_vars(env("4")).unwrap().unwrap();
         assert_eq!(config.key_pair_id, "K2JCJMDEHXQW5F");
         assert_eq!(config.session, Duration::from_secs(4 * 3600));
-        assert_eq!(config.event_passcodes, None);
+        assert_eq!((config.event_passcodes, config.foundation), (None, None));
         assert!(ViewerConfig::from_vars(env("0")).unwrap_err().contains("1 to 168"));
         assert_eq!(ViewerConfig::from_vars(|_| None), Ok(None));
     }

@@ -209,6 +209,22 @@ pub fn function_url_event(method: &str, path: &str, headers: &[(&str, &str)], bo
     })
 }
 
+/// A viewer's passcode posted to the cookie issuer at `path` (`/auth/` or
+/// `/auth/<event>`), as CloudFront passes it on: JSON, with the viewer's
+/// address in `CloudFront-Viewer-Address`.
+pub fn passcode_request(path: &str, passcode: &str, viewer_address: &str) -> Value {
+    let body = serde_json::json!({ "passcode": passcode }).to_string();
+    function_url_event(
+        "POST",
+        path,
+        &[
+            ("content-type", "application/json"),
+            ("cloudfront-viewer-address", viewer_address),
+        ],
+        &body,
+    )
+}
+
 /// A function URL's answer, as the viewer gets it.
 #[derive(Debug, Clone)]
 pub struct UrlReply {

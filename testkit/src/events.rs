@@ -40,6 +40,14 @@ pub fn with(mut event: Value, field: &str, value: impl Into<Value>) -> Value {
     event
 }
 
+/// Now, in epoch seconds (as policies and schedules count).
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
 /// Now, as EventBridge writes an event's `time`.
 pub fn now_rfc3339() -> String {
     aws_smithy_types::DateTime::from(std::time::SystemTime::now())

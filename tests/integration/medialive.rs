@@ -25,6 +25,21 @@ async fn channel_state(session: &Session, id: &str) -> Option<ChannelState> {
     }
 }
 
+/// The channel as MediaLive describes it.
+async fn stored_channel(
+    session: &Session,
+    id: &str,
+) -> aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput {
+    session
+        .clients
+        .medialive
+        .describe_channel()
+        .channel_id(id)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Deleted: DELETING, DELETED, or no longer found.
 async fn input_gone(session: &Session, id: &str) -> bool {
     let described = session.clients.medialive.describe_input().input_id(id).send().await;
@@ -403,14 +418,7 @@ async fn a_channel_with_each_profile_through_create_update_delete() {
             "answered once IDLE"
         );
 
-        let stored = session
-            .clients
-            .medialive
-            .describe_channel()
-            .channel_id(&id)
-            .send()
-            .await
-            .unwrap();
+        let stored = stored_channel(&session, &id).await;
         let settings = stored.encoder_settings().unwrap();
         assert_eq!(settings.video_descriptions().len(), rungs, "{profile}");
         assert_eq!(settings.output_groups()[0].outputs().len(), rungs);
@@ -442,14 +450,7 @@ async fn a_channel_with_each_profile_through_create_update_delete() {
         smaller["EncodingProfile"] = json!("SD-540p");
         let updated = session.update(CHANNEL, &id, props.clone(), smaller.clone()).await;
         assert_eq!(succeeded(&updated), id, "in place");
-        let stored = session
-            .clients
-            .medialive
-            .describe_channel()
-            .channel_id(&id)
-            .send()
-            .await
-            .unwrap();
+        let stored = stored_channel(&session, &id).await;
         assert_eq!(stored.encoder_settings().unwrap().video_descriptions().len(), 4);
         assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Idle));
 
@@ -899,15 +900,8 @@ async fn the_start_resource_never_starts_or_stops_another_stacks_channel() {
 
 /// The failover settings MediaLive holds on the channel's primary attachment.
 async fn failover_of(session: &Session, id: &str) -> Option<aws_sdk_medialive::types::AutomaticInputFailoverSettings> {
-    let channel = session
-        .clients
-        .medialive
-        .describe_channel()
-        .channel_id(id)
-        .send()
+    stored_channel(session, id)
         .await
-        .unwrap();
-    channel
         .input_attachments()
         .first()
         .and_then(|a| a.automatic_input_failover_settings())
@@ -1022,15 +1016,7 @@ async fn failover_is_turned_on_and_off_on_a_running_channel_and_refusals_name_th
         id
     );
     assert_eq!(failover_of(&session, &id).await, None);
-    let channel = session
-        .clients
-        .medialive
-        .describe_channel()
-        .channel_id(&id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(channel.input_attachments().len(), 1);
+    assert_eq!(stored_channel(&session, &id).await.input_attachments().len(), 1);
     assert_eq!(channel_state(&session, &id).await, Some(ChannelState::Running));
 
     for (channel, props) in [(&id, &props), (&other_id, &other_channel)] {

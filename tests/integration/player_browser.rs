@@ -23,6 +23,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use testkit::events::now_secs as now;
 use testkit::http::{Handler, Recorded, Reply, reply, typed_reply};
 use testkit::stack::{Rig, Template};
 use tokio::time::Instant;
@@ -245,13 +246,6 @@ fn in_front(inner: Handler, protection: Arc<OnceLock<Protection>>) -> Handler {
             inner(request).await
         })
     })
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
 }
 
 pub(crate) fn root() -> PathBuf {

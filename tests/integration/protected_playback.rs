@@ -10,7 +10,8 @@
 use std::path::Path;
 
 use serde_json::Value;
-use testkit::cloudfront::{Refused, TrustedKeys, UrlReply, function_url_event};
+use testkit::cloudfront::{Refused, TrustedKeys, UrlReply, passcode_request};
+use testkit::events::now_secs as now;
 use testkit::runtime_api::Outcome;
 use testkit::stack::{Function, Rig, Stack};
 
@@ -19,25 +20,9 @@ use crate::stack::{assert_nothing_left, parameters, template, update};
 const BINARY: &str = env!("CARGO_BIN_EXE_livestream-resources");
 const PASSCODE: &str = "open sesame 2026";
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// Sends `passcode` to the issuer at `path` as CloudFront would, from `address`.
 async fn sign_in_at(issuer: &Function, path: &str, passcode: &str, address: &str) -> UrlReply {
-    let body = serde_json::json!({ "passcode": passcode }).to_string();
-    let event = function_url_event(
-        "POST",
-        path,
-        &[
-            ("content-type", "application/json"),
-            ("cloudfront-viewer-address", address),
-        ],
-        &body,
-    );
+    let event = passcode_request(path, passcode, address);
     match issuer
         .api
         .invoke(event.to_string(), std::time::Duration::from_secs(30))

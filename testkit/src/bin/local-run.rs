@@ -448,7 +448,7 @@ fn print_outputs(player: &testkit::stack::Player, stack: &Stack) -> Result<(), F
 /// without the cookies and served with them, checked against the key
 /// group's public keys. The passcode itself is never printed.
 async fn show_protected_playback(rig: &Rig, player: &testkit::stack::Player, stack: &Stack) -> Result<(), Failure> {
-    use testkit::cloudfront::{TrustedKeys, UrlReply, function_url_event};
+    use testkit::cloudfront::{TrustedKeys, UrlReply, passcode_request};
     if stack.resource("CookieIssuerFunction").is_none() {
         return Ok(());
     }
@@ -467,29 +467,12 @@ async fn show_protected_playback(rig: &Rig, player: &testkit::stack::Player, sta
     let Some(stream) = output("HlsUrl") else {
         return Err(failure("the stack has no HlsUrl output".into()));
     };
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default()
-    };
+    let now = testkit::events::now_secs;
     match keys.admits(None, &stream, now()) {
         Err(refused) => println!("  without cookies CloudFront answers 403 ({refused:?}) for {stream}"),
         Ok(()) => return Err(failure(format!("{stream} is served without cookies"))),
     }
-    let sign_in = |passcode: &str| {
-        let body = serde_json::json!({ "passcode": passcode }).to_string();
-        function_url_event(
-            "POST",
-            "/auth/",
-            &[
-                ("content-type", "application/json"),
-                ("cloudfront-viewer-address", "127.0.0.1:50000"),
-            ],
-            &body,
-        )
-        .to_string()
-    };
+    let sign_in = |passcode: &str| passcode_request("/auth/", passcode, "127.0.0.1:50000").to_string();
     let ask = |event: String| issuer.api.invoke(event, std::time::Duration::from_secs(30));
     let answer = |outcome: Outcome| match outcome {
         Outcome::Response(text) => UrlReply::of(&text).map_err(failure),
