@@ -534,6 +534,12 @@ async fn running_channel() -> (Session, Value, String) {
     let session = Session::emulated().await.for_resource("Channel");
     let input = url_input(&session.for_resource("Input")).await;
     let props = channel_props(&input, "HD-720p");
+    let id = start_channel(&session, &props).await;
+    (session, props, id)
+}
+
+/// A channel made from `props` and started; its id.
+async fn start_channel(session: &Session, props: &Value) -> String {
     let id = succeeded(&session.create(CHANNEL, props.clone()).await);
     succeeded(
         &session
@@ -541,7 +547,7 @@ async fn running_channel() -> (Session, Value, String) {
             .create(START, json!({"ChannelId": id}))
             .await,
     );
-    (session, props, id)
+    id
 }
 
 #[tokio::test]
@@ -927,13 +933,7 @@ async fn failover_is_turned_on_and_off_on_a_running_channel_and_refusals_name_th
     let backup = succeeded(&inputs.for_resource("Backup").create(INPUT, push("backup")).await);
     let mut props = channel_props(&primary, "HD-720p");
     props["Type"] = json!("RTMP_PUSH");
-    let id = succeeded(&session.create(CHANNEL, props.clone()).await);
-    succeeded(
-        &session
-            .for_resource("Start")
-            .create(START, json!({"ChannelId": id}))
-            .await,
-    );
+    let id = start_channel(&session, &props).await;
     assert_eq!(failover_of(&session, &id).await, None);
 
     let mut on = props.clone();
