@@ -6,6 +6,11 @@
 //! an alarm's state ([`super::Faithful::set_alarm_state`]), as CloudWatch
 //! would after its evaluation; SetAlarmState does the same over the wire.
 //!
+//! Metric data is what a stand-in service reports
+//! ([`super::Faithful::report_metric`]), answered by GetMetricData for
+//! metric queries (a `MetricStat`), a datapoint a period as CloudWatch
+//! aggregates them, newest first.
+//!
 //! Requests in CBOR get CBOR (tagged timestamps, the `smithy-protocol`
 //! header); CloudFormation's own calls from the template player come in
 //! JSON and get JSON.
@@ -25,6 +30,18 @@ pub(crate) const SERVICE: &str = "monitoring";
 #[derive(Default)]
 pub(super) struct State {
     alarms: BTreeMap<String, Alarm>,
+    datapoints: Vec<Datapoint>,
+}
+
+/// One value a service reported for a metric.
+struct Datapoint {
+    namespace: String,
+    name: String,
+    /// Sorted by name: CloudWatch tells metrics apart by the whole set.
+    dimensions: BTreeMap<String, String>,
+    value: f64,
+    /// Epoch seconds.
+    at: f64,
 }
 
 struct Alarm {
@@ -56,6 +73,90 @@ impl State {
         alarm.reason = reason.to_owned();
         alarm.updated = at;
         true
+    }
+
+    /// Keeps one datapoint, as if the service had reported it at `at`.
+    pub(super) fn report(&mut self, namespace: &str, name: &str, dimensions: &[(&str, &str)], value: f64, at: f64) {
+        self.datapoints.push(Datapoint {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            dimensions: dimensions
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+            value,
+            at,
+        });
+    }
+
+    /// One `MetricDataResult` of a query with a `MetricStat`: the
+    /// datapoints of exactly that metric (namespace, name and the whole
+    /// set of dimensions) in `[start, end)`, a value a period by the stat,
+    /// newest first (GetMetricData's default `TimestampDescending`).
+    fn metric_data(&self, query: &Value, start: f64, end: f64) -> Result<Value, (u16, &'static str, String)> {
+        let id = query["Id"].as_str().unwrap_or_default();
+        let stat = &query["MetricStat"];
+        if stat.is_null() {
+            return Err((
+                400,
+                "InvalidParameterValue",
+                format!("query {id}: only MetricStat queries are emulated"),
+            ));
+        }
+        let metric = &stat["Metric"];
+        let dimensions: BTreeMap<String, String> = metric["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let text = |key: &str| d[key].as_str().unwrap_or_default().to_owned();
+                (text("Name"), text("Value"))
+            })
+            .collect();
+        let period = stat["Period"].as_f64().filter(|p| *p >= 1.0).unwrap_or(60.0);
+        let mut periods: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for point in &self.datapoints {
+            if point.namespace == metric["Namespace"].as_str().unwrap_or_default()
+                && point.name == metric["MetricName"].as_str().unwrap_or_default()
+                && point.dimensions == dimensions
+                && point.at >= start
+                && point.at < end
+            {
+                periods
+                    .entry((point.at / period).floor() as i64)
+                    .or_default()
+                    .push(point.value);
+            }
+        }
+        let aggregate = |values: &[f64]| -> Result<f64, (u16, &'static str, String)> {
+            Ok(match stat["Stat"].as_str().unwrap_or_default() {
+                "Minimum" => values.iter().copied().fold(f64::INFINITY, f64::min),
+                "Maximum" => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                "Sum" => values.iter().sum(),
+                "Average" => values.iter().sum::<f64>() / values.len() as f64,
+                "SampleCount" => values.len() as f64,
+                other => {
+                    return Err((
+                        400,
+                        "InvalidParameterValue",
+                        format!("query {id}: Stat {other:?} is not emulated"),
+                    ));
+                }
+            })
+        };
+        let mut timestamps = Vec::new();
+        let mut values = Vec::new();
+        for (index, points) in periods.iter().rev() {
+            timestamps.push(json!(*index as f64 * period));
+            values.push(json!(aggregate(points)?));
+        }
+        Ok(json!({
+            "Id": id,
+            "Label": query["Label"].as_str().unwrap_or(metric["MetricName"].as_str().unwrap_or_default()),
+            "Timestamps": timestamps,
+            "Values": values,
+            "StatusCode": "Complete",
+        }))
     }
 
     /// The alarms' names, for the audit.
@@ -132,6 +233,25 @@ impl State {
                     .map(|(name, alarm)| self.described(name, alarm))
                     .collect();
                 Ok(json!({"MetricAlarms": alarms, "CompositeAlarms": []}))
+            }
+            "GetMetricData" => {
+                let (Some(start), Some(end)) = (body["StartTime"].as_f64(), body["EndTime"].as_f64()) else {
+                    return Err((400, "MissingParameter", "StartTime and EndTime are required".to_owned()));
+                };
+                if start >= end {
+                    return Err((
+                        400,
+                        "InvalidParameterValue",
+                        "StartTime must be before EndTime".to_owned(),
+                    ));
+                }
+                let results = body["MetricDataQueries"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|query| self.metric_data(query, start, end))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(json!({"MetricDataResults": results, "Messages": []}))
             }
             "DeleteAlarms" => {
                 for name in names("AlarmNames") {

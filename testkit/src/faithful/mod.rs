@@ -382,6 +382,23 @@ impl Faithful {
             .set_at(name, state, "set by the test", epoch_secs as f64)
     }
 
+    /// A datapoint of metric `name` in `namespace` with `dimensions`, as
+    /// the service that owns it would report it, `seconds_ago` before now
+    /// (a stand-in channel's `AWS/MediaLive` metrics, say).
+    pub fn report_metric(
+        &self,
+        namespace: &str,
+        name: &str,
+        dimensions: &[(&str, &str)],
+        value: f64,
+        seconds_ago: u64,
+    ) {
+        let mut guard = self.state.lock().expect("faithful state");
+        guard
+            .cloudwatch
+            .report(namespace, name, dimensions, value, now() - seconds_ago as f64);
+    }
+
     /// Every CloudWatch alarm there is.
     pub fn alarm_names(&self) -> Vec<String> {
         self.state.lock().expect("faithful state").cloudwatch.names()

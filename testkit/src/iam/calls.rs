@@ -698,6 +698,12 @@ pub(super) fn needs(
                     .collect::<Result<Vec<_>, String>>()?;
                 n.authorize(&caller, &action, &arns, &Context::new())?;
             }
+            // No resource type and no condition keys of its own (Service
+            // Authorization Reference, "Actions defined by Amazon
+            // CloudWatch"): granted on "*" or not at all.
+            "GetMetricData" => {
+                n.authorize(&caller, &action, &Vec::new(), &Context::new())?;
+            }
             _ => return Err(format!("the IAM test does not know {action} yet")),
         },
         other => return Err(format!("the IAM test does not know the service {other} yet")),
