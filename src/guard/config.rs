@@ -17,6 +17,9 @@ pub struct GuardConfig {
     pub idle_minutes: u32,
     /// The alarm whose ALARM state means "no input video".
     pub idle_alarm: Option<String>,
+    /// The input-loss alarm (a pattern, as `idle_alarm`) whose ALARM the
+    /// guard follows with which input of a failover pair is active.
+    pub input_loss_alarm: Option<String>,
     pub schedule_group: String,
     /// The role EventBridge Scheduler assumes to invoke this function.
     pub scheduler_role_arn: String,
@@ -69,6 +72,7 @@ impl GuardConfig {
             max_run_hours: number("LIVESTREAM_GUARD_MAX_RUN_HOURS", "MaxRunHours", MAX_RUN_HOURS_LIMIT)?,
             idle_minutes: number("LIVESTREAM_GUARD_IDLE_MINUTES", "IdleStopMinutes", IDLE_MINUTES_LIMIT)?,
             idle_alarm: var("LIVESTREAM_GUARD_IDLE_ALARM"),
+            input_loss_alarm: var("LIVESTREAM_GUARD_INPUT_LOSS_ALARM"),
             schedule_group: required("LIVESTREAM_GUARD_SCHEDULE_GROUP")?,
             scheduler_role_arn: required("LIVESTREAM_GUARD_SCHEDULER_ROLE_ARN")?,
             topic_arn: var("LIVESTREAM_GUARD_TOPIC_ARN"),

@@ -21,6 +21,9 @@
 //!   needs no record of the run: a RUNNING it never saw (a lost event, a
 //!   guard turned on while the channel ran) does not keep a forgotten
 //!   channel billing.
+//! - The input-loss alarm going into ALARM, on a channel with a failover
+//!   pair, is followed by a notice of which input each pipeline is on
+//!   ([`active_input`](self)); nothing is stopped.
 //! - Its deploy-time check ([`GUARD_CHECK_KIND`]), sent at every deploy,
 //!   arms the runs going on as the settings say now: a run never seen
 //!   start is recorded (capped `MaxRunHours` from then), a lowered cap
@@ -39,12 +42,14 @@
 //! when it is running. Deleting the stack deletes the schedule group, and
 //! every schedule in it, with the rules and alarms.
 
+mod active_input;
 mod config;
 mod event;
 mod function;
 mod record;
 mod watch;
 
+pub use active_input::ActiveInput;
 pub use config::{
     GuardConfig, IDLE_MINUTES_LIMIT, MAX_RUN_HOURS_LIMIT, RECORDINGS_BUCKET_ENV, RECORDINGS_GROUP_ENV,
     RecordingsConfig, STACK_ID_ENV, whole_number,

@@ -52,6 +52,11 @@ pub enum GuardAction {
     },
     /// What a look at every run and job made good.
     Reconciled(Vec<String>),
+    /// An input loss was told about, with the input each pipeline is on.
+    Noticed {
+        channel_id: String,
+        active: Vec<super::ActiveInput>,
+    },
     /// Nothing to do, and why.
     Nothing(String),
 }
@@ -79,16 +84,23 @@ impl Channel {
         }
     }
 
-    fn name(&self) -> Option<&str> {
+    pub(super) fn name(&self) -> Option<&str> {
         match self {
             Channel::Described(channel) => channel.name(),
             Channel::Refused => None,
         }
     }
 
+    pub(super) fn class(&self) -> Option<&aws_sdk_medialive::types::ChannelClass> {
+        match self {
+            Channel::Described(channel) => channel.channel_class(),
+            Channel::Refused => None,
+        }
+    }
+
     /// The primary and backup inputs of its automatic input failover
     /// pair, when it has one (the primary's attachment names the secondary).
-    fn failover_pair(&self) -> Option<(&str, &str)> {
+    pub(super) fn failover_pair(&self) -> Option<(&str, &str)> {
         let Channel::Described(channel) = self else {
             return None;
         };
@@ -190,6 +202,16 @@ pub(super) fn at_expression(epoch_secs: u64) -> String {
     format!("at({seconds})")
 }
 
+/// A time for people: `2026-11-18 11:06 UTC`.
+pub(super) fn at_utc(epoch_secs: u64) -> String {
+    let time = DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX));
+    let text = time.fmt(Format::DateTime).unwrap_or_default();
+    match (text.get(..10), text.get(11..16)) {
+        (Some(day), Some(minute)) => format!("{day} {minute} UTC"),
+        _ => text,
+    }
+}
+
 /// The states in which a channel runs (and bills), or is about to.
 pub(super) fn is_on(state: &ChannelState) -> bool {
     matches!(
@@ -259,14 +281,12 @@ impl Guard {
             GuardEvent::HarvestJob { group, channel, job } => self.harvest_ended(&group, &channel, &job).await,
             GuardEvent::Reconcile => self.reconcile(function_arn).await,
             GuardEvent::Alarm { alarm_name, state, .. } => {
-                if !self
-                    .config
-                    .idle_alarm
-                    .as_deref()
-                    .is_some_and(|pattern| alarm_matches(pattern, &alarm_name))
-                {
+                let matches =
+                    |pattern: &Option<String>| pattern.as_deref().is_some_and(|p| alarm_matches(p, &alarm_name));
+                let idle = matches(&self.config.idle_alarm);
+                if !idle && !matches(&self.config.input_loss_alarm) {
                     return Ok(GuardAction::Nothing(format!(
-                        "alarm {alarm_name} is not this stack's no-input alarm"
+                        "alarm {alarm_name} is not this stack's no-input or input-loss alarm"
                     )));
                 }
                 if state != "ALARM" {
@@ -287,7 +307,11 @@ impl Guard {
                         "alarm {alarm_name} names no one ChannelId dimension"
                     )));
                 };
-                self.idle(&channel_id, &alarm).await
+                if idle {
+                    self.idle(&channel_id, &alarm).await
+                } else {
+                    self.input_lost(&channel_id, &alarm_name).await
+                }
             }
         }
     }
@@ -750,7 +774,7 @@ impl Guard {
     }
 
     /// Made by this stack, or an event's channel of this foundation.
-    fn is_ours(&self, channel: &Channel) -> bool {
+    pub(super) fn is_ours(&self, channel: &Channel) -> bool {
         let stack_id = self.config.stack_id.as_str();
         channel.tag(STACK_ID_TAG) == Some(stack_id) || channel.tag(FOUNDATION_TAG) == Some(stack_id)
     }

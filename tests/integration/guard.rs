@@ -605,3 +605,71 @@ async fn an_idle_stop_of_a_failover_channel_says_neither_input_had_video() {
     assert!(failures.is_empty(), "{failures:?}");
     crate::stack::assert_nothing_left(&rig).await;
 }
+
+/// The input-loss alarm of a channel with a failover pair: the guard tells
+/// which input each pipeline is on, from MediaLive's `PrimaryInputActive`
+/// (as the stand-in channel reports it), and stops nothing; a channel
+/// without a pair gets no such notice (the alarm's own says it all).
+#[tokio::test]
+async fn an_input_loss_of_a_failover_channel_says_which_input_is_on_air() {
+    let rig = Rig::start(Path::new(BINARY)).await;
+    let mut player = rig.player("paired");
+    let mut given = parameters("Yes");
+    given.retain(|(key, _)| key != "ChannelClass");
+    given.push(("ChannelClass".to_owned(), "STANDARD".to_owned()));
+    given.push(("FailoverInput".to_owned(), "Yes".to_owned()));
+    let stack = player.create(template(), &given).await.unwrap();
+    assert!(
+        stack.physical_id("InputLossAlarmRule").is_some(),
+        "with FailoverInput=Yes the input-loss alarm reaches the guard"
+    );
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let primary = stack.physical_id("MediaLiveInput").unwrap().to_owned();
+    let backup = stack.physical_id("MediaLiveFailoverInput").unwrap().to_owned();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    let inbox = subscribe(&rig, &stack).await;
+    // Pipeline 0 went over to the backup a minute ago; pipeline 1 is on
+    // its primary; an older minute of pipeline 0 on the primary is not
+    // what is on air now.
+    let report = |pipeline: &str, value: f64, seconds_ago: u64| {
+        rig.aws.report_metric(
+            "AWS/MediaLive",
+            "PrimaryInputActive",
+            &[("ChannelId", &channel), ("Pipeline", pipeline)],
+            value,
+            seconds_ago,
+        );
+    };
+    report("0", 1.0, 180);
+    report("0", 0.0, 60);
+    report("1", 1.0, 60);
+    let alarm = stack.physical_id("InputLossAlarm").unwrap().to_owned();
+    assert_eq!(alarm, "paired-input-loss");
+    assert!(rig.aws.set_alarm_state(&alarm, "ALARM"));
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert_eq!(stops(&rig, &channel), 0, "an input loss stops nothing");
+    let said = inbox.wait_for(1, Duration::from_secs(30)).await[0].json();
+    assert_eq!(said["Subject"], "Live stream input lost: paired-livestream");
+    let message = said["Message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("Pipeline 0: on its backup input {backup}"))
+            && message.contains(&format!("Pipeline 1: on its primary input {primary}")),
+        "{message}"
+    );
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+
+    // Without a pair: no rule sends the alarm, and a stray event is let be.
+    let stack = player.create(template(), &parameters("Yes")).await.unwrap();
+    assert!(stack.physical_id("InputLossAlarmRule").is_none());
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let guard = rig.function(&stack, "GuardFunction").await;
+    let alarm = stack.physical_id("InputLossAlarm").unwrap().to_owned();
+    assert!(rig.aws.set_alarm_state(&alarm, "ALARM"));
+    let told = rig.aws.count("sns", "POST", "/");
+    succeeded(&invoke(&guard, &alarm_change(&alarm, "ALARM", &channel)).await);
+    assert_eq!(rig.aws.count("sns", "POST", "/"), told, "no notice without a pair");
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    crate::stack::assert_nothing_left(&rig).await;
+}

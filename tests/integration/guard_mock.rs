@@ -41,6 +41,7 @@ fn config() -> GuardConfig {
         max_run_hours: 8,
         idle_minutes: 30,
         idle_alarm: Some("live-no-input-video".into()),
+        input_loss_alarm: Some("live-input-loss".into()),
         schedule_group: "live-cost-guard".into(),
         scheduler_role_arn: "arn:aws:iam::123456789012:role/live-scheduler".into(),
         topic_arn: Some("arn:aws:sns:us-east-1:123456789012:live-guard".into()),

@@ -317,6 +317,29 @@ async fn the_foundations_guard_stops_the_right_events_channel_only() {
         sent[0]
     );
 
+    // Beta's input-loss alarm is named under the foundation too, so its
+    // guard takes it and tells which input of beta's failover pair (the
+    // workshop sample has one) is on air; nothing is stopped.
+    let lost = beta_stack.physical_id("InputLossAlarm").unwrap();
+    assert_eq!(lost, "guarded/beta/input-loss");
+    rig.aws.report_metric(
+        "AWS/MediaLive",
+        "PrimaryInputActive",
+        &[("ChannelId", &beta_channel), ("Pipeline", "0")],
+        0.0,
+        60,
+    );
+    assert!(rig.aws.set_alarm_state(lost, "ALARM"));
+    succeeded(&invoke(&guard, &alarm_change(lost, "ALARM", &beta_channel)).await);
+    assert_eq!(stops_of(&rig, &beta_channel), 0);
+    let sent = messages(&inbox);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(
+        sent[1].contains("beta") && sent[1].contains("Pipeline 0: on its backup input"),
+        "{}",
+        sent[1]
+    );
+
     // Both runs end at once, each with its event's delete (alpha's channel
     // stopped already, its stop never told to the guard): each recorded,
     // under its own event.
