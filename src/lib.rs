@@ -21,6 +21,7 @@ pub mod aws;
 pub(crate) mod budget;
 pub mod cfn;
 pub mod cookies;
+pub mod cost;
 pub mod error;
 pub mod function;
 pub(crate) mod grants;
