@@ -364,12 +364,13 @@ impl Guard {
             && stop_at <= now
         {
             // Its RUNNING came after the cap had passed: stop it now.
+            let ran_for = now.saturating_sub(started_at);
             let why = format!(
                 "it ran for {} ({} h allowed)",
-                duration_words(now.saturating_sub(started_at)),
+                duration_words(ran_for),
                 self.config.max_run_hours
             );
-            return self.stop(channel_id, "max-run", &why).await;
+            return self.stop(channel_id, "max-run", &why, Some(ran_for)).await;
         }
         let run = Run {
             started_at,
@@ -569,12 +570,13 @@ impl Guard {
                 )))
             }
             Some(_) => {
+                let ran_for = now_secs().saturating_sub(started_at);
                 let why = format!(
                     "it ran for {} ({} h allowed)",
-                    duration_words(now_secs().saturating_sub(started_at)),
+                    duration_words(ran_for),
                     self.config.max_run_hours
                 );
-                self.stop(channel_id, "max-run", &why).await
+                self.stop(channel_id, "max-run", &why, Some(ran_for)).await
             }
         }
     }
@@ -620,7 +622,9 @@ impl Guard {
                 format!(" on either input of its failover pair (primary {primary}, backup {backup})")
             })
             .unwrap_or_default();
-        let why = match self.run(channel_id).await? {
+        let run = self.run(channel_id).await?;
+        let ran_for = run.as_ref().map(|run| now_secs().saturating_sub(run.started_at));
+        let why = match run {
             Some(run) if alarm.since < run.started_at => {
                 return Ok(GuardAction::Nothing(format!(
                     "the alarm went off at {} for an earlier run; the current one started at {}: stale",
@@ -628,9 +632,9 @@ impl Guard {
                     at_expression(run.started_at)
                 )));
             }
-            Some(run) => format!(
+            Some(_) => format!(
                 "it had no input video for {minutes} min{inputs} (it ran for {})",
-                duration_words(now_secs().saturating_sub(run.started_at))
+                duration_words(ran_for.unwrap_or_default())
             ),
             None => {
                 tracing::warn!(
@@ -640,7 +644,7 @@ impl Guard {
                 format!("it had no input video for {minutes} min{inputs}")
             }
         };
-        self.stop(channel_id, "idle-input", &why).await
+        self.stop(channel_id, "idle-input", &why, ran_for).await
     }
 
     /// The alarm `name` as CloudWatch holds it now; `None` if it does not
@@ -707,12 +711,13 @@ impl Guard {
         if let Some(stop_at) = run.stop_at
             && stop_at <= now_secs()
         {
+            let ran_for = now_secs().saturating_sub(started_at);
             let why = format!(
                 "it ran for {} ({} h allowed)",
-                duration_words(now_secs().saturating_sub(started_at)),
+                duration_words(ran_for),
                 self.config.max_run_hours
             );
-            self.stop(channel_id, "max-run", &why).await?;
+            self.stop(channel_id, "max-run", &why, Some(ran_for)).await?;
             return Ok(format!("channel {channel_id}: stopped, past MaxRunHours"));
         }
         self.write_run(channel_id, function_arn, &run, recorded.is_some())
@@ -779,7 +784,15 @@ impl Guard {
         channel.tag(STACK_ID_TAG) == Some(stack_id) || channel.tag(FOUNDATION_TAG) == Some(stack_id)
     }
 
-    async fn stop(&self, channel_id: &str, guard: &'static str, why: &str) -> Result<GuardAction, Error> {
+    /// Stops the channel, if it is this stack's and on, and says why;
+    /// `ran_for` (seconds), when known, prices the run.
+    async fn stop(
+        &self,
+        channel_id: &str,
+        guard: &'static str,
+        why: &str,
+        ran_for: Option<u64>,
+    ) -> Result<GuardAction, Error> {
         let Some(channel) = self.describe(channel_id).await? else {
             return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
         };
@@ -803,7 +816,8 @@ impl Guard {
             .tag(STACK_ID_TAG)
             .filter(|made_by| *made_by != self.config.stack_id);
         tracing::warn!(channel_id, guard, reason = why, event, "cost guard stopped the channel");
-        self.notify(channel_id, name, event, why).await?;
+        let cost = self.cost_words(&channel, ran_for);
+        self.notify(channel_id, name, event, why, &cost).await?;
         Ok(GuardAction::Stopped {
             channel_id: channel_id.to_owned(),
             guard,
@@ -860,7 +874,45 @@ impl Guard {
     /// One plain message on the topic, tried a few times, each bounded. If
     /// it still fails, the invocation fails (Lambda retries the event; the
     /// channel, stopped already, is not stopped twice).
-    async fn notify(&self, channel_id: &str, name: &str, event: Option<&str>, why: &str) -> Result<(), Error> {
+    /// What the run cost, or what the channel costs an hour, from the
+    /// bundled rate table (an estimate: the message says so).
+    fn cost_words(&self, channel: &Channel, ran_for: Option<u64>) -> String {
+        let Channel::Described(described) = channel else {
+            return String::new();
+        };
+        let estimate = crate::cost::channel_per_hour(
+            self.config.scope().0,
+            described
+                .channel_class()
+                .unwrap_or(&aws_sdk_medialive::types::ChannelClass::Standard),
+            described.input_specification(),
+            described.input_attachments().len(),
+            described.encoder_settings(),
+        );
+        let known = estimate.known_per_hour();
+        match ran_for {
+            Some(seconds) if known > 0.0 => format!(
+                "What it cost: {} for the {} it ran, at {} an hour of MediaLive (on-demand rates from the stack's rate table; an estimate).",
+                estimate.for_run_words(seconds),
+                duration_words(seconds),
+                crate::cost::dollars(known)
+            ),
+            Some(_) => format!("What it cost: {}.", estimate.for_run_words(0)),
+            None => format!(
+                "MediaLive bills it {} while it runs (on-demand rates from the stack's rate table; an estimate).",
+                estimate.per_hour_words()
+            ),
+        }
+    }
+
+    async fn notify(
+        &self,
+        channel_id: &str,
+        name: &str,
+        event: Option<&str>,
+        why: &str,
+        cost: &str,
+    ) -> Result<(), Error> {
         let (subject, whose) = match event {
             Some(event) => {
                 let name = stack_name_of(event).unwrap_or(event);
@@ -876,6 +928,7 @@ impl Guard {
         };
         let message = format!(
             "The cost guard stopped the MediaLive channel {name} ({channel_id}): {why}.\n\n\
+             {cost}\n\n\
              A stopped channel does not bill for encoding. Start it again when you need it, \
              from the MediaLive console or with:\n  aws medialive start-channel --channel-id {channel_id}\n\n\
              {whose}"

@@ -21,6 +21,7 @@ use super::medialive_input::INPUT_TYPES;
 use super::resource::{Outcome, Request, Resource};
 use super::validate;
 use crate::aws::Clients;
+use crate::cost;
 use crate::cfn::props::{PropError, Props};
 use crate::error::{Error, Found, aws_error, naming_quota};
 use crate::ownership::{FOUNDATION_TAG, tag_pairs};
@@ -211,7 +212,7 @@ impl Resource for MediaLiveChannel {
             .input_specification(input_specification(spec))
             .set_input_attachments(Some(input_attachments(spec)))
             .destinations(destination(spec))
-            .encoder_settings(settings)
+            .encoder_settings(settings.clone())
             // A repeated delivery of this Create gets the same channel back.
             .request_id(&req.request_id)
             .set_tags(Some(tags(req, spec)))
@@ -230,7 +231,7 @@ impl Resource for MediaLiveChannel {
         req.record_created(&id);
         tracing::info!(channel = %id, profile = spec.profile.name, "created MediaLive channel; waiting for IDLE");
         wait_for(aws, req, &id, "IDLE", &[ChannelState::Idle]).await?;
-        Ok(outcome(&id, &arn))
+        Ok(outcome(&id, &arn, &cost_of(req, spec, &settings)))
     }
 
     async fn update(
@@ -244,9 +245,11 @@ impl Resource for MediaLiveChannel {
         // never interrupted for nothing.
         if old.is_some_and(|old| old.holds_same(new)) {
             tracing::info!(channel = %physical_id, "no property the channel holds changed; nothing to do");
+            let settings = encoder_settings(new).await?;
             return Ok(outcome(
                 physical_id,
                 &req.arn("medialive", &format!("channel:{physical_id}")),
+                &cost_of(req, new, &settings),
             ));
         }
         // What the channel is now decides, not what the old properties
@@ -284,7 +287,11 @@ impl Resource for MediaLiveChannel {
         let settings = encoder_settings(new).await?;
         if holds(&current, new, &settings) {
             tracing::info!(channel = %physical_id, "the channel already holds these properties; nothing to do");
-            return Ok(outcome(physical_id, current.arn().unwrap_or_default()));
+            return Ok(outcome(
+                physical_id,
+                current.arn().unwrap_or_default(),
+                &cost_of(req, new, &settings),
+            ));
         }
         if old.is_none_or(|old| old.input_id != new.input_id || old.failover != new.failover) {
             check_input(aws, new).await?;
@@ -305,7 +312,7 @@ impl Resource for MediaLiveChannel {
             .input_specification(input_specification(new))
             .set_input_attachments(Some(input_attachments(new)))
             .destinations(destination(new))
-            .encoder_settings(settings)
+            .encoder_settings(settings.clone())
             .send()
             .await
             .map_err(aws_error("UpdateChannel"));
@@ -331,7 +338,7 @@ impl Resource for MediaLiveChannel {
             start(aws, req, physical_id).await?;
         }
         tracing::info!(channel = %physical_id, restarted = was_running, "updated MediaLive channel");
-        Ok(outcome(physical_id, &arn))
+        Ok(outcome(physical_id, &arn, &cost_of(req, new, &settings)))
     }
 
     fn could_be_id(physical_id: &str) -> bool {
@@ -446,11 +453,25 @@ fn destination(spec: &Spec) -> OutputDestination {
         .build()
 }
 
-fn outcome(id: &str, arn: &str) -> Outcome {
+fn outcome(id: &str, arn: &str, cost: &cost::Estimate) -> Outcome {
     Outcome::new(id).with_data(BTreeMap::from([
         ("ChannelId".to_owned(), id.to_owned()),
         ("Arn".to_owned(), arn.to_owned()),
+        ("CostPerRunningHour".to_owned(), cost.summary()),
     ]))
+}
+
+/// What the channel `spec` describes bills an hour while it runs, from
+/// the bundled rate table: both inputs of a failover pair are billed.
+fn cost_of(req: &Request, spec: &Spec, settings: &EncoderSettings) -> cost::Estimate {
+    let inputs = 1 + usize::from(spec.failover.is_some());
+    cost::channel_per_hour(
+        req.region(),
+        &spec.class,
+        Some(&input_specification(spec)),
+        inputs,
+        Some(settings),
+    )
 }
 
 impl Spec {

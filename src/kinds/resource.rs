@@ -122,6 +122,11 @@ impl Request {
         stack && logical
     }
 
+    /// The stack's Region (read from the StackId, an ARN).
+    pub(crate) fn region(&self) -> &str {
+        self.stack_id.split(':').nth(3).unwrap_or_default()
+    }
+
     /// The ARN of `resource` of `service` in the stack's partition, region
     /// and account (read from the StackId, itself an ARN).
     pub(crate) fn arn(&self, service: &str, resource: &str) -> String {

@@ -601,6 +601,13 @@ async fn an_idle_stop_of_a_failover_channel_says_neither_input_had_video() {
             && message.contains(&format!("primary {primary}, backup {backup}")),
         "{message}"
     );
+    // Priced from the rate table (HD-720p, single-pipeline, v2): what has
+    // no rate, v2's audio output, is named.
+    assert!(
+        message.contains("What it cost: about US$")
+            && message.contains("plus 1 audio-only output (no rate in the rate table)"),
+        "{message}"
+    );
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
     crate::stack::assert_nothing_left(&rig).await;
@@ -622,6 +629,16 @@ async fn an_input_loss_of_a_failover_channel_says_which_input_is_on_air() {
     assert!(
         stack.physical_id("InputLossAlarmRule").is_some(),
         "with FailoverInput=Yes the input-loss alarm reaches the guard"
+    );
+    // The hourly cost, from the rate table: HD-720p on a standard channel,
+    // two inputs (both bill), v2's audio output without a rate.
+    let outputs: std::collections::BTreeMap<String, String> = player.outputs(&stack).unwrap().into_iter().collect();
+    assert_eq!(
+        outputs["CostPerRunningHour"],
+        "about US$2.59 an hour, plus 1 audio-only output at a rate the rate table does not give for us-east-1 \
+         (us-east-1 on-demand MediaLive: 2 HD AVC inputs up to 10 Mbps at US$0.2340, 1 HD AVC output up to 30 fps at US$0.7020, \
+         4 SD AVC outputs up to 30 fps at US$0.3540, 1 audio-only output (rate unknown); \
+         MediaPackage and CloudFront bill per GB on top; an estimate from the stack's rate table)"
     );
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
     let primary = stack.physical_id("MediaLiveInput").unwrap().to_owned();
