@@ -253,6 +253,45 @@ impl State {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(json!({"MetricDataResults": results, "Messages": []}))
             }
+            // The metrics some datapoint was reported for, as CloudWatch
+            // lists them: filtered by namespace, name and dimensions (a
+            // dimension filter without a value matches any value).
+            "ListMetrics" => {
+                let filters: Vec<(String, Option<String>)> = body["Dimensions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| {
+                        (
+                            d["Name"].as_str().unwrap_or_default().to_owned(),
+                            d["Value"].as_str().map(str::to_owned),
+                        )
+                    })
+                    .collect();
+                let wanted = |key: &str, have: &str| body[key].as_str().is_none_or(|want| want == have);
+                let mut metrics: Vec<Value> = Vec::new();
+                for point in &self.datapoints {
+                    let matches = wanted("Namespace", &point.namespace)
+                        && wanted("MetricName", &point.name)
+                        && filters.iter().all(|(name, value)| {
+                            point
+                                .dimensions
+                                .get(name)
+                                .is_some_and(|have| value.as_deref().is_none_or(|want| want == have))
+                        });
+                    let metric = json!({
+                        "Namespace": point.namespace,
+                        "MetricName": point.name,
+                        "Dimensions": point.dimensions.iter()
+                            .map(|(name, value)| json!({"Name": name, "Value": value}))
+                            .collect::<Vec<_>>(),
+                    });
+                    if matches && !metrics.contains(&metric) {
+                        metrics.push(metric);
+                    }
+                }
+                Ok(json!({"Metrics": metrics}))
+            }
             "DeleteAlarms" => {
                 for name in names("AlarmNames") {
                     self.alarms.remove(&name);

@@ -5,6 +5,7 @@
 //! Every call is recorded as `(service, method, path)`, and every request
 //! the layer refused (a 4xx of its own) as well.
 
+mod cloudformation;
 mod cloudwatch;
 mod medialive;
 mod mediapackage;
@@ -18,6 +19,8 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Response};
 use serde_json::{Value, json};
+
+pub use cloudformation::StackRecord;
 
 use crate::http::{self, Recorded, Reply, json_reply};
 
@@ -177,6 +180,7 @@ struct State {
     mediapackagev2: mediapackagev2::State,
     medialive: medialive::State,
     cloudwatch: cloudwatch::State,
+    cloudformation: cloudformation::State,
     /// Bucket policies, by bucket: kept here, not in moto, which would
     /// enforce them (and the stack's TLS-only statement refuses the plain
     /// HTTP the tests speak). MediaPackage's harvest reads them.
@@ -399,6 +403,17 @@ impl Faithful {
             .report(namespace, name, dimensions, value, now() - seconds_ago as f64);
     }
 
+    /// Tells CloudFormation's read side (DescribeStacks, ListStackResources)
+    /// what the template player made or changed.
+    pub fn keep_stack(&self, stack: StackRecord) {
+        self.state.lock().expect("faithful state").cloudformation.keep(stack);
+    }
+
+    /// The player deleted `name`.
+    pub fn forget_stack(&self, name: &str) {
+        self.state.lock().expect("faithful state").cloudformation.forget(name);
+    }
+
     /// Every CloudWatch alarm there is.
     pub fn alarm_names(&self) -> Vec<String> {
         self.state.lock().expect("faithful state").cloudwatch.names()
@@ -547,6 +562,7 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         "medialive" => medialive::route(&request, &path, state, upstream).await,
         "mediapackagev2" => Some(mediapackagev2::route(&request, state, upstream).await),
         cloudwatch::SERVICE => Some(cloudwatch::route(&request, state)),
+        cloudformation::SERVICE => Some(cloudformation::route(&request, state)),
         _ => None,
     };
     if service == "s3"

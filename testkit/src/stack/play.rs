@@ -329,6 +329,7 @@ impl Player {
             return Err(failed);
         }
         self.say(format!("CREATE_COMPLETE stack {}", self.stack_name));
+        self.publish(&stack, "CREATE_COMPLETE");
         Ok(stack)
     }
 
@@ -379,6 +380,7 @@ impl Player {
                     self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
                     let mut old = old;
                     let failed = self.roll_back_update(&mut old, done, failed).await;
+                    self.publish(&old, "UPDATE_ROLLBACK_COMPLETE");
                     return Err((old, failed));
                 }
             }
@@ -387,6 +389,7 @@ impl Player {
             self.say(format!("UPDATE_ROLLBACK stack {}: {failed}", self.stack_name));
             let mut old = old;
             let failed = self.roll_back_update(&mut old, done, failed).await;
+            self.publish(&old, "UPDATE_ROLLBACK_COMPLETE");
             return Err((old, failed));
         }
         // Cleanup: what was replaced or is no longer in the stack.
@@ -406,6 +409,7 @@ impl Player {
             self.delete_each(leftovers, &old, "CLEANUP").await;
         }
         self.say(format!("UPDATE_COMPLETE stack {}", self.stack_name));
+        self.publish(&stack, "UPDATE_COMPLETE");
         Ok(stack)
     }
 
@@ -428,7 +432,53 @@ impl Player {
             "DELETE_FAILED"
         };
         self.say(format!("{verdict} stack {}", self.stack_name));
+        if let Some(faithful) = &self.iam {
+            if failures.is_empty() {
+                faithful.forget_stack(&self.stack_name);
+            } else {
+                faithful.keep_stack(self.record(&stack, "DELETE_FAILED"));
+            }
+        }
         failures
+    }
+
+    /// The stack as CloudFormation's DescribeStacks and ListStackResources
+    /// tell it, with `status`.
+    fn record(&self, stack: &Stack, status: &str) -> crate::faithful::StackRecord {
+        crate::faithful::StackRecord {
+            name: self.stack_name.clone(),
+            id: self.stack_id.clone(),
+            status: status.to_owned(),
+            // DescribeStacks shows a NoEcho parameter as ****.
+            parameters: {
+                let hidden = super::parameters::no_echo(&stack.template);
+                stack
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| {
+                        let shown = if hidden.contains(k) {
+                            "****".to_owned()
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), shown)
+                    })
+                    .collect()
+            },
+            outputs: self.outputs(stack).unwrap_or_default(),
+            resources: stack
+                .resources
+                .iter()
+                .map(|r| (r.logical_id.clone(), r.exposed.physical_id.clone(), r.kind.clone()))
+                .collect(),
+        }
+    }
+
+    /// Tells the faithful layer's CloudFormation what this stack is now.
+    fn publish(&self, stack: &Stack, status: &str) {
+        if let Some(faithful) = &self.iam {
+            faithful.keep_stack(self.record(stack, status));
+        }
     }
 
     /// Records the stack's exports and what it imports, as CloudFormation

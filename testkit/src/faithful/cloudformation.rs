@@ -1,0 +1,178 @@
+//! CloudFormation's read side, for the first-deploy check: the stacks the
+//! template player made, as DescribeStacks and ListStackResources answer
+//! them (the AWS Query protocol: a form in, XML out). Nothing here makes a
+//! stack; the player tells this layer what it made, changed and deleted.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::http::{Recorded, Reply, typed_reply};
+
+/// The signing name.
+pub(crate) const SERVICE: &str = "cloudformation";
+
+/// A stack as the player left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRecord {
+    pub name: String,
+    pub id: String,
+    /// CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …
+    pub status: String,
+    pub parameters: Vec<(String, String)>,
+    pub outputs: Vec<(String, String)>,
+    /// (logical id, physical id, type)
+    pub resources: Vec<(String, String, String)>,
+}
+
+#[derive(Default)]
+pub(super) struct State {
+    stacks: BTreeMap<String, StackRecord>,
+}
+
+impl State {
+    pub(super) fn keep(&mut self, stack: StackRecord) {
+        self.stacks.insert(stack.name.clone(), stack);
+    }
+
+    pub(super) fn forget(&mut self, name: &str) {
+        self.stacks.remove(name);
+    }
+
+    /// By name or by id, as CloudFormation takes either.
+    fn find(&self, name_or_id: &str) -> Option<&StackRecord> {
+        self.stacks
+            .values()
+            .find(|stack| stack.name == name_or_id || stack.id == name_or_id)
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `application/x-www-form-urlencoded` as the SDK writes it.
+fn form(body: &[u8]) -> BTreeMap<String, String> {
+    let decode = |text: &str| -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                    match u8::from_str_radix(hex, 16) {
+                        Ok(byte) => {
+                            out.push(byte);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                byte => out.push(byte),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (decode(key), decode(value)))
+        .collect()
+}
+
+fn answer(action: &str, result: &str) -> Reply {
+    typed_reply(
+        200,
+        "text/xml",
+        format!(
+            "<{action}Response xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+             <{action}Result>{result}</{action}Result>\
+             <ResponseMetadata><RequestId>b9b4b068-3a41-11e5-94eb-example</RequestId></ResponseMetadata>\
+             </{action}Response>"
+        ),
+    )
+}
+
+fn refuse(code: &str, message: &str) -> Reply {
+    typed_reply(
+        400,
+        "text/xml",
+        format!(
+            "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+             <Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error>\
+             <RequestId>b9b4b068-3a41-11e5-94eb-example</RequestId></ErrorResponse>",
+            escape(message)
+        ),
+    )
+}
+
+fn pairs(key: &str, value: &str, items: &[(String, String)]) -> String {
+    items
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<member><{key}>{}</{key}><{value}>{}</{value}></member>",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect()
+}
+
+/// DescribeStacks (one stack, named) and ListStackResources.
+pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
+    let form = form(&request.body);
+    let action = form.get("Action").map(String::as_str).unwrap_or_default();
+    let state = state.lock().expect("faithful state");
+    let stacks = &state.cloudformation;
+    let named = form.get("StackName").map(String::as_str).unwrap_or_default();
+    let Some(stack) = stacks.find(named) else {
+        return refuse("ValidationError", &format!("Stack with id {named} does not exist"));
+    };
+    match action {
+        "DescribeStacks" => answer(
+            action,
+            &format!(
+                "<Stacks><member><StackName>{}</StackName><StackId>{}</StackId>\
+                 <CreationTime>2026-12-01T00:00:00Z</CreationTime><StackStatus>{}</StackStatus>\
+                 <Parameters>{}</Parameters><Outputs>{}</Outputs></member></Stacks>",
+                escape(&stack.name),
+                escape(&stack.id),
+                escape(&stack.status),
+                pairs("ParameterKey", "ParameterValue", &stack.parameters),
+                pairs("OutputKey", "OutputValue", &stack.outputs),
+            ),
+        ),
+        "ListStackResources" => {
+            let members: String = stack
+                .resources
+                .iter()
+                .map(|(logical, physical, kind)| {
+                    format!(
+                        "<member><LogicalResourceId>{}</LogicalResourceId><PhysicalResourceId>{}</PhysicalResourceId>\
+                         <ResourceType>{}</ResourceType><ResourceStatus>{}</ResourceStatus>\
+                         <LastUpdatedTimestamp>2026-12-01T00:00:00Z</LastUpdatedTimestamp></member>",
+                        escape(logical),
+                        escape(physical),
+                        escape(kind),
+                        if stack.status.starts_with("UPDATE") {
+                            "UPDATE_COMPLETE"
+                        } else {
+                            "CREATE_COMPLETE"
+                        }
+                    )
+                })
+                .collect();
+            answer(
+                action,
+                &format!("<StackResourceSummaries>{members}</StackResourceSummaries>"),
+            )
+        }
+        other => refuse("InvalidAction", &format!("{other} is not emulated")),
+    }
+}
