@@ -203,7 +203,79 @@ async fn in_emulator(endpoint: &str, resource: &Deployed, make: bool) -> Result<
     let scheduler = || aws_sdk_scheduler::Client::new(&config);
     let sns = || aws_sdk_sns::Client::new(&config);
     let secrets = || aws_sdk_secretsmanager::Client::new(&config);
+    let events = || aws_sdk_eventbridge::Client::new(&config);
     match (resource.kind.as_str(), make) {
+        // Made (and updated: both calls replace) where the first-deploy
+        // check reads them; nothing sends events through them here.
+        ("AWS::Events::Rule", true) => {
+            let properties = &resource.properties;
+            let text = |key: &str| properties[key].as_str().map(str::to_owned);
+            events()
+                .put_rule()
+                .name(name)
+                .set_description(text("Description"))
+                .set_event_pattern(
+                    properties
+                        .get("EventPattern")
+                        .filter(|p| !p.is_null())
+                        .map(serde_json::Value::to_string),
+                )
+                .set_schedule_expression(text("ScheduleExpression"))
+                .state(aws_sdk_eventbridge::types::RuleState::from(
+                    properties["State"].as_str().unwrap_or("ENABLED"),
+                ))
+                .send()
+                .await
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)))?;
+            let targets = properties["Targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|target| {
+                    aws_sdk_eventbridge::types::Target::builder()
+                        .id(target["Id"].as_str().unwrap_or_default())
+                        .arn(target["Arn"].as_str().unwrap_or_default())
+                        .set_input(target["Input"].as_str().map(str::to_owned))
+                        .build()
+                        .map_err(|err| format!("{} {name}: {err}", resource.kind))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if !targets.is_empty() {
+                events()
+                    .put_targets()
+                    .rule(name)
+                    .set_targets(Some(targets))
+                    .send()
+                    .await
+                    .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)))?;
+            }
+            return Ok(None);
+        }
+        ("AWS::Events::Rule", false) => {
+            let listed = events()
+                .list_targets_by_rule()
+                .rule(name)
+                .send()
+                .await
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)))?;
+            let ids: Vec<String> = listed.targets().iter().map(|t| t.id().to_owned()).collect();
+            if !ids.is_empty() {
+                events()
+                    .remove_targets()
+                    .rule(name)
+                    .set_ids(Some(ids))
+                    .send()
+                    .await
+                    .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)))?;
+            }
+            return events()
+                .delete_rule()
+                .name(name)
+                .send()
+                .await
+                .map(|_| None)
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)));
+        }
         ("AWS::SecretsManager::Secret", true) => {
             let properties = &resource.properties;
             let value = match properties["SecretString"].as_str() {
