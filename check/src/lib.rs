@@ -1,0 +1,76 @@
+//! The first-deploy check: what a deployer runs on their own account right
+//! after `aws cloudformation deploy`, read-only, with their own
+//! credentials. One line per check: ✓ holds, ✗ does not (with a fix), –
+//! cannot be judged yet (the channel has not run, say).
+//!
+//! A stack is read as CloudFormation describes it (its status, parameters,
+//! outputs and resources), then each part is asked of the service that
+//! holds it. What it covers, and what it cannot see, is in the README's
+//! "Check a deployment".
+
+mod alarms;
+mod guard;
+pub mod report;
+mod stack;
+
+use aws_config::SdkConfig;
+
+pub use report::{Line, Report, Verdict};
+pub use stack::{Kind, StackView};
+
+/// The clients the check reads with, built once.
+pub struct Clients {
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub medialive: aws_sdk_medialive::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub region: String,
+}
+
+impl Clients {
+    pub fn new(config: &SdkConfig) -> Self {
+        Clients {
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            medialive: aws_sdk_medialive::Client::new(config),
+            scheduler: aws_sdk_scheduler::Client::new(config),
+            region: config.region().map(ToString::to_string).unwrap_or_default(),
+        }
+    }
+}
+
+/// Every check on stack `name`; `Err` when the stack cannot be read at all.
+pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
+    let view = StackView::read(aws, name).await?;
+    let mut report = Report::default();
+    report.push(stack::status(&view));
+    // An event's guard, rules and schedules are its foundation's.
+    let foundation = match view.kind {
+        Kind::Event => match view.parameter("Foundation") {
+            Some(foundation) => match StackView::read(aws, foundation).await {
+                Ok(foundation) => Some(foundation),
+                Err(why) => {
+                    report.push(Line::fail(
+                        "event",
+                        format!("its foundation {foundation} cannot be read: {why}"),
+                        "deploy the foundation first, or give the event the foundation's stack name",
+                    ));
+                    None
+                }
+            },
+            None => None,
+        },
+        _ => None,
+    };
+    let guarded_by = foundation.as_ref().unwrap_or(&view);
+    report.extend(guard::rules(aws, guarded_by).await);
+    report.extend(guard::schedules(aws, &view, guarded_by).await);
+    if let Some(foundation) = &foundation {
+        report.extend(guard::event_alarms_reach(&view, foundation));
+    }
+    report.extend(alarms::check(aws, &view).await);
+    report.extend(guard::cost(aws, &view, guarded_by).await);
+    Ok(report)
+}

@@ -1,0 +1,311 @@
+//! `check-stack`, the compiled binary, against stacks the template player
+//! made on the emulator (CloudFormation's DescribeStacks and
+//! ListStackResources answered by the faithful layer from the player's
+//! record, the rules made in the emulator's EventBridge): every check holds
+//! on a good stack, and each ✗ fires, naming the part, on one broken on
+//! purpose.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use testkit::stack::{Rig, Template};
+
+const CHECK: &str = env!("CARGO_BIN_EXE_check-stack");
+
+/// The handler binary, built beside this one by `cargo test --workspace`.
+fn handler() -> PathBuf {
+    let path = Path::new(CHECK).with_file_name("livestream-resources");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build -p livestream-resources` (the test command builds it)",
+        path.display()
+    );
+    path
+}
+
+fn template(file: &str) -> Template {
+    Template::parse(&std::fs::read_to_string(testkit::workspace_root().join(file)).unwrap()).unwrap()
+}
+
+fn parameters() -> Vec<(String, String)> {
+    [
+        ("CodeBucketPrefix", "local-code"),
+        ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", "livestream/v0/demo-source.mp4"),
+        ("InputType", "RTMP_PUSH"),
+        ("InputCIDR", "203.0.113.7/32"),
+        ("ChannelClass", "SINGLE_PIPELINE"),
+        ("ChannelStart", "Yes"),
+        ("RecordRuns", "No"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Runs the check on `stack` with the rig's endpoint and test credentials.
+fn check(rig: &Rig, stack: &str) -> (i32, String) {
+    let Output { status, stdout, stderr } = std::process::Command::new(CHECK)
+        .arg(stack)
+        .args(["--region", "us-east-1"])
+        .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("check-stack runs");
+    let words = String::from_utf8_lossy(&stdout).into_owned();
+    assert!(stderr.is_empty(), "{}", String::from_utf8_lossy(&stderr));
+    (status.code().unwrap_or(-1), words)
+}
+
+/// What MediaLive and MediaPackage report once the channel has run and a
+/// player has fetched through the distribution (single pipeline).
+fn channel_reports(rig: &Rig, channel: &str, group: &str) {
+    for metric in ["ActiveAlerts", "InputVideoFrameRate"] {
+        rig.aws.report_metric(
+            "AWS/MediaLive",
+            metric,
+            &[("ChannelId", channel), ("Pipeline", "0")],
+            0.0,
+            60,
+        );
+    }
+    rig.aws.report_metric(
+        "AWS/MediaPackage",
+        "EgressRequestCount",
+        &[("ChannelGroup", group), ("Channel", group), ("StatusCodeRange", "2xx")],
+        10.0,
+        60,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_good_stack_passes_and_each_broken_part_is_named() {
+    let rig = Rig::start(&handler()).await;
+    let mut player = rig.player("checked");
+    let stack = player.create(template("template.yaml"), &parameters()).await.unwrap();
+    let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+
+    // The channel runs (ChannelStart=Yes), but no RUNNING event has
+    // reached the guard yet: its run is not recorded, which is broken; its
+    // metrics do not exist yet, which is not judged.
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains(&format!(
+            "✗ guard: channel {channel} runs, but the guard has no record of the run"
+        )),
+        "{words}"
+    );
+    assert!(
+        words.contains("– alarms: alarm checked-no-input-video (NoInputVideoAlarm): MediaLive has reported no metrics of the channel yet"),
+        "{words}"
+    );
+
+    // It runs; the guard hears it (as EventBridge would tell it).
+    let guard = rig.function(&stack, "GuardFunction").await;
+    let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
+    let answered = guard
+        .api
+        .invoke(
+            testkit::events::channel_state_change(&arn, "RUNNING").to_string(),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(
+        matches!(answered, testkit::runtime_api::Outcome::Response(_)),
+        "{answered:?}"
+    );
+    channel_reports(&rig, &channel, "checked");
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 0, "{words}");
+    for holds in [
+        "✓ stack: checked (a channel stack) is CREATE_COMPLETE",
+        "(ChannelStateRule) is enabled and sends to the cost guard checked-cost-guard",
+        "(IdleAlarmRule) is enabled and sends to the cost guard",
+        "✓ guard: schedule group checked-cost-guard is active",
+        &format!("✓ guard: channel {channel} runs, and the guard recorded the run"),
+        "✓ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads",
+        "✓ alarms: alarm checked-input-loss (InputLossAlarm)",
+        "✓ alarms: alarm checked-mediapackage-5xx (MediaPackage5xxAlarm)",
+        "MaxRunHours 8 caps a forgotten run at about US$",
+    ] {
+        assert!(words.contains(holds), "{holds:?} in:\n{words}");
+    }
+    assert!(!words.contains('✗'), "{words}");
+
+    // Broken on purpose, one at a time.
+    let events = aws_sdk_eventbridge::Client::new(&rig.sdk_config().await);
+    let rule = stack.physical_id("ChannelStateRule").unwrap().to_owned();
+    events.disable_rule().name(&rule).send().await.unwrap();
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains(&format!(
+            "✗ guard: rule {rule} (ChannelStateRule) is DISABLED: the cost guard hears nothing through it\n    fix: aws events enable-rule --name {rule}"
+        )),
+        "{words}"
+    );
+    events.enable_rule().name(&rule).send().await.unwrap();
+
+    // An alarm whose dimension no longer names the channel.
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&rig.sdk_config().await);
+    let stat = |id: &str, channel: &str| {
+        use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+        MetricDataQuery::builder()
+            .id(id)
+            .return_data(false)
+            .metric_stat(
+                MetricStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace("AWS/MediaLive")
+                            .metric_name("ActiveAlerts")
+                            .dimensions(Dimension::builder().name("ChannelId").value(channel).build())
+                            .dimensions(Dimension::builder().name("Pipeline").value("0").build())
+                            .build(),
+                    )
+                    .period(60)
+                    .stat("Maximum")
+                    .build(),
+            )
+            .build()
+    };
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name("checked-no-input-video")
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .threshold(1.0)
+        .evaluation_periods(30)
+        .metrics(
+            aws_sdk_cloudwatch::types::MetricDataQuery::builder()
+                .id("idle")
+                .expression("MIN([a0])")
+                .return_data(true)
+                .build(),
+        )
+        .metrics(stat("a0", "1234567"))
+        .send()
+        .await
+        .unwrap();
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains(
+            "✗ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads series CloudWatch does not have: AWS/MediaLive ActiveAlerts {ChannelId=1234567, Pipeline=0}"
+        ),
+        "{words}"
+    );
+
+    // A stack that is not there cannot be read at all.
+    let (code, _) = {
+        let out = std::process::Command::new(CHECK)
+            .arg("nowhere")
+            .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), out.stderr)
+    };
+    assert_eq!(code, 2);
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+/// An event is checked with its foundation's guard: the foundation's rules
+/// and schedule group, the event's run recorded by the foundation's guard,
+/// its alarms named under the foundation; the foundation is checked too.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_is_checked_with_its_foundations_guard() {
+    let rig = Rig::start(&handler()).await;
+    rig.upload_demo_source("local-code", "livestream/v0/demo-source.mp4")
+        .await
+        .expect("uploading the test source");
+    let mut foundation_player = rig.player("found");
+    let code = [
+        ("CodeBucketPrefix", "local-code"),
+        ("CodeKey", "livestream/v0/livestream-resources.zip"),
+        ("DemoSourceKey", "livestream/v0/demo-source.mp4"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let foundation = foundation_player
+        .create(template("foundation.yaml"), &code)
+        .await
+        .unwrap();
+    let mut event_player = rig.event_player("talk", &foundation).await;
+    let workshop = testkit::live_events::sample_events("found")
+        .into_iter()
+        .find(|(name, _)| name == "workshop")
+        .unwrap()
+        .1;
+    let event = event_player.create(template("event.yaml"), &workshop).await.unwrap();
+    let channel = event.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let guard = rig.function(&foundation, "GuardFunction").await;
+    let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
+    let answered = guard
+        .api
+        .invoke(
+            testkit::events::channel_state_change(&arn, "RUNNING").to_string(),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(
+        matches!(answered, testkit::runtime_api::Outcome::Response(_)),
+        "{answered:?}"
+    );
+    for metric in ["ActiveAlerts", "InputVideoFrameRate"] {
+        rig.aws.report_metric(
+            "AWS/MediaLive",
+            metric,
+            &[("ChannelId", &channel), ("Pipeline", "0")],
+            0.0,
+            60,
+        );
+    }
+    rig.aws.report_metric(
+        "AWS/MediaPackage",
+        "EgressRequestCount",
+        &[
+            ("ChannelGroup", "found"),
+            ("Channel", "talk"),
+            ("StatusCodeRange", "2xx"),
+        ],
+        10.0,
+        60,
+    );
+
+    let (code, words) = check(&rig, "talk");
+    assert_eq!(code, 0, "{words}");
+    for holds in [
+        "✓ stack: talk (a live event) is CREATE_COMPLETE",
+        "(ChannelStateRule) is enabled and sends to the cost guard found-cost-guard",
+        "✓ guard: schedule group found-cost-guard is active",
+        &format!(
+            "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
+        ),
+        "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
+        "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
+        "✓ alarms: alarm found/talk/no-input-video (NoInputVideoAlarm) reads",
+        "✓ alarms: alarm talk-mediapackage-5xx (MediaPackage5xxAlarm) reads",
+        "✓ alarms: alarm found/talk/input-loss (InputLossAlarm) reads InputLossSeconds, which MediaLive reports only for RTP and MediaConnect inputs",
+        // The workshop (SD-540p) has a failover pair: both inputs bill,
+        // at a rate the table does not have.
+        "2 SD AVC inputs up to 10 Mbps (rate unknown)",
+    ] {
+        assert!(words.contains(holds), "{holds:?} in:\n{words}");
+    }
+    let (code, words) = check(&rig, "found");
+    assert_eq!(code, 0, "{words}");
+    assert!(
+        words.contains("✓ stack: found (a foundation) is CREATE_COMPLETE"),
+        "{words}"
+    );
+
+    assert!(event_player.delete(event).await.is_empty());
+    assert!(foundation_player.delete(foundation).await.is_empty());
+}
