@@ -39,6 +39,12 @@ fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
             "CREATE_COMPLETE stack livestream-local",
             "UPDATE_COMPLETE stack livestream-local",
             "armed: schedule",
+            // The first-deploy check on the running stack: every check
+            // holds or waits (the run fails on a ✗).
+            "the first-deploy check, as a deployer runs it (./deployment/check-stack.sh livestream-local):",
+            "✓ guard: rule livestream-local-ChannelStateRule (ChannelStateRule) is enabled and sends to the cost guard",
+            "runs, and the guard recorded the run",
+            "✓ cost: channel",
             "DELETE_COMPLETE stack livestream-local",
             // The run the guard saw start is recorded by the delete, and listed.
             "recorded (kept in s3://",
@@ -62,6 +68,10 @@ fn the_local_run_with_events_plays_a_foundation_and_three_events_to_nothing_left
             "[workshop]   CREATE  MediaLiveFailoverInput",
             "the foundation's player lists: Some([\"keynote\", \"panel\", \"workshop\"])",
             "armed: schedule",
+            "(./deployment/check-stack.sh live-foundation):",
+            "✓ stack: live-foundation (a foundation) is CREATE_COMPLETE",
+            "(./deployment/check-stack.sh panel):",
+            "✓ event: alarm live-foundation/panel/no-input-video (NoInputVideoAlarm) is named under live-foundation/",
             "keynote's channel",
             "[workshop] DELETE_COMPLETE stack workshop",
             "the foundation's player lists: Some([\"keynote\", \"panel\"])",

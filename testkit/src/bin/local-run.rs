@@ -238,6 +238,7 @@ async fn run(
     print_sources(&stack);
     show_protected_playback(rig, player, &stack).await?;
     show_the_guard(rig, &stack, &stack).await?;
+    show_the_check(rig, &[&stack.name]).await?;
 
     let stack = match update {
         None => stack,
@@ -416,6 +417,57 @@ async fn show_the_guard(rig: &Rig, stack: &Stack, event_stack: &Stack) -> Result
     Ok(())
 }
 
+/// The first-deploy check a deployer runs after `aws cloudformation
+/// deploy` (`./deployment/check-stack.sh`), the compiled `check-stack`
+/// beside this binary, on each of `stacks` as they stand, through the
+/// emulator: every check must hold or wait (–).
+async fn show_the_check(rig: &Rig, stacks: &[&str]) -> Result<(), Failure> {
+    let failure = |reason: String| Failure {
+        logical_id: "check-stack".into(),
+        reason,
+    };
+    let binary = std::env::current_exe()
+        .map_err(|err| failure(err.to_string()))?
+        .with_file_name("check-stack");
+    if !binary.is_file() {
+        return Err(failure(format!(
+            "{} is missing: `cargo build --workspace --bins` builds it",
+            binary.display()
+        )));
+    }
+    for stack in stacks {
+        println!("\nthe first-deploy check, as a deployer runs it (./deployment/check-stack.sh {stack}):");
+        let mut command = std::process::Command::new(&binary);
+        command
+            .arg(stack)
+            .args(["--region", testkit::account::REGION])
+            .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE");
+        let ran = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .map_err(|err| failure(err.to_string()))?
+            .map_err(|err| failure(format!("check-stack did not run: {err}")))?;
+        for line in String::from_utf8_lossy(&ran.stdout).lines() {
+            println!("  {line}");
+        }
+        let errors = String::from_utf8_lossy(&ran.stderr);
+        if !ran.status.success() {
+            return Err(failure(format!(
+                "check-stack {stack} exited {}: {}",
+                ran.status,
+                if errors.trim().is_empty() {
+                    "a part is broken (above)"
+                } else {
+                    errors.trim()
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Where the input reads its video from (pull and file inputs).
 fn print_sources(stack: &Stack) {
     let Some(input) = stack.resource("MediaLiveInput") else {
@@ -589,7 +641,12 @@ async fn run_events(rig: &Rig) -> Result<(), Failure> {
         .await
         .map_err(|err| failure("DemoPlayer", err))?;
     println!("\nthe foundation's player lists: {listed:?}");
-    show_the_guard(rig, &foundation, &created[0]).await?;
+    for event in &created {
+        show_the_guard(rig, &foundation, event).await?;
+    }
+    let mut checked = vec![foundation.name.as_str()];
+    checked.extend(created.iter().map(|event| event.name.as_str()));
+    show_the_check(rig, &checked).await?;
 
     let channels: Vec<String> = created
         .iter()
