@@ -54,7 +54,7 @@ fn escape(text: &str) -> String {
 }
 
 /// `application/x-www-form-urlencoded` as the SDK writes it.
-fn form(body: &[u8]) -> BTreeMap<String, String> {
+pub(super) fn form(body: &[u8]) -> BTreeMap<String, String> {
     let decode = |text: &str| -> String {
         let bytes = text.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());

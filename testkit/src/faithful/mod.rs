@@ -7,6 +7,7 @@
 
 mod cloudformation;
 mod cloudwatch;
+mod iam;
 mod medialive;
 mod mediapackage;
 mod mediapackagev2;
@@ -563,6 +564,7 @@ async fn dispatch(request: Recorded, service: &str, path: String, state: &Mutex<
         "mediapackagev2" => Some(mediapackagev2::route(&request, state, upstream).await),
         cloudwatch::SERVICE => Some(cloudwatch::route(&request, state)),
         cloudformation::SERVICE => Some(cloudformation::route(&request, state)),
+        "iam" => iam::route(&request, state),
         _ => None,
     };
     if service == "s3"

@@ -53,6 +53,8 @@ pub struct Checked {
     pub call: String,
     pub action: String,
     pub resource: String,
+    /// The condition keys the request carried (tags, the passed role's service…).
+    pub context: policy::Context,
     pub allowed: bool,
 }
 
@@ -81,6 +83,46 @@ pub struct Report {
 impl Report {
     pub fn denied(&self) -> Vec<&Checked> {
         self.checked.iter().filter(|c| !c.allowed).collect()
+    }
+
+    /// Every permission a role needed, once each, with the stack's names
+    /// written as placeholders (`placeholders`: the text and what stands
+    /// for it, longest first), and the ids a run makes up (request ids,
+    /// run starts) as `${RequestId}` and `${RunStart}`: the same for every
+    /// run of the same configuration, so it can be committed and compared.
+    pub fn needs(&self, placeholders: &[(String, String)]) -> Vec<Value> {
+        let uuid = regex::Regex::new("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").expect("a regex");
+        let run = regex::Regex::new("run-[0-9]+-").expect("a regex");
+        let mut ordered: Vec<&(String, String)> = placeholders.iter().filter(|(text, _)| !text.is_empty()).collect();
+        ordered.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
+        let general = |text: &str| -> String {
+            let mut text = text.to_owned();
+            for (literal, placeholder) in &ordered {
+                text = text.replace(literal.as_str(), placeholder);
+            }
+            let text = uuid.replace_all(&text, "${RequestId}");
+            run.replace_all(&text, "run-$${RunStart}-").into_owned()
+        };
+        let mut needs: Vec<Value> = self
+            .checked
+            .iter()
+            .map(|checked| {
+                let context: BTreeMap<String, Vec<String>> = checked
+                    .context
+                    .iter()
+                    .map(|(key, values)| (general(key), values.iter().map(|v| general(v)).collect()))
+                    .collect();
+                serde_json::json!({
+                    "role": checked.role,
+                    "action": checked.action,
+                    "resource": general(&checked.resource),
+                    "context": context,
+                })
+            })
+            .collect();
+        needs.sort_by_key(Value::to_string);
+        needs.dedup();
+        needs
     }
 
     /// How many permissions each role needed.
@@ -193,6 +235,36 @@ impl Gate {
             Some(document) => role.attached.insert(owner.to_owned(), document.clone()),
             None => role.attached.remove(owner),
         };
+    }
+
+    /// What the role `role_arn`'s policies say of `action` on `resource`
+    /// with `context`, as IAM's policy simulator answers
+    /// (SimulatePrincipalPolicy); `None` for a role the stacks did not make.
+    pub fn simulate(
+        &self,
+        role_arn: &str,
+        action: &str,
+        resource: &str,
+        context: &policy::Context,
+    ) -> Option<Result<bool, String>> {
+        let role = self.roles.get(role_arn)?;
+        Some(policy::evaluate(&role.all_documents(), action, resource, context).map(|d| d == Decision::Allowed))
+    }
+
+    /// Takes the statement `sid` out of the inline policies of the role
+    /// whose logical id is `role` (a test's broken grant); whether it was there.
+    pub fn remove_statement(&mut self, role: &str, sid: &str) -> bool {
+        let mut removed = false;
+        for kept in self.roles.values_mut().filter(|r| r.logical_id == role) {
+            for document in &mut kept.documents {
+                if let Some(statements) = document["Statement"].as_array_mut() {
+                    let before = statements.len();
+                    statements.retain(|statement| statement["Sid"].as_str() != Some(sid));
+                    removed |= statements.len() != before;
+                }
+            }
+        }
+        removed
     }
 
     /// An `AWS::Lambda::Function` the template made ([`function_id`]),
@@ -320,6 +392,7 @@ impl Gate {
             call: call.to_owned(),
             action: need.action.clone(),
             resource: need.resource.clone(),
+            context: need.context.clone(),
             allowed,
         });
         allowed
