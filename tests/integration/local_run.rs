@@ -32,7 +32,18 @@ fn expect_all(stdout: &str, expected: &[&str]) {
 
 #[test]
 fn the_local_run_plays_the_whole_stack_and_leaves_nothing() {
-    let (stdout, _) = run_local(&[]);
+    let needs = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("iam-needs-template.json");
+    let (stdout, _) = run_local(&["--iam-needs", needs.to_str().unwrap()]);
+    // The first-deploy check's list of what each role needs is what this
+    // run needed, not a second hand-written list.
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("check/iam-needs/template.json");
+    assert_eq!(
+        std::fs::read_to_string(&needs).unwrap(),
+        std::fs::read_to_string(&committed).unwrap(),
+        "the roles now need other permissions than check/iam-needs/template.json lists: if that is meant, write it again with \
+         `./deployment/run-local.sh --iam-needs check/iam-needs/template.json` and commit it (the run's list: {})",
+        needs.display()
+    );
     expect_all(
         &stdout,
         &[

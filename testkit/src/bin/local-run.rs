@@ -43,6 +43,9 @@ struct Args {
     create: Vec<(String, String)>,
     update: Option<Vec<(String, String)>>,
     events: bool,
+    /// Where to write every permission the run's roles needed (the
+    /// first-deploy check's list), with the stack's names as placeholders.
+    iam_needs: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -52,9 +55,11 @@ fn parse_args() -> Result<Args, String> {
     let mut create = Vec::new();
     let mut update = Some(Vec::new());
     let mut events = false;
+    let mut iam_needs = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--events" => events = true,
+            "--iam-needs" => iam_needs = Some(args.next().ok_or("--iam-needs needs a file")?.into()),
             "--template" => template = args.next().ok_or("--template needs a file")?.into(),
             "--stack-name" => stack_name = args.next().ok_or("--stack-name needs a name")?,
             "--no-update" => update = None,
@@ -72,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
         create,
         update,
         events,
+        iam_needs,
     })
 }
 
@@ -84,7 +90,7 @@ async fn main() -> ExitCode {
                 eprintln!("local-run: {message}");
             }
             eprintln!(
-                "usage: local-run [--template FILE] [--stack-name NAME] [--no-update] [--update Key=Value]... [Key=Value]...\n       local-run --events"
+                "usage: local-run [--template FILE] [--stack-name NAME] [--no-update] [--update Key=Value]... [--iam-needs FILE] [Key=Value]...\n       local-run --events"
             );
             return ExitCode::from(2);
         }
@@ -98,6 +104,10 @@ async fn main() -> ExitCode {
             binary.display()
         );
         return ExitCode::FAILURE;
+    }
+    if args.events && args.iam_needs.is_some() {
+        eprintln!("local-run: --iam-needs lists a template.yaml stack's needs; not yet with --events");
+        return ExitCode::from(2);
     }
     if args.events {
         let rig = Rig::start(&binary).await;
@@ -149,8 +159,72 @@ async fn main() -> ExitCode {
     let mut player = rig.player(&args.stack_name).echo(true);
     println!("parameters: {}", shown(&template, &create));
 
-    let verdict = run(&rig, &mut player, template, &create, args.update).await;
+    let mut seen = Seen::default();
+    let secret = no_echo(&template);
+    let verdict = run(&rig, &mut player, template, &create, args.update, &mut seen).await;
+    if verdict.is_ok()
+        && let Some(path) = &args.iam_needs
+    {
+        let needs = rig.iam_report().needs(&seen.placeholders);
+        // The parameters the needs were found with (a stack deployed
+        // otherwise may need other things), but where the code lies and
+        // what is NoEcho.
+        let configuration: serde_json::Map<String, serde_json::Value> = seen
+            .parameters
+            .into_iter()
+            .filter(|(key, _)| {
+                !secret.contains(key) && !["CodeBucketPrefix", "CodeKey", "DemoSourceKey"].contains(&key.as_str())
+            })
+            .map(|(key, value)| (key, serde_json::Value::String(value)))
+            .collect();
+        let written = serde_json::json!({
+            "about": "Every permission each role of a template.yaml stack needed in the local run (./deployment/run-local.sh --iam-needs check/iam-needs/template.json), with the stack's names as Fn::Sub placeholders; check-stack asks IAM's policy simulator for each. Written, not edited: a test fails when a run needs something else.",
+            "configuration": configuration,
+            "needs": needs,
+        });
+        let text = serde_json::to_string_pretty(&written).unwrap_or_default() + "\n";
+        if let Err(err) = std::fs::write(path, text) {
+            eprintln!("local-run: writing {}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!(
+            "\nIAM needs: {} permissions, written to {}",
+            needs.len(),
+            path.display()
+        );
+    }
     conclude(&rig, verdict).await
+}
+
+/// What a run saw of its stack, for the list of IAM needs.
+#[derive(Default)]
+struct Seen {
+    placeholders: Vec<(String, String)>,
+    parameters: Vec<(String, String)>,
+}
+
+/// What the stack's names look like in the ARNs and condition values its
+/// roles were judged on, and the placeholder each stands for (CloudFormation's
+/// `Fn::Sub` names: the pseudo parameters, logical ids, parameters).
+fn placeholders_of(stack: &Stack, stack_id: &str) -> Vec<(String, String)> {
+    let mut placeholders = vec![
+        (stack_id.to_owned(), "${AWS::StackId}".to_owned()),
+        (stack.name.clone(), "${AWS::StackName}".to_owned()),
+        (testkit::account::ACCOUNT.to_owned(), "${AWS::AccountId}".to_owned()),
+        (testkit::account::REGION.to_owned(), "${AWS::Region}".to_owned()),
+    ];
+    for resource in &stack.resources {
+        let id = &resource.exposed.physical_id;
+        if id.len() >= 6 && *id != stack.name {
+            placeholders.push((id.clone(), format!("${{{}}}", resource.logical_id)));
+        }
+    }
+    for (name, value) in &stack.parameters {
+        if value.len() >= 6 && value.contains(['-', '/', '.']) {
+            placeholders.push((value.clone(), format!("${{{name}}}")));
+        }
+    }
+    placeholders
 }
 
 /// `Key=Value …` as given, with the template's NoEcho values as `****`.
@@ -232,8 +306,11 @@ async fn run(
     template: Template,
     create: &[(String, String)],
     update: Option<Vec<(String, String)>>,
+    seen: &mut Seen,
 ) -> Result<(), Failure> {
     let stack = player.create(template.clone(), create).await?;
+    seen.placeholders = placeholders_of(&stack, &player.stack_id);
+    seen.parameters = stack.parameters.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     print_outputs(player, &stack)?;
     print_sources(&stack);
     show_protected_playback(rig, player, &stack).await?;
