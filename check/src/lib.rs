@@ -10,6 +10,7 @@
 
 mod alarms;
 mod guard;
+mod iam;
 pub mod report;
 mod stack;
 
@@ -23,6 +24,7 @@ pub struct Clients {
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub iam: aws_sdk_iam::Client,
     pub medialive: aws_sdk_medialive::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub region: String,
@@ -34,6 +36,7 @@ impl Clients {
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
             region: config.region().map(ToString::to_string).unwrap_or_default(),
@@ -70,6 +73,7 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     if let Some(foundation) = &foundation {
         report.extend(guard::event_alarms_reach(&view, foundation));
     }
+    report.extend(iam::check(aws, &view).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, &view, guarded_by).await);
     Ok(report)

@@ -18,6 +18,8 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct StackView {
     pub name: String,
+    /// The stack's id, an ARN (its partition, Region and account).
+    pub id: String,
     pub status: String,
     pub parameters: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
@@ -79,6 +81,7 @@ impl StackView {
         };
         Ok(StackView {
             name: stack.stack_name().unwrap_or(name).to_owned(),
+            id: stack.stack_id().unwrap_or_default().to_owned(),
             status: stack.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
             outputs: stack
                 .outputs()

@@ -28,16 +28,14 @@ fn template(file: &str) -> Template {
     Template::parse(&std::fs::read_to_string(testkit::workspace_root().join(file)).unwrap()).unwrap()
 }
 
+/// The template's defaults with a running channel: the configuration the
+/// committed list of IAM needs was written with, so its roles are asked.
 fn parameters() -> Vec<(String, String)> {
     [
         ("CodeBucketPrefix", "local-code"),
         ("CodeKey", "livestream/v0/livestream-resources.zip"),
         ("DemoSourceKey", "livestream/v0/demo-source.mp4"),
-        ("InputType", "RTMP_PUSH"),
-        ("InputCIDR", "203.0.113.7/32"),
-        ("ChannelClass", "SINGLE_PIPELINE"),
         ("ChannelStart", "Yes"),
-        ("RecordRuns", "No"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -61,16 +59,19 @@ fn check(rig: &Rig, stack: &str) -> (i32, String) {
 }
 
 /// What MediaLive and MediaPackage report once the channel has run and a
-/// player has fetched through the distribution (single pipeline).
+/// player has fetched through the distribution (a standard channel: two
+/// pipelines).
 fn channel_reports(rig: &Rig, channel: &str, group: &str) {
     for metric in ["ActiveAlerts", "InputVideoFrameRate"] {
-        rig.aws.report_metric(
-            "AWS/MediaLive",
-            metric,
-            &[("ChannelId", channel), ("Pipeline", "0")],
-            0.0,
-            60,
-        );
+        for pipeline in ["0", "1"] {
+            rig.aws.report_metric(
+                "AWS/MediaLive",
+                metric,
+                &[("ChannelId", channel), ("Pipeline", pipeline)],
+                0.0,
+                60,
+            );
+        }
     }
     rig.aws.report_metric(
         "AWS/MediaPackage",
@@ -84,6 +85,9 @@ fn channel_reports(rig: &Rig, channel: &str, group: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_stack_passes_and_each_broken_part_is_named() {
     let rig = Rig::start(&handler()).await;
+    rig.upload_demo_source("local-code", "livestream/v0/demo-source.mp4")
+        .await
+        .expect("uploading the test source");
     let mut player = rig.player("checked");
     let stack = player.create(template("template.yaml"), &parameters()).await.unwrap();
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
@@ -131,6 +135,9 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "✓ alarms: alarm checked-input-loss (InputLossAlarm)",
         "✓ alarms: alarm checked-mediapackage-5xx (MediaPackage5xxAlarm)",
         "MaxRunHours 8 caps a forgotten run at about US$",
+        "✓ iam: GuardFunctionRole may make each of the",
+        "✓ iam: ResourcesFunctionRole may make each of the",
+        "✓ iam: MediaLiveRole may make each of the",
     ] {
         assert!(words.contains(holds), "{holds:?} in:\n{words}");
     }
@@ -149,6 +156,23 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "{words}"
     );
     events.enable_rule().name(&rule).send().await.unwrap();
+
+    // A grant taken out of the guard's role: IAM's simulator (here the
+    // project's evaluator over the role's policies) refuses what it needs.
+    rig.aws
+        .with_iam(|gate| assert!(gate.remove_statement("GuardFunctionRole", "FindRunningChannels")));
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains(
+            "✗ iam: GuardFunctionRole (checked-GuardFunctionRole) may not medialive:ListChannels on *, which it needs"
+        ),
+        "{words}"
+    );
+    assert!(
+        words.contains("✓ iam: ResourcesFunctionRole may make each of the"),
+        "{words}"
+    );
 
     // An alarm whose dimension no longer names the channel.
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&rig.sdk_config().await);
