@@ -11,6 +11,7 @@
 mod alarms;
 mod guard;
 mod iam;
+mod logs;
 pub mod report;
 mod stack;
 
@@ -25,6 +26,7 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub medialive: aws_sdk_medialive::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub region: String,
@@ -37,6 +39,7 @@ impl Clients {
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
             region: config.region().map(ToString::to_string).unwrap_or_default(),
@@ -49,6 +52,11 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     let view = StackView::read(aws, name).await?;
     let mut report = Report::default();
     report.push(stack::status(&view));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
+    report.extend(logs::check(aws, &view, now_ms).await);
     // An event's guard, rules and schedules are its foundation's.
     let foundation = match view.kind {
         Kind::Event => match view.parameter("Foundation") {

@@ -20,6 +20,8 @@ pub struct StackView {
     pub name: String,
     /// The stack's id, an ARN (its partition, Region and account).
     pub id: String,
+    /// When it was last deployed (created or updated), epoch seconds.
+    pub deployed_at: Option<i64>,
     pub status: String,
     pub parameters: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
@@ -82,6 +84,7 @@ impl StackView {
         Ok(StackView {
             name: stack.stack_name().unwrap_or(name).to_owned(),
             id: stack.stack_id().unwrap_or_default().to_owned(),
+            deployed_at: stack.last_updated_time().or(stack.creation_time()).map(|t| t.secs()),
             status: stack.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
             outputs: stack
                 .outputs()

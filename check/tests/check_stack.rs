@@ -138,6 +138,8 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "✓ iam: GuardFunctionRole may make each of the",
         "✓ iam: ResourcesFunctionRole may make each of the",
         "✓ iam: MediaLiveRole may make each of the",
+        "✓ logs: /aws/lambda/checked-livestream-resources (ResourcesFunctionLogs): no error since the last deploy",
+        "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
     ] {
         assert!(words.contains(holds), "{holds:?} in:\n{words}");
     }
@@ -156,6 +158,49 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "{words}"
     );
     events.enable_rule().name(&rule).send().await.unwrap();
+
+    // The guard logged an error (as Lambda keeps its JSON lines).
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&rig.sdk_config().await);
+    let group = "/aws/lambda/checked-cost-guard";
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name("2026/12/05/[$LATEST]0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let line = serde_json::json!({"timestamp": "2026-12-05T20:00:00Z", "level": "ERROR",
+        "fields": {"message": "the channel is stopped, but the notification could not be sent", "cause": "AuthorizationError"},
+        "target": "livestream_resources::guard::watch"});
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name("2026/12/05/[$LATEST]0123456789abcdef")
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now_ms)
+                .message(line.to_string())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains("✗ logs: GuardFunctionLogs logged 1 error(s) since the last deploy; the last, at ")
+            && words.contains(": the channel is stopped, but the notification could not be sent: AuthorizationError\n    fix: read it whole: aws logs tail /aws/lambda/checked-cost-guard --since 24h"),
+        "{words}"
+    );
+    logs.delete_log_stream()
+        .log_group_name(group)
+        .log_stream_name("2026/12/05/[$LATEST]0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
 
     // A grant taken out of the guard's role: IAM's simulator (here the
     // project's evaluator over the role's policies) refuses what it needs.

@@ -26,12 +26,14 @@ pub struct StackRecord {
 
 #[derive(Default)]
 pub(super) struct State {
-    stacks: BTreeMap<String, StackRecord>,
+    /// With when the player last told (epoch seconds): the stack's
+    /// creation or last update.
+    stacks: BTreeMap<String, (StackRecord, f64)>,
 }
 
 impl State {
     pub(super) fn keep(&mut self, stack: StackRecord) {
-        self.stacks.insert(stack.name.clone(), stack);
+        self.stacks.insert(stack.name.clone(), (stack, super::now()));
     }
 
     pub(super) fn forget(&mut self, name: &str) {
@@ -39,10 +41,10 @@ impl State {
     }
 
     /// By name or by id, as CloudFormation takes either.
-    fn find(&self, name_or_id: &str) -> Option<&StackRecord> {
+    fn find(&self, name_or_id: &str) -> Option<&(StackRecord, f64)> {
         self.stacks
             .values()
-            .find(|stack| stack.name == name_or_id || stack.id == name_or_id)
+            .find(|(stack, _)| stack.name == name_or_id || stack.id == name_or_id)
     }
 }
 
@@ -131,15 +133,18 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
     let state = state.lock().expect("faithful state");
     let stacks = &state.cloudformation;
     let named = form.get("StackName").map(String::as_str).unwrap_or_default();
-    let Some(stack) = stacks.find(named) else {
+    let Some((stack, at)) = stacks.find(named) else {
         return refuse("ValidationError", &format!("Stack with id {named} does not exist"));
     };
+    let time = aws_smithy_types::DateTime::from_secs(*at as i64)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
     match action {
         "DescribeStacks" => answer(
             action,
             &format!(
                 "<Stacks><member><StackName>{}</StackName><StackId>{}</StackId>\
-                 <CreationTime>2026-12-01T00:00:00Z</CreationTime><StackStatus>{}</StackStatus>\
+                 <CreationTime>{time}</CreationTime><LastUpdatedTime>{time}</LastUpdatedTime><StackStatus>{}</StackStatus>\
                  <Parameters>{}</Parameters><Outputs>{}</Outputs></member></Stacks>",
                 escape(&stack.name),
                 escape(&stack.id),

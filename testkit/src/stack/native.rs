@@ -204,7 +204,33 @@ async fn in_emulator(endpoint: &str, resource: &Deployed, make: bool) -> Result<
     let sns = || aws_sdk_sns::Client::new(&config);
     let secrets = || aws_sdk_secretsmanager::Client::new(&config);
     let events = || aws_sdk_eventbridge::Client::new(&config);
+    let logs = || aws_sdk_cloudwatchlogs::Client::new(&config);
     match (resource.kind.as_str(), make) {
+        // Where the check reads the functions' errors (the functions here
+        // log to their own output, not to these groups).
+        ("AWS::Logs::LogGroup", true) => {
+            return match logs().create_log_group().log_group_name(name).send().await {
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_resource_already_exists_exception()) =>
+                {
+                    Ok(None)
+                }
+                done => done
+                    .map(|_| None)
+                    .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err))),
+            };
+        }
+        ("AWS::Logs::LogGroup", false) => {
+            return logs()
+                .delete_log_group()
+                .log_group_name(name)
+                .send()
+                .await
+                .map(|_| None)
+                .map_err(|err| format!("{} {name}: {}", resource.kind, shown(err)));
+        }
         // Made (and updated: both calls replace) where the first-deploy
         // check reads them; nothing sends events through them here.
         ("AWS::Events::Rule", true) => {
