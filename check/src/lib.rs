@@ -11,6 +11,7 @@
 mod alarms;
 mod guard;
 mod iam;
+mod input;
 mod logs;
 pub mod report;
 mod stack;
@@ -29,6 +30,7 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub medialive: aws_sdk_medialive::Client,
     pub scheduler: aws_sdk_scheduler::Client,
+    pub s3: aws_sdk_s3::Client,
     pub region: String,
 }
 
@@ -42,6 +44,13 @@ impl Clients {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
+            // An endpoint of one's own (an emulator, a test) addresses
+            // buckets by path; AWS's by host name.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(config.endpoint_url().is_some())
+                    .build(),
+            ),
             region: config.region().map(ToString::to_string).unwrap_or_default(),
         }
     }
@@ -81,6 +90,7 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     if let Some(foundation) = &foundation {
         report.extend(guard::event_alarms_reach(&view, foundation));
     }
+    report.extend(input::check(aws, &view).await);
     report.extend(iam::check(aws, &view).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, &view, guarded_by).await);

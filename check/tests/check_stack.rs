@@ -140,6 +140,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "✓ iam: MediaLiveRole may make each of the",
         "✓ logs: /aws/lambda/checked-livestream-resources (ResourcesFunctionLogs): no error since the last deploy",
         "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
+        "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which exists",
     ] {
         assert!(words.contains(holds), "{holds:?} in:\n{words}");
     }
@@ -201,6 +202,21 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .send()
         .await
         .unwrap();
+
+    // The test source the input loops is gone.
+    let s3 = rig.s3().await;
+    s3.delete_object()
+        .bucket("local-code-us-east-1")
+        .key("livestream/v0/demo-source.mp4")
+        .send()
+        .await
+        .unwrap();
+    let (code, words) = check(&rig, "checked");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains("reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which does not exist: the channel runs on nothing"),
+        "{words}"
+    );
 
     // A grant taken out of the guard's role: IAM's simulator (here the
     // project's evaluator over the role's policies) refuses what it needs.
@@ -358,6 +374,8 @@ async fn an_event_is_checked_with_its_foundations_guard() {
             "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
         ),
         "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
+        // The workshop: RTMP push, single pipeline.
+        "has 1 destination(s), one per pipeline of a SINGLE_PIPELINE channel",
         "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
         "✓ alarms: alarm found/talk/no-input-video (NoInputVideoAlarm) reads",
         "✓ alarms: alarm talk-mediapackage-5xx (MediaPackage5xxAlarm) reads",
