@@ -291,6 +291,21 @@ pub fn channel_per_hour(
     }
 }
 
+/// What MediaLive bills an hour for `channel` as DescribeChannel tells it
+/// (its class, input specification, every input attached, its outputs).
+pub fn described_per_hour(
+    region: &str,
+    channel: &aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput,
+) -> Estimate {
+    channel_per_hour(
+        region,
+        channel.channel_class().unwrap_or(&ChannelClass::Standard),
+        channel.input_specification(),
+        channel.input_attachments().len(),
+        channel.encoder_settings(),
+    )
+}
+
 /// An output's key in the rate table (after its class) and its words:
 /// resolution (SD under 720 lines, HD to 1080, UHD above), codec and frame
 /// rate; an output without video is audio-only.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatch::error::DisplayErrorContext;
-use aws_sdk_cloudwatch::types::{DimensionFilter, Metric, MetricAlarm};
+use aws_sdk_cloudwatch::types::{Dimension, DimensionFilter, Metric, MetricAlarm};
 
 use crate::{Clients, Line, StackView};
 
@@ -18,20 +18,23 @@ const REPORT_INPUT_LOSS: &[&str] = &["RTP_PUSH", "MEDIACONNECT"];
 /// A series: namespace, name and its whole set of dimensions.
 type Series = (String, String, BTreeMap<String, String>);
 
+fn dimensions_of(dimensions: &[Dimension]) -> BTreeMap<String, String> {
+    dimensions
+        .iter()
+        .map(|d| {
+            (
+                d.name().unwrap_or_default().to_owned(),
+                d.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn series_of(metric: &Metric) -> Series {
     (
         metric.namespace().unwrap_or_default().to_owned(),
         metric.metric_name().unwrap_or_default().to_owned(),
-        metric
-            .dimensions()
-            .iter()
-            .map(|d| {
-                (
-                    d.name().unwrap_or_default().to_owned(),
-                    d.value().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect(),
+        dimensions_of(metric.dimensions()),
     )
 }
 
@@ -43,20 +46,7 @@ fn read_by(alarm: &MetricAlarm) -> Vec<Series> {
         .filter_map(|query| query.metric_stat()?.metric().map(series_of))
         .collect();
     if let (Some(namespace), Some(name)) = (alarm.namespace(), alarm.metric_name()) {
-        series.push((
-            namespace.to_owned(),
-            name.to_owned(),
-            alarm
-                .dimensions()
-                .iter()
-                .map(|d| {
-                    (
-                        d.name().unwrap_or_default().to_owned(),
-                        d.value().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect(),
-        ));
+        series.push((namespace.to_owned(), name.to_owned(), dimensions_of(alarm.dimensions())));
     }
     series
 }

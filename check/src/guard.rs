@@ -209,15 +209,7 @@ pub(crate) async fn cost(aws: &Clients, view: &StackView, guarded_by: &StackView
         // Told already by the guard's check of the channel.
         return Vec::new();
     };
-    let estimate = cost::channel_per_hour(
-        &aws.region,
-        described
-            .channel_class()
-            .unwrap_or(&aws_sdk_medialive::types::ChannelClass::Standard),
-        described.input_specification(),
-        described.input_attachments().len(),
-        described.encoder_settings(),
-    );
+    let estimate = cost::described_per_hour(&aws.region, &described);
     let hours: u64 = guarded_by
         .parameter("MaxRunHours")
         .and_then(|h| h.parse().ok())

@@ -58,12 +58,12 @@ fn check(rig: &Rig, stack: &str) -> (i32, String) {
     (status.code().unwrap_or(-1), words)
 }
 
-/// What MediaLive and MediaPackage report once the channel has run and a
-/// player has fetched through the distribution (a standard channel: two
-/// pipelines).
-fn channel_reports(rig: &Rig, channel: &str, group: &str) {
+/// What MediaLive and MediaPackage report once the channel has run (on
+/// each of `pipelines`) and a player has fetched through the distribution
+/// from the v2 channel `(group, name)`.
+fn channel_reports(rig: &Rig, channel: &str, pipelines: &[&str], (group, name): (&str, &str)) {
     for metric in ["ActiveAlerts", "InputVideoFrameRate"] {
-        for pipeline in ["0", "1"] {
+        for pipeline in pipelines {
             rig.aws.report_metric(
                 "AWS/MediaLive",
                 metric,
@@ -76,18 +76,40 @@ fn channel_reports(rig: &Rig, channel: &str, group: &str) {
     rig.aws.report_metric(
         "AWS/MediaPackage",
         "EgressRequestCount",
-        &[("ChannelGroup", group), ("Channel", group), ("StatusCodeRange", "2xx")],
+        &[("ChannelGroup", group), ("Channel", name), ("StatusCodeRange", "2xx")],
         10.0,
         60,
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_good_stack_passes_and_each_broken_part_is_named() {
+/// A rig with the stack's test source where a deployment has it.
+async fn rig_with_test_source() -> Rig {
     let rig = Rig::start(&handler()).await;
     rig.upload_demo_source("local-code", "livestream/v0/demo-source.mp4")
         .await
         .expect("uploading the test source");
+    rig
+}
+
+/// The guard told that `channel` is RUNNING, as EventBridge would tell it.
+async fn hears_running(guard: &testkit::stack::Function, channel: &str) {
+    let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
+    let answered = guard
+        .api
+        .invoke(
+            testkit::events::channel_state_change(&arn, "RUNNING").to_string(),
+            Duration::from_secs(60),
+        )
+        .await;
+    assert!(
+        matches!(answered, testkit::runtime_api::Outcome::Response(_)),
+        "{answered:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_good_stack_passes_and_each_broken_part_is_named() {
+    let rig = rig_with_test_source().await;
     let mut player = rig.player("checked");
     let stack = player.create(template("template.yaml"), &parameters()).await.unwrap();
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
@@ -110,19 +132,8 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
 
     // It runs; the guard hears it (as EventBridge would tell it).
     let guard = rig.function(&stack, "GuardFunction").await;
-    let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
-    let answered = guard
-        .api
-        .invoke(
-            testkit::events::channel_state_change(&arn, "RUNNING").to_string(),
-            Duration::from_secs(60),
-        )
-        .await;
-    assert!(
-        matches!(answered, testkit::runtime_api::Outcome::Response(_)),
-        "{answered:?}"
-    );
-    channel_reports(&rig, &channel, "checked");
+    hears_running(&guard, &channel).await;
+    channel_reports(&rig, &channel, &["0", "1"], ("checked", "checked"));
     let (code, words) = check(&rig, "checked");
     assert_eq!(code, 0, "{words}");
     for holds in [
@@ -307,10 +318,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
 /// its alarms named under the foundation; the foundation is checked too.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_event_is_checked_with_its_foundations_guard() {
-    let rig = Rig::start(&handler()).await;
-    rig.upload_demo_source("local-code", "livestream/v0/demo-source.mp4")
-        .await
-        .expect("uploading the test source");
+    let rig = rig_with_test_source().await;
     let mut foundation_player = rig.player("found");
     let code = [
         ("CodeBucketPrefix", "local-code"),
@@ -331,38 +339,8 @@ async fn an_event_is_checked_with_its_foundations_guard() {
     let event = event_player.create(template("event.yaml"), &workshop).await.unwrap();
     let channel = event.physical_id("MediaLiveChannel").unwrap().to_owned();
     let guard = rig.function(&foundation, "GuardFunction").await;
-    let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
-    let answered = guard
-        .api
-        .invoke(
-            testkit::events::channel_state_change(&arn, "RUNNING").to_string(),
-            Duration::from_secs(60),
-        )
-        .await;
-    assert!(
-        matches!(answered, testkit::runtime_api::Outcome::Response(_)),
-        "{answered:?}"
-    );
-    for metric in ["ActiveAlerts", "InputVideoFrameRate"] {
-        rig.aws.report_metric(
-            "AWS/MediaLive",
-            metric,
-            &[("ChannelId", &channel), ("Pipeline", "0")],
-            0.0,
-            60,
-        );
-    }
-    rig.aws.report_metric(
-        "AWS/MediaPackage",
-        "EgressRequestCount",
-        &[
-            ("ChannelGroup", "found"),
-            ("Channel", "talk"),
-            ("StatusCodeRange", "2xx"),
-        ],
-        10.0,
-        60,
-    );
+    hears_running(&guard, &channel).await;
+    channel_reports(&rig, &channel, &["0"], ("found", "talk"));
 
     let (code, words) = check(&rig, "talk");
     assert_eq!(code, 0, "{words}");

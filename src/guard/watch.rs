@@ -880,15 +880,7 @@ impl Guard {
         let Channel::Described(described) = channel else {
             return String::new();
         };
-        let estimate = crate::cost::channel_per_hour(
-            self.config.scope().0,
-            described
-                .channel_class()
-                .unwrap_or(&aws_sdk_medialive::types::ChannelClass::Standard),
-            described.input_specification(),
-            described.input_attachments().len(),
-            described.encoder_settings(),
-        );
+        let estimate = crate::cost::described_per_hour(self.config.scope().0, described);
         let known = estimate.known_per_hour();
         match ran_for {
             Some(seconds) if known > 0.0 => format!(
