@@ -170,35 +170,6 @@ pub(crate) async fn schedules(aws: &Clients, view: &StackView, guarded_by: &Stac
     lines
 }
 
-/// An event's alarms are named under its foundation, whose rule takes
-/// every `<foundation>/` alarm to its guard.
-pub(crate) fn event_alarms_reach(view: &StackView, foundation: &StackView) -> Vec<Line> {
-    let prefix = format!("{}/", foundation.name);
-    ["NoInputVideoAlarm", "InputLossAlarm"]
-        .iter()
-        .filter_map(|logical| view.physical_id(logical).map(|name| (*logical, name)))
-        .map(|(logical, name)| {
-            if name.starts_with(&prefix) {
-                Line::holds(
-                    "event",
-                    format!("alarm {name} ({logical}) is named under {prefix}, which the foundation's guard takes"),
-                )
-            } else {
-                Line::fail(
-                    "event",
-                    format!(
-                        "alarm {name} ({logical}) is not named under {prefix}: the foundation's guard never hears it"
-                    ),
-                    format!(
-                        "deploy the event from this project's event.yaml with Foundation={}",
-                        foundation.name
-                    ),
-                )
-            }
-        })
-        .collect()
-}
-
 /// What the channel bills an hour, and what `MaxRunHours` caps a
 /// forgotten one at, from the rate table the handler uses.
 pub(crate) async fn cost(aws: &Clients, view: &StackView, guarded_by: &StackView) -> Vec<Line> {

@@ -9,6 +9,7 @@
 //! "Check a deployment".
 
 mod alarms;
+mod event;
 mod guard;
 mod iam;
 mod input;
@@ -88,7 +89,8 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     report.extend(guard::rules(aws, guarded_by).await);
     report.extend(guard::schedules(aws, &view, guarded_by).await);
     if let Some(foundation) = &foundation {
-        report.extend(guard::event_alarms_reach(&view, foundation));
+        report.extend(event::alarms_reach(&view, foundation));
+        report.push(event::listed(aws, &view, foundation).await);
     }
     report.extend(input::check(aws, &view).await);
     report.extend(iam::check(aws, &view).await);

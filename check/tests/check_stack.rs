@@ -352,6 +352,7 @@ async fn an_event_is_checked_with_its_foundations_guard() {
             "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
         ),
         "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
+        "✓ event: the foundation's player lists talk (among 1 events)",
         // The workshop: RTMP push, single pipeline.
         "has 1 destination(s), one per pipeline of a SINGLE_PIPELINE channel",
         "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
@@ -368,6 +369,23 @@ async fn an_event_is_checked_with_its_foundations_guard() {
     assert_eq!(code, 0, "{words}");
     assert!(
         words.contains("✓ stack: found (a foundation) is CREATE_COMPLETE"),
+        "{words}"
+    );
+
+    // The event's entry gone from the foundation's list.
+    rig.s3()
+        .await
+        .put_object()
+        .bucket(foundation.physical_id("DemoBucket").unwrap())
+        .key("player/events/index.json")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(br#"{"events":[]}"#))
+        .send()
+        .await
+        .unwrap();
+    let (code, words) = check(&rig, "talk");
+    assert_eq!(code, 1, "{words}");
+    assert!(
+        words.contains("✗ event: the foundation's player does not list talk (it lists: )\n    fix: deploy talk again: its DemoPlayer writes its entry and the list"),
         "{words}"
     );
 
