@@ -87,7 +87,7 @@ pub(crate) async fn listed(aws: &Clients, view: &StackView, foundation: &StackVi
         Line::holds(
             "event",
             format!(
-                "the foundation's player lists {} (among {} events)",
+                "the foundation's player lists {} ({} event(s) listed)",
                 view.name,
                 listed.len()
             ),

@@ -352,7 +352,7 @@ async fn an_event_is_checked_with_its_foundations_guard() {
             "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
         ),
         "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
-        "✓ event: the foundation's player lists talk (among 1 events)",
+        "✓ event: the foundation's player lists talk (1 event(s) listed)",
         // The workshop: RTMP push, single pipeline.
         "has 1 destination(s), one per pipeline of a SINGLE_PIPELINE channel",
         "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
