@@ -93,7 +93,7 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
         report.push(event::listed(aws, &view, foundation).await);
     }
     report.extend(input::check(aws, &view).await);
-    report.extend(iam::check(aws, &view).await);
+    report.extend(iam::check(aws, &view, foundation.as_ref()).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, &view, guarded_by).await);
     Ok(report)

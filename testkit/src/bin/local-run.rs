@@ -19,6 +19,7 @@
 // Test support: a broken test rig panics, naming what broke.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -105,17 +106,21 @@ async fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    if args.events && args.iam_needs.is_some() {
-        eprintln!("local-run: --iam-needs lists a template.yaml stack's needs; not yet with --events");
-        return ExitCode::from(2);
-    }
     if args.events {
         let rig = Rig::start(&binary).await;
         if let Err(err) = rig.upload_demo_source(CODE_BUCKET_PREFIX, DEMO_SOURCE_KEY).await {
             eprintln!("local-run: {err}");
             return ExitCode::FAILURE;
         }
-        let verdict = run_events(&rig).await;
+        let mut seen = Seen::default();
+        let verdict = run_events(&rig, &mut seen).await;
+        if verdict.is_ok()
+            && let Some(path) = &args.iam_needs
+            && let Err(err) = write_needs(&rig, &seen, &BTreeSet::new(), path)
+        {
+            eprintln!("local-run: {err}");
+            return ExitCode::FAILURE;
+        }
         return conclude(&rig, verdict).await;
     }
     let template = match std::fs::read_to_string(&args.template)
@@ -164,36 +169,52 @@ async fn main() -> ExitCode {
     let verdict = run(&rig, &mut player, template, &create, args.update, &mut seen).await;
     if verdict.is_ok()
         && let Some(path) = &args.iam_needs
+        && let Err(err) = write_needs(&rig, &seen, &secret, path)
     {
-        let needs = rig.iam_report().needs(&seen.placeholders);
-        // The parameters the needs were found with (a stack deployed
-        // otherwise may need other things), but where the code lies and
-        // what is NoEcho.
-        let configuration: serde_json::Map<String, serde_json::Value> = seen
-            .parameters
-            .into_iter()
-            .filter(|(key, _)| {
-                !secret.contains(key) && !["CodeBucketPrefix", "CodeKey", "DemoSourceKey"].contains(&key.as_str())
-            })
-            .map(|(key, value)| (key, serde_json::Value::String(value)))
-            .collect();
-        let written = serde_json::json!({
-            "about": "Every permission each role of a template.yaml stack needed in the local run (./deployment/run-local.sh --iam-needs check/iam-needs/template.json), with the stack's names as Fn::Sub placeholders; check-stack asks IAM's policy simulator for each. Written, not edited: a test fails when a run needs something else.",
-            "configuration": configuration,
-            "needs": needs,
-        });
-        let text = serde_json::to_string_pretty(&written).unwrap_or_default() + "\n";
-        if let Err(err) = std::fs::write(path, text) {
-            eprintln!("local-run: writing {}: {err}", path.display());
-            return ExitCode::FAILURE;
-        }
-        println!(
-            "\nIAM needs: {} permissions, written to {}",
-            needs.len(),
-            path.display()
-        );
+        eprintln!("local-run: {err}");
+        return ExitCode::FAILURE;
     }
     conclude(&rig, verdict).await
+}
+
+/// Writes every permission the run's roles needed, with the stacks' names
+/// as placeholders and the parameters they were found with (but where the
+/// code lies and what is NoEcho): the first-deploy check's list.
+fn write_needs(rig: &Rig, seen: &Seen, secret: &BTreeSet<String>, path: &std::path::Path) -> Result<(), String> {
+    let needs = rig.iam_report().needs(&seen.placeholders);
+    let configuration: serde_json::Map<String, serde_json::Value> = seen
+        .parameters
+        .iter()
+        .filter(|(key, _)| {
+            !secret.contains(key) && !["CodeBucketPrefix", "CodeKey", "DemoSourceKey"].contains(&key.as_str())
+        })
+        .map(|(key, value)| (key.clone(), serde_json::Value::String(value.clone())))
+        .collect();
+    let written = serde_json::json!({
+        "about": "Every permission each role needed in the local run (./deployment/run-local.sh [--events] --iam-needs <this file>), with the stacks' names as Fn::Sub placeholders (a foundation's as ${Foundation.<logical id>}); check-stack asks IAM's policy simulator for each. Written, not edited: a test fails when a run needs something else.",
+        "configuration": configuration,
+        "needs": needs,
+    });
+    let text = serde_json::to_string_pretty(&written).unwrap_or_default() + "\n";
+    std::fs::write(path, text).map_err(|err| format!("writing {}: {err}", path.display()))?;
+    println!(
+        "\nIAM needs: {} permissions, written to {}",
+        needs.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// A foundation's placeholder: `${Foundation}` for its name (what an
+/// event's `Foundation` parameter holds), `${Foundation::StackId}`, and
+/// `${Foundation.<logical id>}`; the account and Region stay.
+fn foundation_placeholder(placeholder: &str) -> String {
+    match placeholder {
+        "${AWS::StackName}" => "${Foundation}".to_owned(),
+        "${AWS::StackId}" => "${Foundation::StackId}".to_owned(),
+        "${AWS::AccountId}" | "${AWS::Region}" => placeholder.to_owned(),
+        other => format!("${{Foundation.{}", &other[2..]),
+    }
 }
 
 /// What a run saw of its stack, for the list of IAM needs.
@@ -653,7 +674,7 @@ fn next_profile(stack: &Stack) -> Option<(String, String)> {
 }
 
 /// The foundation and three events, as the module's header says.
-async fn run_events(rig: &Rig) -> Result<(), Failure> {
+async fn run_events(rig: &Rig, seen: &mut Seen) -> Result<(), Failure> {
     use testkit::live_events::{EVENT_TEMPLATE, FOUNDATION_TEMPLATE, listed_events, sample_events, stops_of, template};
     let failure = |logical_id: &str, reason: String| Failure {
         logical_id: logical_id.to_owned(),
@@ -672,6 +693,18 @@ async fn run_events(rig: &Rig) -> Result<(), Failure> {
         foundation_template.resources.len()
     );
     let foundation = foundation_player.create(foundation_template, &code).await?;
+    // The foundation's names as ${Foundation…}; its parameters are the
+    // configuration the needs were found with.
+    seen.placeholders.extend(
+        placeholders_of(&foundation, &foundation_player.stack_id)
+            .into_iter()
+            .map(|(text, placeholder)| (text, foundation_placeholder(&placeholder))),
+    );
+    seen.parameters = foundation
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     print_outputs(&foundation_player, &foundation)?;
     let bucket = foundation.physical_id("DemoBucket").unwrap_or_default().to_owned();
 
@@ -713,6 +746,12 @@ async fn run_events(rig: &Rig) -> Result<(), Failure> {
     };
     for (player, stack) in [&*keynote, &*workshop, &*panel].into_iter().zip(&created) {
         print_outputs(player, stack)?;
+        // Each event's names as a stack's own (the same logical ids).
+        seen.placeholders.extend(
+            placeholders_of(stack, &player.stack_id)
+                .into_iter()
+                .filter(|(_, placeholder)| placeholder != "${Foundation}"),
+        );
     }
     let listed = listed_events(rig, &bucket)
         .await
