@@ -82,6 +82,24 @@ fn channel_reports(rig: &Rig, channel: &str, pipelines: &[&str], (group, name): 
     );
 }
 
+/// The check on `stack` exits 0, says each of `expected` and nothing ✗.
+fn holds(rig: &Rig, stack: &str, expected: &[&str]) {
+    let (code, words) = check(rig, stack);
+    assert_eq!(code, 0, "{words}");
+    for line in expected {
+        assert!(words.contains(line), "{line:?} in:\n{words}");
+    }
+    assert!(!words.contains('✗'), "{words}");
+}
+
+/// The check on `stack` exits 1 and says `expected`; all it said.
+fn breaks(rig: &Rig, stack: &str, expected: &str) -> String {
+    let (code, words) = check(rig, stack);
+    assert_eq!(code, 1, "{words}");
+    assert!(words.contains(expected), "{expected:?} in:\n{words}");
+    words
+}
+
 /// A rig with the stack's test source where a deployment has it.
 async fn rig_with_test_source() -> Rig {
     let rig = Rig::start(&handler()).await;
@@ -117,13 +135,10 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     // The channel runs (ChannelStart=Yes), but no RUNNING event has
     // reached the guard yet: its run is not recorded, which is broken; its
     // metrics do not exist yet, which is not judged.
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains(&format!(
-            "✗ guard: channel {channel} runs, but the guard has no record of the run"
-        )),
-        "{words}"
+    let words = breaks(
+        &rig,
+        "checked",
+        &format!("✗ guard: channel {channel} runs, but the guard has no record of the run"),
     );
     assert!(
         words.contains("– alarms: alarm checked-no-input-video (NoInputVideoAlarm): MediaLive has reported no metrics of the channel yet"),
@@ -134,40 +149,38 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     let guard = rig.function(&stack, "GuardFunction").await;
     hears_running(&guard, &channel).await;
     channel_reports(&rig, &channel, &["0", "1"], ("checked", "checked"));
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 0, "{words}");
-    for holds in [
-        "✓ stack: checked (a channel stack) is CREATE_COMPLETE",
-        "(ChannelStateRule) is enabled and sends to the cost guard checked-cost-guard",
-        "(IdleAlarmRule) is enabled and sends to the cost guard",
-        "✓ guard: schedule group checked-cost-guard is active",
-        &format!("✓ guard: channel {channel} runs, and the guard recorded the run"),
-        "✓ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads",
-        "✓ alarms: alarm checked-input-loss (InputLossAlarm)",
-        "✓ alarms: alarm checked-mediapackage-5xx (MediaPackage5xxAlarm)",
-        "MaxRunHours 8 caps a forgotten run at about US$",
-        "✓ iam: GuardFunctionRole may make each call it needs",
-        "✓ iam: ResourcesFunctionRole may make each call it needs",
-        "✓ iam: MediaLiveRole may make each call it needs",
-        "✓ logs: /aws/lambda/checked-livestream-resources (ResourcesFunctionLogs): no error since the last deploy",
-        "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
-        "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which exists",
-    ] {
-        assert!(words.contains(holds), "{holds:?} in:\n{words}");
-    }
-    assert!(!words.contains('✗'), "{words}");
+    holds(
+        &rig,
+        "checked",
+        &[
+            "✓ stack: checked (a channel stack) is CREATE_COMPLETE",
+            "(ChannelStateRule) is enabled and sends to the cost guard checked-cost-guard",
+            "(IdleAlarmRule) is enabled and sends to the cost guard",
+            "✓ guard: schedule group checked-cost-guard is active",
+            &format!("✓ guard: channel {channel} runs, and the guard recorded the run"),
+            "✓ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads",
+            "✓ alarms: alarm checked-input-loss (InputLossAlarm)",
+            "✓ alarms: alarm checked-mediapackage-5xx (MediaPackage5xxAlarm)",
+            "MaxRunHours 8 caps a forgotten run at about US$",
+            "✓ iam: GuardFunctionRole may make each call it needs",
+            "✓ iam: ResourcesFunctionRole may make each call it needs",
+            "✓ iam: MediaLiveRole may make each call it needs",
+            "✓ logs: /aws/lambda/checked-livestream-resources (ResourcesFunctionLogs): no error since the last deploy",
+            "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
+            "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which exists",
+        ],
+    );
 
     // Broken on purpose, one at a time.
     let events = aws_sdk_eventbridge::Client::new(&rig.sdk_config().await);
     let rule = stack.physical_id("ChannelStateRule").unwrap().to_owned();
     events.disable_rule().name(&rule).send().await.unwrap();
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains(&format!(
+    breaks(
+        &rig,
+        "checked",
+        &format!(
             "✗ guard: rule {rule} (ChannelStateRule) is DISABLED: the cost guard hears nothing through it\n    fix: aws events enable-rule --name {rule}"
-        )),
-        "{words}"
+        ),
     );
     events.enable_rule().name(&rule).send().await.unwrap();
 
@@ -222,24 +235,20 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .send()
         .await
         .unwrap();
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains("reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which does not exist: the channel runs on nothing"),
-        "{words}"
+    breaks(
+        &rig,
+        "checked",
+        "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which does not exist: the channel runs on nothing",
     );
 
     // A grant taken out of the guard's role: IAM's simulator (here the
     // project's evaluator over the role's policies) refuses what it needs.
     rig.aws
         .with_iam(|gate| assert!(gate.remove_statement("GuardFunctionRole", "FindRunningChannels")));
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains(
-            "✗ iam: GuardFunctionRole (checked-GuardFunctionRole) may not medialive:ListChannels on *, which it needs"
-        ),
-        "{words}"
+    breaks(
+        &rig,
+        "checked",
+        "✗ iam: GuardFunctionRole (checked-GuardFunctionRole) may not medialive:ListChannels on *, which it needs",
     );
     assert!(
         words.contains("✓ iam: ResourcesFunctionRole may make each call it needs"),
@@ -286,13 +295,10 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .send()
         .await
         .unwrap();
-    let (code, words) = check(&rig, "checked");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains(
-            "✗ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads series CloudWatch does not have: AWS/MediaLive ActiveAlerts {ChannelId=1234567, Pipeline=0}"
-        ),
-        "{words}"
+    breaks(
+        &rig,
+        "checked",
+        "✗ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads series CloudWatch does not have: AWS/MediaLive ActiveAlerts {ChannelId=1234567, Pipeline=0}",
     );
 
     // A stack that is not there cannot be read at all.
@@ -342,32 +348,32 @@ async fn an_event_is_checked_with_its_foundations_guard() {
     hears_running(&guard, &channel).await;
     channel_reports(&rig, &channel, &["0"], ("found", "talk"));
 
-    let (code, words) = check(&rig, "talk");
-    assert_eq!(code, 0, "{words}");
-    for holds in [
-        "✓ stack: talk (a live event) is CREATE_COMPLETE",
-        "(ChannelStateRule) is enabled and sends to the cost guard found-cost-guard",
-        "✓ guard: schedule group found-cost-guard is active",
-        &format!(
-            "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
-        ),
-        "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
-        "✓ event: the foundation's player lists talk (1 event(s) listed)",
-        // The foundation's roles, with the grants the event put on them.
-        "✓ iam: ResourcesFunctionRole may make each call it needs",
-        "– iam: MediaLiveRole's 3 needs for events depend on each event's input and are not asked yet",
-        // The workshop: RTMP push, single pipeline.
-        "has 1 destination(s), one per pipeline of a SINGLE_PIPELINE channel",
-        "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
-        "✓ alarms: alarm found/talk/no-input-video (NoInputVideoAlarm) reads",
-        "✓ alarms: alarm talk-mediapackage-5xx (MediaPackage5xxAlarm) reads",
-        "✓ alarms: alarm found/talk/input-loss (InputLossAlarm) reads InputLossSeconds, which MediaLive reports only for RTP and MediaConnect inputs",
-        // The workshop (SD-540p) has a failover pair: both inputs bill,
-        // at a rate the table does not have.
-        "2 SD AVC inputs up to 10 Mbps (rate unknown)",
-    ] {
-        assert!(words.contains(holds), "{holds:?} in:\n{words}");
-    }
+    holds(
+        &rig,
+        "talk",
+        &[
+            "✓ stack: talk (a live event) is CREATE_COMPLETE",
+            "(ChannelStateRule) is enabled and sends to the cost guard found-cost-guard",
+            "✓ guard: schedule group found-cost-guard is active",
+            &format!(
+                "✓ guard: channel {channel} runs, and the guard recorded the run (found-cost-guard/max-run-{channel})"
+            ),
+            "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
+            "✓ event: the foundation's player lists talk (1 event(s) listed)",
+            // The foundation's roles, with the grants the event put on them.
+            "✓ iam: ResourcesFunctionRole may make each call it needs",
+            "– iam: MediaLiveRole's 3 needs for events depend on each event's input and are not asked yet",
+            // The workshop: RTMP push, single pipeline.
+            "has 1 destination(s), one per pipeline of a SINGLE_PIPELINE channel",
+            "✓ event: alarm found/talk/input-loss (InputLossAlarm) is named under found/",
+            "✓ alarms: alarm found/talk/no-input-video (NoInputVideoAlarm) reads",
+            "✓ alarms: alarm talk-mediapackage-5xx (MediaPackage5xxAlarm) reads",
+            "✓ alarms: alarm found/talk/input-loss (InputLossAlarm) reads InputLossSeconds, which MediaLive reports only for RTP and MediaConnect inputs",
+            // The workshop (SD-540p) has a failover pair: both inputs bill,
+            // at a rate the table does not have.
+            "2 SD AVC inputs up to 10 Mbps (rate unknown)",
+        ],
+    );
     let (code, words) = check(&rig, "found");
     assert_eq!(code, 0, "{words}");
     assert!(
@@ -385,11 +391,10 @@ async fn an_event_is_checked_with_its_foundations_guard() {
         .send()
         .await
         .unwrap();
-    let (code, words) = check(&rig, "talk");
-    assert_eq!(code, 1, "{words}");
-    assert!(
-        words.contains("✗ event: the foundation's player does not list talk (it lists: )\n    fix: deploy talk again: its DemoPlayer writes its entry and the list"),
-        "{words}"
+    breaks(
+        &rig,
+        "talk",
+        "✗ event: the foundation's player does not list talk (it lists: )\n    fix: deploy talk again: its DemoPlayer writes its entry and the list",
     );
 
     assert!(event_player.delete(event).await.is_empty());
