@@ -14,6 +14,7 @@ mod guard;
 mod iam;
 mod input;
 mod logs;
+mod origin;
 pub mod report;
 mod stack;
 
@@ -30,6 +31,7 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub medialive: aws_sdk_medialive::Client,
+    pub mediapackagev2: aws_sdk_mediapackagev2::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub s3: aws_sdk_s3::Client,
     pub region: String,
@@ -44,6 +46,7 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             medialive: aws_sdk_medialive::Client::new(config),
+            mediapackagev2: aws_sdk_mediapackagev2::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
             // An endpoint of one's own (an emulator, a test) addresses
             // buckets by path; AWS's by host name.
@@ -93,6 +96,7 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
         report.push(event::listed(aws, &view, foundation).await);
     }
     report.extend(input::check(aws, &view).await);
+    report.extend(origin::check(aws, &view, foundation.as_ref()).await);
     report.extend(iam::check(aws, &view, foundation.as_ref()).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, &view, guarded_by).await);

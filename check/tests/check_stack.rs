@@ -168,6 +168,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
             "✓ logs: /aws/lambda/checked-livestream-resources (ResourcesFunctionLogs): no error since the last deploy",
             "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
             "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which exists",
+            "✓ origin: endpoint cmaf (CmafV2Endpoint) lets only the distribution",
         ],
     );
 
@@ -239,6 +240,27 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         &rig,
         "checked",
         "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which does not exist: the channel runs on nothing",
+    );
+
+    // An endpoint policy that lets anyone in, and not CloudFront.
+    let cmaf = stack.physical_id("CmafV2Endpoint").unwrap().to_owned();
+    aws_sdk_mediapackagev2::Client::new(&rig.sdk_config().await)
+        .put_origin_endpoint_policy()
+        .channel_group_name("checked")
+        .channel_name("checked")
+        .origin_endpoint_name("cmaf")
+        .policy(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                "Action": "mediapackagev2:GetObject", "Resource": cmaf}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    breaks(
+        &rig,
+        "checked",
+        "✗ origin: endpoint cmaf (CmafV2Endpoint) does not let the distribution",
     );
 
     // A grant taken out of the guard's role: IAM's simulator (here the
@@ -360,6 +382,8 @@ async fn an_event_is_checked_with_its_foundations_guard() {
             ),
             "✓ event: alarm found/talk/no-input-video (NoInputVideoAlarm) is named under found/",
             "✓ event: the foundation's player lists talk (1 event(s) listed)",
+            // The foundation's distribution reads the event's endpoints.
+            "✓ origin: endpoint cmaf (CmafV2Endpoint) lets only the distribution",
             // The foundation's roles, with the grants the event put on them.
             "✓ iam: ResourcesFunctionRole may make each call it needs",
             "– iam: MediaLiveRole's 3 needs for events depend on each event's input and are not asked yet",
