@@ -13,7 +13,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_medialive::types::ChannelClass;
 use aws_smithy_types::DateTime;
 
-use super::watch::{Channel, Guard, GuardAction, at_utc, now_secs};
+use super::watch::{Channel, Guard, GuardAction, at_utc, date_time, now_secs};
 use crate::error::{Error, aws_error};
 
 const METRIC: &str = "PrimaryInputActive";
@@ -80,14 +80,10 @@ impl Guard {
     /// when the channel has a failover pair, tells which input each
     /// pipeline is on. Stops nothing.
     pub(super) async fn input_lost(&self, channel_id: &str, alarm_name: &str) -> Result<GuardAction, Error> {
-        let Some(channel) = self.describe(channel_id).await? else {
-            return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
+        let channel = match self.ours(channel_id).await? {
+            Ok(channel) => channel,
+            Err(nothing) => return Ok(nothing),
         };
-        if !self.is_ours(&channel) {
-            return Ok(GuardAction::Nothing(format!(
-                "channel {channel_id} is not this stack's"
-            )));
-        }
         let Some((primary, backup)) = channel.failover_pair() else {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} has no failover pair: the alarm's own notice says it all"
@@ -142,8 +138,8 @@ impl Guard {
             .aws
             .cloudwatch
             .get_metric_data()
-            .start_time(DateTime::from_secs(epoch(now.saturating_sub(LOOK_BACK.as_secs()))))
-            .end_time(DateTime::from_secs(epoch(now + 60)))
+            .start_time(date_time(now.saturating_sub(LOOK_BACK.as_secs())))
+            .end_time(date_time(now + 60))
             .set_metric_data_queries(Some((0..pipelines).map(query).collect()))
             .send()
             .await
@@ -161,10 +157,6 @@ impl Guard {
             })
             .collect())
     }
-}
-
-fn epoch(secs: u64) -> i64 {
-    i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
 /// A single-pipeline channel has pipeline 0 only.

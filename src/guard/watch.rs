@@ -195,17 +195,20 @@ fn schedule_name(channel_id: &str) -> String {
 
 /// `at(yyyy-mm-ddThh:mm:ss)` in UTC, as EventBridge Scheduler reads it.
 pub(super) fn at_expression(epoch_secs: u64) -> String {
-    let time = DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX));
-    let text = time.fmt(Format::DateTime).unwrap_or_default();
+    let text = date_time(epoch_secs).fmt(Format::DateTime).unwrap_or_default();
     // RFC 3339 as the SDK writes it, without the zone the expression omits.
     let seconds = text.get(..19).unwrap_or(&text);
     format!("at({seconds})")
 }
 
+/// Epoch seconds as the SDK's time.
+pub(super) fn date_time(epoch_secs: u64) -> DateTime {
+    DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX))
+}
+
 /// A time for people: `2026-11-18 11:06 UTC`.
 pub(super) fn at_utc(epoch_secs: u64) -> String {
-    let time = DateTime::from_secs(i64::try_from(epoch_secs).unwrap_or(i64::MAX));
-    let text = time.fmt(Format::DateTime).unwrap_or_default();
+    let text = date_time(epoch_secs).fmt(Format::DateTime).unwrap_or_default();
     match (text.get(..10), text.get(11..16)) {
         (Some(day), Some(minute)) => format!("{day} {minute} UTC"),
         _ => text,
@@ -595,14 +598,10 @@ impl Guard {
     /// saw (a lost event, a guard turned on while it ran) is stopped too:
     /// the alarm is in ALARM now, and a stopped channel sends no data.
     async fn idle(&self, channel_id: &str, alarm: &AlarmNow) -> Result<GuardAction, Error> {
-        let Some(channel) = self.describe(channel_id).await? else {
-            return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
+        let channel = match self.ours(channel_id).await? {
+            Ok(channel) => channel,
+            Err(nothing) => return Ok(nothing),
         };
-        if !self.is_ours(&channel) {
-            return Ok(GuardAction::Nothing(format!(
-                "channel {channel_id} is not this stack's"
-            )));
-        }
         match channel.state() {
             Some(ChannelState::Running | ChannelState::Recovering) => {}
             // Starting: nothing of this run has been measured yet.
@@ -778,8 +777,25 @@ impl Guard {
         }
     }
 
+    /// The channel `channel_id` if it still exists and is this stack's;
+    /// else what the guard does about it (nothing, and why).
+    pub(super) async fn ours(&self, channel_id: &str) -> Result<Result<Channel, GuardAction>, Error> {
+        let Some(channel) = self.describe(channel_id).await? else {
+            return Ok(Err(GuardAction::Nothing(format!(
+                "channel {channel_id} no longer exists"
+            ))));
+        };
+        if !self.is_ours(&channel) {
+            tracing::warn!(channel_id, "not this stack's channel; the guard leaves it alone");
+            return Ok(Err(GuardAction::Nothing(format!(
+                "channel {channel_id} is not this stack's"
+            ))));
+        }
+        Ok(Ok(channel))
+    }
+
     /// Made by this stack, or an event's channel of this foundation.
-    pub(super) fn is_ours(&self, channel: &Channel) -> bool {
+    fn is_ours(&self, channel: &Channel) -> bool {
         let stack_id = self.config.stack_id.as_str();
         channel.tag(STACK_ID_TAG) == Some(stack_id) || channel.tag(FOUNDATION_TAG) == Some(stack_id)
     }
@@ -793,15 +809,10 @@ impl Guard {
         why: &str,
         ran_for: Option<u64>,
     ) -> Result<GuardAction, Error> {
-        let Some(channel) = self.describe(channel_id).await? else {
-            return Ok(GuardAction::Nothing(format!("channel {channel_id} no longer exists")));
+        let channel = match self.ours(channel_id).await? {
+            Ok(channel) => channel,
+            Err(nothing) => return Ok(nothing),
         };
-        if !self.is_ours(&channel) {
-            tracing::warn!(channel_id, guard, "not this stack's channel; the guard leaves it alone");
-            return Ok(GuardAction::Nothing(format!(
-                "channel {channel_id} is not this stack's"
-            )));
-        }
         if let Some(state) = channel.state().filter(|state| !is_on(state)) {
             return Ok(GuardAction::Nothing(format!(
                 "channel {channel_id} is already {state}; not stopped again"
