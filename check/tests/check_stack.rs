@@ -44,13 +44,10 @@ fn parameters() -> Vec<(String, String)> {
 
 /// Runs the check on `stack` with the rig's endpoint and test credentials.
 fn check(rig: &Rig, stack: &str) -> (i32, String) {
-    let Output { status, stdout, stderr } = std::process::Command::new(CHECK)
+    let Output { status, stdout, stderr } = rig
+        .aws_command(CHECK)
         .arg(stack)
         .args(["--region", "us-east-1"])
-        .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
         .output()
         .expect("check-stack runs");
     let words = String::from_utf8_lossy(&stdout).into_owned();
@@ -325,14 +322,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
 
     // A stack that is not there cannot be read at all.
     let (code, _) = {
-        let out = std::process::Command::new(CHECK)
-            .arg("nowhere")
-            .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .output()
-            .unwrap();
+        let out = rig.aws_command(CHECK).arg("nowhere").output().unwrap();
         (out.status.code().unwrap_or(-1), out.stderr)
     };
     assert_eq!(code, 2);

@@ -44,6 +44,14 @@ pub fn reply(status: u16, body: impl Into<Bytes>) -> Reply {
     response
 }
 
+/// `text` safe inside an XML element (the query protocol's answers).
+pub fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// A reply with a `Content-Type` (and no caching: tests serve live files).
 pub fn typed_reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
     let mut response = reply(status, body);

@@ -535,14 +535,8 @@ async fn show_the_check(rig: &Rig, stacks: &[&str]) -> Result<(), Failure> {
     }
     for stack in stacks {
         println!("\nthe first-deploy check, as a deployer runs it (./deployment/check-stack.sh {stack}):");
-        let mut command = std::process::Command::new(&binary);
-        command
-            .arg(stack)
-            .args(["--region", testkit::account::REGION])
-            .env("AWS_ENDPOINT_URL", rig.aws.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("AWS_PROFILE");
+        let mut command = rig.aws_command(&binary);
+        command.arg(stack).args(["--region", testkit::account::REGION]);
         let ran = tokio::task::spawn_blocking(move || command.output())
             .await
             .map_err(|err| failure(err.to_string()))?

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::http::{Recorded, Reply, typed_reply};
+use crate::http::{Recorded, Reply, typed_reply, xml_escape};
 
 /// The signing name.
 pub(crate) const SERVICE: &str = "cloudformation";
@@ -48,43 +48,9 @@ impl State {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `application/x-www-form-urlencoded` as the SDK writes it.
+/// A query-protocol request's form.
 pub(super) fn form(body: &[u8]) -> BTreeMap<String, String> {
-    let decode = |text: &str| -> String {
-        let bytes = text.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => {
-                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                    match u8::from_str_radix(hex, 16) {
-                        Ok(byte) => {
-                            out.push(byte);
-                            i += 2;
-                        }
-                        Err(_) => out.push(b'%'),
-                    }
-                }
-                byte => out.push(byte),
-            }
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(key, value)| (decode(key), decode(value)))
-        .collect()
+    crate::iam::operations::pairs(std::str::from_utf8(body).unwrap_or_default())
 }
 
 fn answer(action: &str, result: &str) -> Reply {
@@ -108,7 +74,7 @@ fn refuse(code: &str, message: &str) -> Reply {
             "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
              <Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error>\
              <RequestId>b9b4b068-3a41-11e5-94eb-example</RequestId></ErrorResponse>",
-            escape(message)
+            xml_escape(message)
         ),
     )
 }
@@ -119,8 +85,8 @@ fn pairs(key: &str, value: &str, items: &[(String, String)]) -> String {
         .map(|(k, v)| {
             format!(
                 "<member><{key}>{}</{key}><{value}>{}</{value}></member>",
-                escape(k),
-                escape(v)
+                xml_escape(k),
+                xml_escape(v)
             )
         })
         .collect()
@@ -146,9 +112,9 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
                 "<Stacks><member><StackName>{}</StackName><StackId>{}</StackId>\
                  <CreationTime>{time}</CreationTime><LastUpdatedTime>{time}</LastUpdatedTime><StackStatus>{}</StackStatus>\
                  <Parameters>{}</Parameters><Outputs>{}</Outputs></member></Stacks>",
-                escape(&stack.name),
-                escape(&stack.id),
-                escape(&stack.status),
+                xml_escape(&stack.name),
+                xml_escape(&stack.id),
+                xml_escape(&stack.status),
                 pairs("ParameterKey", "ParameterValue", &stack.parameters),
                 pairs("OutputKey", "OutputValue", &stack.outputs),
             ),
@@ -162,9 +128,9 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Reply {
                         "<member><LogicalResourceId>{}</LogicalResourceId><PhysicalResourceId>{}</PhysicalResourceId>\
                          <ResourceType>{}</ResourceType><ResourceStatus>{}</ResourceStatus>\
                          <LastUpdatedTimestamp>2026-12-01T00:00:00Z</LastUpdatedTimestamp></member>",
-                        escape(logical),
-                        escape(physical),
-                        escape(kind),
+                        xml_escape(logical),
+                        xml_escape(physical),
+                        xml_escape(kind),
                         if stack.status.starts_with("UPDATE") {
                             "UPDATE_COMPLETE"
                         } else {

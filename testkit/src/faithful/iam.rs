@@ -7,11 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::cloudformation::form;
-use crate::http::{Recorded, Reply, typed_reply};
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
+use crate::http::{Recorded, Reply, typed_reply, xml_escape};
 
 fn refuse(status: u16, code: &str, message: &str) -> Reply {
     typed_reply(
@@ -20,7 +16,7 @@ fn refuse(status: u16, code: &str, message: &str) -> Reply {
         format!(
             "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
              <Code>{code}</Code><Message>{}</Message></Error><RequestId>4a1c1c9e-iam</RequestId></ErrorResponse>",
-            escape(message)
+            xml_escape(message)
         ),
     )
 }
@@ -74,8 +70,8 @@ pub(super) fn route(request: &Recorded, state: &Mutex<super::State>) -> Option<R
             results.push_str(&format!(
                 "<member><EvalActionName>{}</EvalActionName><EvalResourceName>{}</EvalResourceName>\
                  <EvalDecision>{decision}</EvalDecision><MatchedStatements/><MissingContextValues/></member>",
-                escape(action),
-                escape(resource)
+                xml_escape(action),
+                xml_escape(resource)
             ));
         }
     }

@@ -662,12 +662,7 @@ pub(super) fn needs(
         }
         "sns" => match op {
             "Publish" => {
-                let form: BTreeMap<String, String> = std::str::from_utf8(raw_body)
-                    .unwrap_or_default()
-                    .split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .map(|(k, v)| (k.to_owned(), super::operations::decode(v)))
-                    .collect();
+                let form = super::operations::pairs(std::str::from_utf8(raw_body).unwrap_or_default());
                 let topic = form.get("TopicArn").ok_or("Publish without a TopicArn")?;
                 let name = topic.rsplit(':').next().unwrap_or_default();
                 let arns = vec![("topic", n.arn("sns", "topic", &[("TopicName", name)])?, BTreeMap::new())];

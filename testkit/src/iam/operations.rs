@@ -123,7 +123,9 @@ pub fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn pairs(text: &str) -> BTreeMap<String, String> {
+/// An `application/x-www-form-urlencoded` body or query string, decoded
+/// (the query protocol's requests: CloudFormation, IAM, SNS).
+pub fn pairs(text: &str) -> BTreeMap<String, String> {
     text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| match pair.split_once('=') {

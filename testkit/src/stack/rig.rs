@@ -141,6 +141,20 @@ impl Rig {
     }
 
     /// SDK configuration for what the handler sees (the faithful layer).
+    /// `program` set to reach this rig's AWS as a deployer's own tools
+    /// reach theirs: the endpoint, the Region and the test credentials in
+    /// its environment (the first-deploy check, run as a user runs it).
+    pub fn aws_command(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut command = std::process::Command::new(program);
+        command
+            .env("AWS_ENDPOINT_URL", self.aws.endpoint())
+            .env("AWS_REGION", crate::account::REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE");
+        command
+    }
+
     pub async fn sdk_config(&self) -> SdkConfig {
         moto::sdk_config(&self.aws.endpoint()).await
     }
