@@ -2,6 +2,7 @@
 //! schedule group, a running channel's record, and what it caps a
 //! forgotten channel at.
 
+use aws_sdk_medialive::operation::describe_channel::DescribeChannelOutput;
 use aws_sdk_medialive::types::ChannelState;
 use aws_sdk_scheduler::error::DisplayErrorContext;
 use livestream_resources::cost;
@@ -82,7 +83,13 @@ pub(crate) async fn rules(aws: &Clients, guarded_by: &StackView) -> Vec<Line> {
 }
 
 /// The guard's schedule group, and the record of a run going on.
-pub(crate) async fn schedules(aws: &Clients, view: &StackView, guarded_by: &StackView) -> Vec<Line> {
+/// `channel`: the stack's channel as MediaLive describes it.
+pub(crate) async fn schedules(
+    aws: &Clients,
+    view: &StackView,
+    guarded_by: &StackView,
+    channel: Option<(&str, &DescribeChannelOutput)>,
+) -> Vec<Line> {
     let mut lines = Vec::new();
     let Some(group) = guarded_by.physical_id("GuardSchedules") else {
         return lines;
@@ -108,20 +115,10 @@ pub(crate) async fn schedules(aws: &Clients, view: &StackView, guarded_by: &Stac
     if view.kind == Kind::Foundation {
         return lines;
     }
-    let Some(channel) = view.physical_id("MediaLiveChannel") else {
+    let Some((channel, described)) = channel else {
         return lines;
     };
-    let state = match aws.medialive.describe_channel().channel_id(channel).send().await {
-        Ok(described) => described.state().cloned(),
-        Err(err) => {
-            lines.push(Line::fail(
-                "channel",
-                format!("channel {channel} cannot be described: {}", DisplayErrorContext(&err)),
-                format!("deploy {} again: the channel is the stack's", view.name),
-            ));
-            return lines;
-        }
-    };
+    let state = described.state().cloned();
     if state != Some(ChannelState::Running) {
         let state = state.map(|s| s.as_str().to_owned()).unwrap_or_default();
         lines.push(Line::not_yet(
@@ -172,15 +169,15 @@ pub(crate) async fn schedules(aws: &Clients, view: &StackView, guarded_by: &Stac
 
 /// What the channel bills an hour, and what `MaxRunHours` caps a
 /// forgotten one at, from the rate table the handler uses.
-pub(crate) async fn cost(aws: &Clients, view: &StackView, guarded_by: &StackView) -> Vec<Line> {
-    let Some(channel) = view.physical_id("MediaLiveChannel") else {
+pub(crate) fn cost(
+    aws: &Clients,
+    guarded_by: &StackView,
+    channel: Option<(&str, &DescribeChannelOutput)>,
+) -> Vec<Line> {
+    let Some((channel, described)) = channel else {
         return Vec::new();
     };
-    let Ok(described) = aws.medialive.describe_channel().channel_id(channel).send().await else {
-        // Told already by the guard's check of the channel.
-        return Vec::new();
-    };
-    let estimate = cost::described_per_hour(&aws.region, &described);
+    let estimate = cost::described_per_hour(&aws.region, described);
     let hours: u64 = guarded_by
         .parameter("MaxRunHours")
         .and_then(|h| h.parse().ok())

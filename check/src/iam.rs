@@ -50,11 +50,11 @@ impl Names<'_> {
                 .or_else(|| view.parameter(name).filter(|v| *v != "****"))
                 .map(str::to_owned)
         };
-        let id = self.own.or(self.foundation)?.id.as_str();
+        let stack = self.own.or(self.foundation)?;
         Some(match name {
             "AWS::StackName" => self.own?.name.clone(),
             "AWS::StackId" => self.own?.id.clone(),
-            "AWS::AccountId" => id.split(':').nth(4)?.to_owned(),
+            "AWS::AccountId" => stack.account()?.to_owned(),
             "AWS::Region" => self.region.to_owned(),
             "RequestId" => ANY_REQUEST_ID.to_owned(),
             "RunStart" => ANY_RUN_START.to_owned(),
@@ -153,8 +153,8 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, foundation: Option<&S
         )];
     }
     let needs = written["needs"].as_array().cloned().unwrap_or_default();
-    let partition = deployed_with.id.split(':').nth(1).unwrap_or("aws");
-    let Some(account) = deployed_with.id.split(':').nth(4) else {
+    let partition = deployed_with.partition();
+    let Some(account) = deployed_with.account() else {
         return vec![Line::fail(
             "iam",
             format!("the stack id {} is no ARN", view.id),

@@ -89,8 +89,27 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
         _ => None,
     };
     let guarded_by = foundation.as_ref().unwrap_or(&view);
+    // The channel, described once for the checks that read it.
+    let channel = match view.physical_id("MediaLiveChannel") {
+        Some(id) => match aws.medialive.describe_channel().channel_id(id).send().await {
+            Ok(described) => Some((id, described)),
+            Err(err) => {
+                report.push(Line::fail(
+                    "channel",
+                    format!(
+                        "channel {id} cannot be described: {}",
+                        aws_sdk_medialive::error::DisplayErrorContext(&err)
+                    ),
+                    format!("deploy {} again: the channel is the stack's", view.name),
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let channel = channel.as_ref().map(|(id, described)| (*id, described));
     report.extend(guard::rules(aws, guarded_by).await);
-    report.extend(guard::schedules(aws, &view, guarded_by).await);
+    report.extend(guard::schedules(aws, &view, guarded_by, channel).await);
     if let Some(foundation) = &foundation {
         report.extend(event::alarms_reach(&view, foundation));
         report.push(event::listed(aws, &view, foundation).await);
@@ -99,6 +118,6 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     report.extend(origin::check(aws, &view, foundation.as_ref()).await);
     report.extend(iam::check(aws, &view, foundation.as_ref()).await);
     report.extend(alarms::check(aws, &view).await);
-    report.extend(guard::cost(aws, &view, guarded_by).await);
+    report.extend(guard::cost(aws, guarded_by, channel));
     Ok(report)
 }

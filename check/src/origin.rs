@@ -77,8 +77,8 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, foundation: Option<&S
     let Some(distribution) = holder.physical_id("Distribution") else {
         return Vec::new();
     };
-    let account = holder.id.split(':').nth(4).unwrap_or_default();
-    let partition = holder.id.split(':').nth(1).unwrap_or("aws");
+    let account = holder.account().unwrap_or_default();
+    let partition = holder.partition();
     let distribution_arn = format!("arn:{partition}:cloudfront::{account}:distribution/{distribution}");
     let fix = format!(
         "deploy {} again: the endpoint's policy is the stack's ({}Policy)",

@@ -102,6 +102,15 @@ impl StackView {
         })
     }
 
+    /// The partition and the account, read from the stack id (an ARN).
+    pub fn partition(&self) -> &str {
+        self.id.split(':').nth(1).unwrap_or("aws")
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.id.split(':').nth(4).filter(|account| !account.is_empty())
+    }
+
     pub fn parameter(&self, key: &str) -> Option<&str> {
         self.parameters.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
