@@ -457,5 +457,15 @@ mod tests {
                 "README: {words} for {hours} h"
             );
         }
+        // The per-GB rates it names beside the table.
+        let table = RateTable::bundled().unwrap();
+        let per_gb = |service, key| table.per_gb("us-east-1", service, key).unwrap();
+        let said = format!(
+            "ingest about ${}/GB, origination ${}/GB, CloudFront\nin North America ${}/GB",
+            per_gb("mediapackage", "ingestPerGB"),
+            per_gb("mediapackage", "originationPerGB"),
+            per_gb("cloudfront", "northAmericaPerGB")
+        );
+        assert!(readme.contains(&said), "README.md should say: {said}");
     }
 }
