@@ -14,7 +14,9 @@ mod guard;
 mod iam;
 mod input;
 mod logs;
+mod manifest;
 mod origin;
+pub mod playback;
 pub mod report;
 mod stack;
 
@@ -34,6 +36,8 @@ pub struct Clients {
     pub mediapackagev2: aws_sdk_mediapackagev2::Client,
     pub scheduler: aws_sdk_scheduler::Client,
     pub s3: aws_sdk_s3::Client,
+    /// Playback, fetched as a viewer does.
+    pub web: playback::Web,
     pub region: String,
 }
 
@@ -55,6 +59,7 @@ impl Clients {
                     .force_path_style(config.endpoint_url().is_some())
                     .build(),
             ),
+            web: playback::Web::from_env(),
             region: config.region().map(ToString::to_string).unwrap_or_default(),
         }
     }
@@ -116,6 +121,11 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     }
     report.extend(input::check(aws, &view).await);
     report.extend(origin::check(aws, &view, foundation.as_ref()).await);
+    let running = match view.kind {
+        Kind::Foundation => None,
+        _ => channel.map(|(_, described)| described.state().is_some_and(|s| s.as_str() == "RUNNING")),
+    };
+    report.extend(playback::check(aws, &view, foundation.as_ref(), running).await);
     report.extend(iam::check(aws, &view, foundation.as_ref()).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, guarded_by, channel));

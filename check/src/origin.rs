@@ -11,7 +11,7 @@ use crate::{Clients, Line, StackView};
 
 /// `(group, channel, endpoint)` of a v2 endpoint's ARN
 /// (`…:channelGroup/<g>/channel/<c>/originEndpoint/<e>`).
-fn names_of(arn: &str) -> Option<(&str, &str, &str)> {
+pub(crate) fn names_of(arn: &str) -> Option<(&str, &str, &str)> {
     let resource = arn.splitn(6, ':').nth(5)?;
     let parts: Vec<&str> = resource.split('/').collect();
     match parts.as_slice() {

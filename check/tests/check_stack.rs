@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+use testkit::edge::Edge;
 use testkit::stack::{Rig, Template};
 
 const CHECK: &str = env!("CARGO_BIN_EXE_check-stack");
@@ -42,10 +43,12 @@ fn parameters() -> Vec<(String, String)> {
     .collect()
 }
 
-/// Runs the check on `stack` with the rig's endpoint and test credentials.
-fn check(rig: &Rig, stack: &str) -> (i32, String) {
+/// Runs the check on `stack` with the rig's endpoint and test credentials,
+/// its playback fetched from `edge` (CloudFront and the origin stood in).
+fn check(rig: &Rig, edge: &Edge, stack: &str) -> (i32, String) {
     let Output { status, stdout, stderr } = rig
         .aws_command(CHECK)
+        .env(testkit::edge::EDGE_URL, &edge.url)
         .arg(stack)
         .args(["--region", "us-east-1"])
         .output()
@@ -80,8 +83,8 @@ fn channel_reports(rig: &Rig, channel: &str, pipelines: &[&str], (group, name): 
 }
 
 /// The check on `stack` exits 0, says each of `expected` and nothing ✗.
-fn holds(rig: &Rig, stack: &str, expected: &[&str]) {
-    let (code, words) = check(rig, stack);
+fn holds(rig: &Rig, edge: &Edge, stack: &str, expected: &[&str]) {
+    let (code, words) = check(rig, edge, stack);
     assert_eq!(code, 0, "{words}");
     for line in expected {
         assert!(words.contains(line), "{line:?} in:\n{words}");
@@ -90,8 +93,8 @@ fn holds(rig: &Rig, stack: &str, expected: &[&str]) {
 }
 
 /// The check on `stack` exits 1 and says `expected`; all it said.
-fn breaks(rig: &Rig, stack: &str, expected: &str) -> String {
-    let (code, words) = check(rig, stack);
+fn breaks(rig: &Rig, edge: &Edge, stack: &str, expected: &str) -> String {
+    let (code, words) = check(rig, edge, stack);
     assert_eq!(code, 1, "{words}");
     assert!(words.contains(expected), "{expected:?} in:\n{words}");
     words
@@ -128,12 +131,14 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     let mut player = rig.player("checked");
     let stack = player.create(template("template.yaml"), &parameters()).await.unwrap();
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
 
     // The channel runs (ChannelStart=Yes), but no RUNNING event has
     // reached the guard yet: its run is not recorded, which is broken; its
     // metrics do not exist yet, which is not judged.
     let words = breaks(
         &rig,
+        &edge,
         "checked",
         &format!("✗ guard: channel {channel} runs, but the guard has no record of the run"),
     );
@@ -148,6 +153,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     channel_reports(&rig, &channel, &["0", "1"], ("checked", "checked"));
     holds(
         &rig,
+        &edge,
         "checked",
         &[
             "✓ stack: checked (a channel stack) is CREATE_COMPLETE",
@@ -166,6 +172,16 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
             "✓ logs: /aws/lambda/checked-cost-guard (GuardFunctionLogs): no error since the last deploy",
             "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which exists",
             "✓ origin: endpoint cmaf (CmafV2Endpoint) lets only the distribution",
+            // Playback through the stand-in CloudFront, as a viewer gets it.
+            "✓ playback: the player page https://",
+            "✓ playback: HlsUrl plays through CloudFront: a multivariant playlist of 1 variant(s); a media playlist of 5 segment(s); its first segment, MPEG-TS,",
+            "✓ playback: LowLatencyHlsUrl plays through CloudFront: a multivariant playlist of 1 variant(s); a media playlist of 5 segment(s) and 5 part(s); its first segment, fragmented MP4,",
+            "✓ playback: CmafUrl plays through CloudFront: a multivariant playlist of 1 variant(s); a media playlist of 5 segment(s); its first segment, fragmented MP4,",
+            "✓ playback: DashUrl plays through CloudFront: a DASH manifest of 2 representation(s); the first's first segment, fragmented MP4,",
+            "✓ playback: MssUrl plays through CloudFront: a Smooth Streaming manifest of 2 stream(s); the first video fragment, fragmented MP4,",
+            "✓ playback: endpoint ts (TsEndpoint) refuses a request that does not come through CloudFront (403)",
+            "✓ playback: endpoint cmaf (CmafV2Endpoint) refuses a request that does not come through CloudFront (403)",
+            "✓ playback: endpoint mss (MssV2Endpoint) refuses a request that does not come through CloudFront (403)",
         ],
     );
 
@@ -175,6 +191,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     events.disable_rule().name(&rule).send().await.unwrap();
     breaks(
         &rig,
+        &edge,
         "checked",
         &format!(
             "✗ guard: rule {rule} (ChannelStateRule) is DISABLED: the cost guard hears nothing through it\n    fix: aws events enable-rule --name {rule}"
@@ -211,7 +228,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .send()
         .await
         .unwrap();
-    let (code, words) = check(&rig, "checked");
+    let (code, words) = check(&rig, &edge, "checked");
     assert_eq!(code, 1, "{words}");
     assert!(
         words.contains("✗ logs: GuardFunctionLogs logged 1 error(s) since the last deploy; the last, at ")
@@ -235,30 +252,104 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .unwrap();
     breaks(
         &rig,
+        &edge,
         "checked",
         "reads s3ssl://local-code-us-east-1/livestream/v0/demo-source.mp4, which does not exist: the channel runs on nothing",
     );
 
-    // An endpoint policy that lets anyone in, and not CloudFront.
+    // An endpoint policy that lets anyone in, and not CloudFront: the
+    // origin answers a request that did not come through CloudFront.
     let cmaf = stack.physical_id("CmafV2Endpoint").unwrap().to_owned();
-    aws_sdk_mediapackagev2::Client::new(&rig.sdk_config().await)
+    let packager = aws_sdk_mediapackagev2::Client::new(&rig.sdk_config().await);
+    let put_policy = |statement: serde_json::Value| {
+        packager
+            .put_origin_endpoint_policy()
+            .channel_group_name("checked")
+            .channel_name("checked")
+            .origin_endpoint_name("cmaf")
+            .policy(serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string())
+            .send()
+    };
+    put_policy(serde_json::json!({"Effect": "Allow", "Principal": "*",
+        "Action": "mediapackagev2:GetObject", "Resource": cmaf}))
+    .await
+    .unwrap();
+    let words = breaks(
+        &rig,
+        &edge,
+        "checked",
+        "✗ origin: endpoint cmaf (CmafV2Endpoint) does not let the distribution",
+    );
+    assert!(
+        words.contains("✗ playback: endpoint cmaf (CmafV2Endpoint) answered 200 to a request that does not come through CloudFront (https://"),
+        "{words}"
+    );
+    // A policy that names no one but MediaPackage itself: CloudFront is
+    // refused too, and the streams of that endpoint do not play.
+    put_policy(
+        serde_json::json!({"Effect": "Allow", "Principal": {"Service": "mediapackagev2.amazonaws.com"},
+        "Action": "mediapackagev2:GetObject", "Resource": cmaf}),
+    )
+    .await
+    .unwrap();
+    let words = breaks(
+        &rig,
+        &edge,
+        "checked",
+        "✗ playback: DashUrl does not play through CloudFront: its manifest (https://",
+    );
+    assert!(
+        words.contains("answered 403\n    fix: CloudFront was refused: the origin line above says whether the endpoint policy lets the distribution read")
+            && words.contains("✗ playback: LowLatencyHlsUrl does not play through CloudFront")
+            && words.contains("✓ playback: HlsUrl plays through CloudFront"),
+        "{words}"
+    );
+    // The stack's own policy back, as a deploy puts it.
+    let own = stack.resource("CmafV2EndpointPolicy").unwrap().properties["Policy"].clone();
+    packager
         .put_origin_endpoint_policy()
         .channel_group_name("checked")
         .channel_name("checked")
         .origin_endpoint_name("cmaf")
-        .policy(
-            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
-                "Action": "mediapackagev2:GetObject", "Resource": cmaf}]})
-            .to_string(),
-        )
+        .policy(own.to_string())
+        .send()
+        .await
+        .unwrap();
+
+    // The player page gone from its bucket.
+    let demo_bucket = stack.physical_id("DemoBucket").unwrap().to_owned();
+    let page = s3
+        .get_object()
+        .bucket(&demo_bucket)
+        .key("player/index.html")
+        .send()
+        .await
+        .unwrap();
+    let page_type = page.content_type().unwrap().to_owned();
+    // Its ownership, which the stack's delete reads, goes back with it.
+    let page_owner = page.metadata().cloned();
+    let page_body = page.body.collect().await.unwrap().into_bytes();
+    s3.delete_object()
+        .bucket(&demo_bucket)
+        .key("player/index.html")
         .send()
         .await
         .unwrap();
     breaks(
         &rig,
+        &edge,
         "checked",
-        "✗ origin: endpoint cmaf (CmafV2Endpoint) does not let the distribution",
+        "/player/index.html answered 403\n    fix: deploy the stack again (DeployPlayer=Yes writes the page)",
     );
+    s3.put_object()
+        .bucket(&demo_bucket)
+        .key("player/index.html")
+        .content_type(page_type)
+        .set_metadata(page_owner)
+        .body(page_body.into())
+        .send()
+        .await
+        .unwrap();
 
     // A grant taken out of the guard's role: IAM's simulator (here the
     // project's evaluator over the role's policies) refuses what it needs.
@@ -266,6 +357,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .with_iam(|gate| assert!(gate.remove_statement("GuardFunctionRole", "FindRunningChannels")));
     breaks(
         &rig,
+        &edge,
         "checked",
         "✗ iam: GuardFunctionRole (checked-GuardFunctionRole) may not medialive:ListChannels on *, which it needs",
     );
@@ -316,6 +408,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         .unwrap();
     breaks(
         &rig,
+        &edge,
         "checked",
         "✗ alarms: alarm checked-no-input-video (NoInputVideoAlarm) reads series CloudWatch does not have: AWS/MediaLive ActiveAlerts {ChannelId=1234567, Pipeline=0}",
     );
@@ -356,12 +449,14 @@ async fn an_event_is_checked_with_its_foundations_guard() {
         .1;
     let event = event_player.create(template("event.yaml"), &workshop).await.unwrap();
     let channel = event.physical_id("MediaLiveChannel").unwrap().to_owned();
+    let edge = testkit::edge::start(&rig, &[&foundation, &event]).await.unwrap();
     let guard = rig.function(&foundation, "GuardFunction").await;
     hears_running(&guard, &channel).await;
     channel_reports(&rig, &channel, &["0"], ("found", "talk"));
 
     holds(
         &rig,
+        &edge,
         "talk",
         &[
             "✓ stack: talk (a live event) is CREATE_COMPLETE",
@@ -386,12 +481,19 @@ async fn an_event_is_checked_with_its_foundations_guard() {
             // The workshop (SD-540p) has a failover pair: both inputs bill,
             // at a rate the table does not have.
             "2 SD AVC inputs up to 10 Mbps (rate unknown)",
+            // Through the foundation's distribution, from the event's endpoints.
+            "✓ playback: the player page https://",
+            "✓ playback: HlsUrl plays through CloudFront: a multivariant playlist",
+            "✓ playback: DashUrl plays through CloudFront: a DASH manifest",
+            "✓ playback: endpoint cmaf (CmafV2Endpoint) refuses a request that does not come through CloudFront (403)",
         ],
     );
-    let (code, words) = check(&rig, "found");
+    let (code, words) = check(&rig, &edge, "found");
     assert_eq!(code, 0, "{words}");
     assert!(
-        words.contains("✓ stack: found (a foundation) is CREATE_COMPLETE"),
+        words.contains("✓ stack: found (a foundation) is CREATE_COMPLETE")
+            && words.contains("✓ playback: the player page https://")
+            && !words.contains("plays through CloudFront"),
         "{words}"
     );
 
@@ -407,6 +509,7 @@ async fn an_event_is_checked_with_its_foundations_guard() {
         .unwrap();
     breaks(
         &rig,
+        &edge,
         "talk",
         "✗ event: the foundation's player does not list talk (it lists: )\n    fix: deploy talk again: its DemoPlayer writes its entry and the list",
     );

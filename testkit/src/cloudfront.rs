@@ -138,8 +138,9 @@ pub fn decode(value: &str) -> Option<Vec<u8>> {
     aws_smithy_types::base64::decode(standard).ok()
 }
 
-/// A policy's `Resource` pattern: `*` any run of characters, `?` one.
-fn glob(pattern: &str, text: &str) -> bool {
+/// A policy's `Resource` pattern (and a behaviour's `PathPattern`): `*`
+/// any run of characters, `?` one.
+pub fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;

@@ -12,6 +12,7 @@ pub mod botocore;
 pub mod cbor;
 pub mod cloudfront;
 pub mod demo_source;
+pub mod edge;
 pub mod events;
 pub mod faithful;
 pub mod fixtures;

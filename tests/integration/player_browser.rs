@@ -23,6 +23,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use testkit::edge::low_latency_hls;
 use testkit::events::now_secs as now;
 use testkit::http::{Handler, Recorded, Reply, reply, typed_reply};
 use testkit::stack::{Rig, Template};
@@ -607,60 +608,6 @@ const NOT_A_PLAYLIST: &str = "/live/not-a-playlist.m3u8";
 
 /// Where the v2-shaped CMAF stream is served.
 const V2_CMAF: &str = "/out/v1/live/live/cmaf/";
-
-/// ffmpeg's HLS playlist as low-latency HLS: a master playlist's variants
-/// point at their low-latency form (`ll-`), and a media playlist lists each
-/// segment as one independent part too, under the server-control and
-/// part-target tags (RFC 8216bis, 4.4.3.7 and 4.4.3.8) that turn on
-/// hls.js's low-latency loading. Blocking reloads are held
-/// ([`wait_for_segment`]).
-fn low_latency_hls(playlist: &str) -> String {
-    if playlist.contains("#EXT-X-STREAM-INF") {
-        return playlist
-            .lines()
-            .map(|line| {
-                if line.ends_with(".m3u8") && !line.starts_with('#') {
-                    format!("ll-{line}\n")
-                } else {
-                    format!("{line}\n")
-                }
-            })
-            .collect();
-    }
-    let longest = playlist
-        .lines()
-        .filter_map(|line| line.strip_prefix("#EXTINF:")?.trim_end_matches(',').parse::<f64>().ok())
-        .fold(1.0_f64, f64::max);
-    let target = (longest * 10.0).ceil() / 10.0;
-    let mut out = String::new();
-    let mut duration = None;
-    for line in playlist.lines() {
-        if line.starts_with("#EXT-X-TARGETDURATION") {
-            out.push_str(&format!("{line}\n"));
-            out.push_str(&format!(
-                "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.1}\n",
-                3.0 * target
-            ));
-            out.push_str(&format!("#EXT-X-PART-INF:PART-TARGET={target:.1}\n"));
-            continue;
-        }
-        if let Some(seconds) = line.strip_prefix("#EXTINF:") {
-            duration = Some(seconds.trim_end_matches(',').to_owned());
-        } else if !line.starts_with('#')
-            && !line.is_empty()
-            && let Some(seconds) = duration.take()
-        {
-            out.push_str(&format!(
-                "#EXT-X-PART:DURATION={seconds},URI=\"{line}\",INDEPENDENT=YES\n"
-            ));
-            out.push_str(&format!("#EXTINF:{seconds},\n"));
-        }
-        if !line.starts_with("#EXTINF:") {
-            out.push_str(&format!("{line}\n"));
-        }
-    }
-    out
-}
 
 /// The bitrates the manifests declare: BANDWIDTH in the HLS master
 /// playlist, the representations' bandwidth in the MPD, the quality

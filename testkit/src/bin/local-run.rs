@@ -336,7 +336,7 @@ async fn run(
     print_sources(&stack);
     show_protected_playback(rig, player, &stack).await?;
     show_the_guard(rig, &stack, &stack).await?;
-    show_the_check(rig, &[&stack.name]).await?;
+    show_the_check(rig, &[&stack]).await?;
 
     let stack = match update {
         None => stack,
@@ -518,8 +518,9 @@ async fn show_the_guard(rig: &Rig, stack: &Stack, event_stack: &Stack) -> Result
 /// The first-deploy check a deployer runs after `aws cloudformation
 /// deploy` (`./deployment/check-stack.sh`), the compiled `check-stack`
 /// beside this binary, on each of `stacks` as they stand, through the
-/// emulator: every check must hold or wait (–).
-async fn show_the_check(rig: &Rig, stacks: &[&str]) -> Result<(), Failure> {
+/// emulator, its playback through a stand-in CloudFront and origin
+/// ([`testkit::edge`]): every check must hold or wait (–).
+async fn show_the_check(rig: &Rig, stacks: &[&Stack]) -> Result<(), Failure> {
     let failure = |reason: String| Failure {
         logical_id: "check-stack".into(),
         reason,
@@ -533,10 +534,14 @@ async fn show_the_check(rig: &Rig, stacks: &[&str]) -> Result<(), Failure> {
             binary.display()
         )));
     }
-    for stack in stacks {
+    let edge = testkit::edge::start(rig, stacks).await.map_err(failure)?;
+    for stack in stacks.iter().map(|stack| &stack.name) {
         println!("\nthe first-deploy check, as a deployer runs it (./deployment/check-stack.sh {stack}):");
         let mut command = rig.aws_command(&binary);
-        command.arg(stack).args(["--region", testkit::account::REGION]);
+        command
+            .env(testkit::edge::EDGE_URL, &edge.url)
+            .arg(stack)
+            .args(["--region", testkit::account::REGION]);
         let ran = tokio::task::spawn_blocking(move || command.output())
             .await
             .map_err(|err| failure(err.to_string()))?
@@ -754,8 +759,8 @@ async fn run_events(rig: &Rig, seen: &mut Seen) -> Result<(), Failure> {
     for event in &created {
         show_the_guard(rig, &foundation, event).await?;
     }
-    let mut checked = vec![foundation.name.as_str()];
-    checked.extend(created.iter().map(|event| event.name.as_str()));
+    let mut checked = vec![&foundation];
+    checked.extend(created.iter());
     show_the_check(rig, &checked).await?;
 
     let channels: Vec<String> = created

@@ -26,13 +26,25 @@ pub(super) async fn route(
 ) -> Option<Reply> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (&request.method, segments.as_slice()) {
-        (&Method::POST, ["channels" | "origin_endpoints"]) => {
+        (&Method::POST, [kind @ ("channels" | "origin_endpoints")]) => {
             let id = serde_json::from_slice::<Value>(&request.body).ok()?["id"]
                 .as_str()?
                 .to_owned();
             let existing = upstream.get(&format!("{path}/{id}"), request).await;
-            (existing.status == 200)
-                .then(|| error(422, "UnprocessableEntityException", &format!("{id} already exists")))
+            if existing.status == 200 {
+                return Some(error(
+                    422,
+                    "UnprocessableEntityException",
+                    &format!("{id} already exists"),
+                ));
+            }
+            match *kind {
+                "origin_endpoints" => Some(forward(request, upstream).await.patch_json(shape_url).into_reply()),
+                _ => None,
+            }
+        }
+        (&Method::GET | &Method::PUT, ["origin_endpoints", _]) => {
+            Some(forward(request, upstream).await.patch_json(shape_url).into_reply())
         }
         (&Method::GET, ["channels", id]) => {
             let mut found = forward(request, upstream).await;
@@ -106,6 +118,42 @@ async fn list_endpoints(request: &Recorded, upstream: &Upstream) -> Reply {
         .flatten()
         .filter(|e| query.get("channelId").is_none_or(|id| e["channelId"] == json!(id)))
         .cloned()
+        .map(|mut endpoint| {
+            shape_url(&mut endpoint);
+            endpoint
+        })
         .collect();
     page(request, "originEndpoints", &matching)
+}
+
+/// An endpoint's URL as the service shapes it (moto gives
+/// `https://origin-endpoint.mediapackage.<region>.amazonaws.com/<id>`):
+/// one domain for the account's endpoints in the Region, then
+/// `/out/v1/<hash>/<manifestName>` and the package's extension; a CMAF
+/// endpoint's URLs on its HLS manifests.
+fn shape_url(endpoint: &mut Value) {
+    let Some(id) = endpoint["id"].as_str().map(str::to_owned) else {
+        return;
+    };
+    let host = format!(
+        "{}.mediapackage.{}.amazonaws.com",
+        crate::stack::hex(&format!("{}/{}", crate::account::ACCOUNT, crate::account::REGION), 12),
+        crate::account::REGION
+    );
+    let base = format!("https://{host}/out/v1/{}", crate::stack::hex(&id, 32));
+    let name = endpoint["manifestName"].as_str().unwrap_or("index").to_owned();
+    let url = if endpoint["dashPackage"].is_object() {
+        format!("{base}/{name}.mpd")
+    } else if endpoint["mssPackage"].is_object() {
+        format!("{base}/{name}.ism/Manifest")
+    } else {
+        format!("{base}/{name}.m3u8")
+    };
+    if let Some(manifests) = endpoint["cmafPackage"]["hlsManifests"].as_array_mut() {
+        for manifest in manifests {
+            let manifest_name = manifest["manifestName"].as_str().unwrap_or("index").to_owned();
+            manifest["url"] = json!(format!("{base}/{manifest_name}.m3u8"));
+        }
+    }
+    endpoint["url"] = json!(url);
 }

@@ -15,6 +15,7 @@ mod rig;
 pub mod template;
 
 pub use audit::leftovers;
+pub use deployed::Deployed;
 pub use exports::Exports;
 pub use functions::{Function, HANDLER_FUNCTION};
 pub(crate) use native::hex;
