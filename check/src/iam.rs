@@ -23,6 +23,8 @@ pub const EVENTS_NEEDS: &str = include_str!("../iam-needs/events.json");
 /// other values than the list was written with is not asked.
 const SHAPING: &[&str] = &["InputType", "Packager", "RecordRuns", "PlaybackAccess", "FailoverInput"];
 
+const SIMULATE_FIX: &str = "give the credentials iam:SimulatePrincipalPolicy on the stack's roles";
+
 /// The role MediaLive runs the channel as.
 const MEDIALIVE_ROLE: &str = "MediaLiveRole";
 
@@ -214,24 +216,10 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, foundation: Option<&S
             continue;
         }
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-        let mut ask = aws
-            .iam
-            .simulate_principal_policy()
-            .policy_source_arn(&role_arn)
-            .action_names(action)
-            .set_context_entries(Some(entries));
-        if resource != "*" {
-            ask = ask.resource_arns(&resource);
-        }
         let entry = per_role.entry(role.to_owned()).or_default();
         entry.0 += 1;
-        match ask.send().await {
-            Ok(answer) => {
-                let allowed = answer
-                    .evaluation_results()
-                    .iter()
-                    .all(|r| r.eval_decision() == &PolicyEvaluationDecisionType::Allowed)
-                    && !answer.evaluation_results().is_empty();
+        match allowed(aws, &role_arn, action, &resource, entries).await {
+            Ok(allowed) => {
                 if !allowed {
                     entry.1.push(Line::fail(
                         "iam",
@@ -243,10 +231,10 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, foundation: Option<&S
                     ));
                 }
             }
-            Err(err) => entry.1.push(Line::fail(
+            Err(why) => entry.1.push(Line::fail(
                 "iam",
-                format!("{role}'s {action} cannot be simulated: {}", DisplayErrorContext(&err)),
-                "give the credentials iam:SimulatePrincipalPolicy on the stack's roles",
+                format!("{role}'s {action} cannot be simulated: {why}"),
+                SIMULATE_FIX,
             )),
         }
     }
@@ -274,6 +262,101 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, foundation: Option<&S
             "iam",
             format!("{skipped} needs of parts this stack does not have were not asked"),
         ));
+    }
+    lines
+}
+
+/// Whether IAM's policy simulator allows `role_arn` `action` on `resource`
+/// (`*`: no resource named) with `context`.
+async fn allowed(
+    aws: &Clients,
+    role_arn: &str,
+    action: &str,
+    resource: &str,
+    context: Vec<ContextEntry>,
+) -> Result<bool, String> {
+    let mut ask = aws
+        .iam
+        .simulate_principal_policy()
+        .policy_source_arn(role_arn)
+        .action_names(action)
+        .set_context_entries(Some(context));
+    if resource != "*" {
+        ask = ask.resource_arns(resource);
+    }
+    let answer = ask.send().await.map_err(|err| DisplayErrorContext(&err).to_string())?;
+    Ok(!answer.evaluation_results().is_empty()
+        && answer
+            .evaluation_results()
+            .iter()
+            .all(|r| r.eval_decision() == &PolicyEvaluationDecisionType::Allowed))
+}
+
+/// An SRT input's passphrase: MediaLive reads the secret as the channel's
+/// role (`secretsmanager:GetSecretValue`, MediaLive user guide, "Setting up
+/// an SRT input"), and that role reads no other secret: a secret beside it
+/// (the same name, longer) is asked too and must be refused. For an event,
+/// the foundation's role with the policy the event put on it.
+pub(crate) async fn passphrase(aws: &Clients, view: &StackView, foundation: Option<&StackView>) -> Vec<Line> {
+    let Some(input) = view.physical_id("MediaLiveInput") else {
+        return Vec::new();
+    };
+    // The input's own line says when it cannot be described.
+    let Ok(described) = aws.medialive.describe_input().input_id(input).send().await else {
+        return Vec::new();
+    };
+    let mut secrets: Vec<&str> = Vec::new();
+    if let Some(srt) = described.srt_settings() {
+        secrets.extend(
+            srt.srt_caller_sources()
+                .iter()
+                .filter_map(|source| source.decryption()?.passphrase_secret_arn()),
+        );
+        secrets.extend(
+            srt.srt_listener_settings()
+                .and_then(|listener| listener.decryption()?.passphrase_secret_arn()),
+        );
+    }
+    secrets.sort_unstable();
+    secrets.dedup();
+    let holder = foundation.unwrap_or(view);
+    let (Some(role_name), Some(account)) = (holder.physical_id(MEDIALIVE_ROLE), holder.account()) else {
+        return Vec::new();
+    };
+    let role_arn = format!("arn:{}:iam::{account}:role/{role_name}", holder.partition());
+    let read = "secretsmanager:GetSecretValue";
+    let mut lines = Vec::new();
+    for secret in secrets {
+        let beside = format!("{secret}-other-AbCdEf");
+        let may = allowed(aws, &role_arn, read, secret, Vec::new()).await;
+        let wider = allowed(aws, &role_arn, read, &beside, Vec::new()).await;
+        lines.push(match (may, wider) {
+            (Ok(true), Ok(false)) => Line::holds(
+                "iam",
+                format!("{MEDIALIVE_ROLE} ({role_name}) may read the SRT passphrase secret {secret}, and no other secret ({beside} refused)"),
+            ),
+            (Ok(false), _) => Line::fail(
+                "iam",
+                format!("{MEDIALIVE_ROLE} ({role_name}) may not read the SRT passphrase secret {secret}: MediaLive cannot decrypt the stream"),
+                format!(
+                    "deploy {} again from this project's template: its grant (Sid SrtPassphrase) names the secret",
+                    view.name
+                ),
+            ),
+            (Ok(true), Ok(true)) => Line::fail(
+                "iam",
+                format!("{MEDIALIVE_ROLE} ({role_name}) may read other secrets than the SRT passphrase ({beside} allowed): a grant wider than the one secret"),
+                format!(
+                    "deploy {} again from this project's template: its grant names only the passphrase secret",
+                    view.name
+                ),
+            ),
+            (Err(why), _) | (_, Err(why)) => Line::fail(
+                "iam",
+                format!("{MEDIALIVE_ROLE}'s read of the SRT passphrase cannot be simulated: {why}"),
+                SIMULATE_FIX,
+            ),
+        });
     }
     lines
 }

@@ -127,6 +127,7 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     };
     report.extend(playback::check(aws, &view, foundation.as_ref(), running).await);
     report.extend(iam::check(aws, &view, foundation.as_ref()).await);
+    report.extend(iam::passphrase(aws, &view, foundation.as_ref()).await);
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, guarded_by, channel));
     Ok(report)

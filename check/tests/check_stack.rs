@@ -517,3 +517,55 @@ async fn an_event_is_checked_with_its_foundations_guard() {
     assert!(event_player.delete(event).await.is_empty());
     assert!(foundation_player.delete(foundation).await.is_empty());
 }
+
+/// An SRT listener's passphrase: MediaLive reads it as the channel's role,
+/// which may read that secret and no other; a grant loosened or taken out
+/// is named.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_srt_passphrase_is_read_by_the_channels_role_alone() {
+    let rig = rig_with_test_source().await;
+    let mut player = rig.player("srt");
+    let mut srt = parameters();
+    srt.push(("InputType".into(), "SRT_LISTENER".into()));
+    srt.push(("InputCIDR".into(), "203.0.113.7/32".into()));
+    let stack = player.create(template("template.yaml"), &srt).await.unwrap();
+    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
+    let secret = stack.physical_id("SrtPassphraseSecret").unwrap().to_owned();
+
+    let (_, words) = check(&rig, &edge, "srt");
+    assert!(
+        words.contains(&format!(
+            "✓ iam: MediaLiveRole (srt-MediaLiveRole) may read the SRT passphrase secret {secret}, and no other secret ({secret}-other-AbCdEf refused)"
+        )),
+        "{words}"
+    );
+    // The needs' list was written with the default input.
+    assert!(
+        words.contains("– iam: the list of needs was written for another configuration; this stack has InputType=SRT_LISTENER (the list: MP4_FILE)"),
+        "{words}"
+    );
+
+    rig.aws
+        .with_iam(|gate| assert!(gate.widen_statement("MediaLiveRole", "SrtPassphrase")));
+    breaks(
+        &rig,
+        &edge,
+        "srt",
+        &format!(
+            "✗ iam: MediaLiveRole (srt-MediaLiveRole) may read other secrets than the SRT passphrase ({secret}-other-AbCdEf allowed)"
+        ),
+    );
+    rig.aws
+        .with_iam(|gate| assert!(gate.remove_statement("MediaLiveRole", "SrtPassphrase")));
+    breaks(
+        &rig,
+        &edge,
+        "srt",
+        &format!(
+            "✗ iam: MediaLiveRole (srt-MediaLiveRole) may not read the SRT passphrase secret {secret}: MediaLive cannot decrypt the stream"
+        ),
+    );
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+}

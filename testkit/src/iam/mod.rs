@@ -267,6 +267,23 @@ impl Gate {
         removed
     }
 
+    /// Widens the statement `sid` of the role whose logical id is `role` to
+    /// every resource (a grant loosened by hand); whether it was there.
+    pub fn widen_statement(&mut self, role: &str, sid: &str) -> bool {
+        let mut widened = false;
+        for kept in self.roles.values_mut().filter(|r| r.logical_id == role) {
+            for document in &mut kept.documents {
+                for statement in document["Statement"].as_array_mut().into_iter().flatten() {
+                    if statement["Sid"].as_str() == Some(sid) {
+                        statement["Resource"] = serde_json::json!("*");
+                        widened = true;
+                    }
+                }
+            }
+        }
+        widened
+    }
+
     /// An `AWS::Lambda::Function` the template made ([`function_id`]),
     /// running as `role_arn`.
     pub fn function(&mut self, function: &str, role_arn: &str) {
