@@ -59,35 +59,28 @@ async fn listed(
     name: Option<&str>,
     wanted: &[(&str, Option<&str>)],
 ) -> Result<Vec<Series>, String> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
-        let page = aws
-            .cloudwatch
-            .list_metrics()
-            .namespace(namespace)
-            .set_metric_name(name.map(str::to_owned))
-            .set_dimensions(Some(
-                wanted
-                    .iter()
-                    .map(|(key, value)| {
-                        DimensionFilter::builder()
-                            .name(*key)
-                            .set_value(value.map(str::to_owned))
-                            .build()
-                    })
-                    .collect(),
-            ))
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|err| format!("ListMetrics: {}", DisplayErrorContext(&err)))?;
-        found.extend(page.metrics().iter().map(series_of));
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(found);
-        }
-    }
+    let pages = aws
+        .cloudwatch
+        .list_metrics()
+        .namespace(namespace)
+        .set_metric_name(name.map(str::to_owned))
+        .set_dimensions(Some(
+            wanted
+                .iter()
+                .map(|(key, value)| {
+                    DimensionFilter::builder()
+                        .name(*key)
+                        .set_value(value.map(str::to_owned))
+                        .build()
+                })
+                .collect(),
+        ))
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|err| format!("ListMetrics: {}", DisplayErrorContext(&err)))?;
+    Ok(pages.iter().flat_map(|page| page.metrics()).map(series_of).collect())
 }
 
 fn shown(series: &Series) -> String {

@@ -47,46 +47,41 @@ pub(crate) async fn check(aws: &Clients, view: &StackView, now_ms: i64) -> Vec<L
     let deployed_ms = view.deployed_at.map(|secs| secs * 1000).unwrap_or(0);
     let mut lines = Vec::new();
     for (logical, group) in view.of_type("AWS::Logs::LogGroup") {
-        let mut found: Vec<(i64, String)> = Vec::new();
-        let mut token = None;
-        loop {
-            let page = aws
-                .logs
-                .filter_log_events()
-                .log_group_name(group)
-                .start_time(now_ms - LOOK_BACK_MS)
-                .filter_pattern("ERROR")
-                .set_next_token(token)
-                .send()
-                .await;
-            let page = match page {
-                Ok(page) => page,
-                Err(err) => {
-                    lines.push(Line::fail(
-                        "logs",
-                        format!(
-                            "log group {group} ({logical}) cannot be read: {}",
-                            DisplayErrorContext(&err)
-                        ),
-                        format!(
-                            "give the credentials logs:FilterLogEvents, or deploy {} again (the group is the stack's)",
-                            view.name
-                        ),
-                    ));
-                    break;
-                }
-            };
-            for event in page.events() {
+        let pages = aws
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(now_ms - LOOK_BACK_MS)
+            .filter_pattern("ERROR")
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        let pages = match pages {
+            Ok(pages) => pages,
+            Err(err) => {
+                lines.push(Line::fail(
+                    "logs",
+                    format!(
+                        "log group {group} ({logical}) cannot be read: {}",
+                        DisplayErrorContext(&err)
+                    ),
+                    format!(
+                        "give the credentials logs:FilterLogEvents, or deploy {} again (the group is the stack's)",
+                        view.name
+                    ),
+                ));
+                continue;
+            }
+        };
+        let found: Vec<(i64, String)> = pages
+            .iter()
+            .flat_map(|page| page.events())
+            .filter_map(|event| {
                 let message = event.message().unwrap_or_default();
-                if is_error(message) {
-                    found.push((event.timestamp().unwrap_or_default(), said(message)));
-                }
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+                is_error(message).then(|| (event.timestamp().unwrap_or_default(), said(message)))
+            })
+            .collect();
         let since_deploy: Vec<&(i64, String)> = found.iter().filter(|(at, _)| *at >= deployed_ms).collect();
         match since_deploy.iter().max_by_key(|(at, _)| *at) {
             Some((at, text)) => {

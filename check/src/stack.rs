@@ -40,29 +40,25 @@ impl StackView {
             .await
             .map_err(|err| format!("DescribeStacks: {}", DisplayErrorContext(&err)))?;
         let stack = described.stacks().first().ok_or_else(|| format!("no stack {name}"))?;
-        let mut resources = Vec::new();
-        let mut token = None;
-        loop {
-            let page = aws
-                .cloudformation
-                .list_stack_resources()
-                .stack_name(name)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|err| format!("ListStackResources: {}", DisplayErrorContext(&err)))?;
-            for resource in page.stack_resource_summaries() {
-                resources.push((
+        let resources: Vec<(String, String, String)> = aws
+            .cloudformation
+            .list_stack_resources()
+            .stack_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|err| format!("ListStackResources: {}", DisplayErrorContext(&err)))?
+            .iter()
+            .map(|resource| {
+                (
                     resource.logical_resource_id().unwrap_or_default().to_owned(),
                     resource.physical_resource_id().unwrap_or_default().to_owned(),
                     resource.resource_type().unwrap_or_default().to_owned(),
-                ));
-            }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+                )
+            })
+            .collect();
         let parameters: Vec<(String, String)> = stack
             .parameters()
             .iter()
