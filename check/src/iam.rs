@@ -9,6 +9,7 @@
 
 use aws_sdk_iam::error::DisplayErrorContext;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
+use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use serde_json::Value;
 
 use crate::{Clients, Kind, Line, StackView};
@@ -297,14 +298,12 @@ async fn allowed(
 /// an SRT input"), and that role reads no other secret: a secret beside it
 /// (the same name, longer) is asked too and must be refused. For an event,
 /// the foundation's role with the policy the event put on it.
-pub(crate) async fn passphrase(aws: &Clients, view: &StackView, foundation: Option<&StackView>) -> Vec<Line> {
-    let Some(input) = view.physical_id("MediaLiveInput") else {
-        return Vec::new();
-    };
-    // The input's own line says when it cannot be described.
-    let Ok(described) = aws.medialive.describe_input().input_id(input).send().await else {
-        return Vec::new();
-    };
+pub(crate) async fn passphrase(
+    aws: &Clients,
+    view: &StackView,
+    foundation: Option<&StackView>,
+    described: &DescribeInputOutput,
+) -> Vec<Line> {
     let mut secrets: Vec<&str> = Vec::new();
     if let Some(srt) = described.srt_settings() {
         secrets.extend(

@@ -4,6 +4,7 @@
 //! resolves.
 
 use aws_sdk_medialive::error::DisplayErrorContext;
+use aws_sdk_medialive::operation::describe_input::DescribeInputOutput;
 use aws_sdk_medialive::types::InputType;
 
 use crate::{Clients, Line, StackView};
@@ -45,20 +46,26 @@ fn source_of(url: &str) -> Source {
     }
 }
 
-pub(crate) async fn check(aws: &Clients, view: &StackView) -> Vec<Line> {
+/// The stack's input and MediaLive's description of it, read once for the
+/// checks that look at it; `Ok(None)` for a stack without one.
+pub(crate) async fn describe<'a>(
+    aws: &Clients,
+    view: &'a StackView,
+) -> Result<Option<(&'a str, DescribeInputOutput)>, Line> {
     let Some(input) = view.physical_id("MediaLiveInput") else {
-        return Vec::new();
+        return Ok(None);
     };
-    let described = match aws.medialive.describe_input().input_id(input).send().await {
-        Ok(described) => described,
-        Err(err) => {
-            return vec![Line::fail(
-                "input",
-                format!("input {input} cannot be described: {}", DisplayErrorContext(&err)),
-                format!("deploy {} again: the input is the stack's", view.name),
-            )];
-        }
-    };
+    match aws.medialive.describe_input().input_id(input).send().await {
+        Ok(described) => Ok(Some((input, described))),
+        Err(err) => Err(Line::fail(
+            "input",
+            format!("input {input} cannot be described: {}", DisplayErrorContext(&err)),
+            format!("deploy {} again: the input is the stack's", view.name),
+        )),
+    }
+}
+
+pub(crate) async fn check(aws: &Clients, view: &StackView, input: &str, described: &DescribeInputOutput) -> Vec<Line> {
     let kind = described.r#type().cloned();
     let class = view.parameter("ChannelClass").unwrap_or("STANDARD");
     let pipelines = if class == "SINGLE_PIPELINE" { 1 } else { 2 };

@@ -119,7 +119,14 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
         report.extend(event::alarms_reach(&view, foundation));
         report.push(event::listed(aws, &view, foundation).await);
     }
-    report.extend(input::check(aws, &view).await);
+    // The input, described once for its own lines and its passphrase's.
+    let input = input::describe(aws, &view).await.unwrap_or_else(|line| {
+        report.push(line);
+        None
+    });
+    if let Some((id, described)) = &input {
+        report.extend(input::check(aws, &view, id, described).await);
+    }
     report.extend(origin::check(aws, &view, foundation.as_ref()).await);
     let running = match view.kind {
         Kind::Foundation => None,
@@ -127,7 +134,9 @@ pub async fn check(aws: &Clients, name: &str) -> Result<Report, String> {
     };
     report.extend(playback::check(aws, &view, foundation.as_ref(), running).await);
     report.extend(iam::check(aws, &view, foundation.as_ref()).await);
-    report.extend(iam::passphrase(aws, &view, foundation.as_ref()).await);
+    if let Some((_, described)) = &input {
+        report.extend(iam::passphrase(aws, &view, foundation.as_ref(), described).await);
+    }
     report.extend(alarms::check(aws, &view).await);
     report.extend(guard::cost(aws, guarded_by, channel));
     Ok(report)
