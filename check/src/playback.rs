@@ -21,6 +21,8 @@ use crate::manifest::{self, Hls};
 use crate::{Clients, Line, StackView};
 
 const PART: &str = "playback";
+/// What to do when CloudFront does not answer at all.
+const UNREACHABLE_FIX: &str = "check the address resolves and your network reaches CloudFront, then check again";
 /// Where the tests and the local run put their stand-in edge.
 pub const EDGE_URL: &str = "LIVESTREAM_CHECK_EDGE_URL";
 
@@ -116,7 +118,7 @@ impl Miss {
             Miss::Status(_, _, 404) => "the channel sends nothing to MediaPackage yet: give it a minute after it starts (its input must be on air), then check again; the dashboard's input widgets say whether video arrives".into(),
             Miss::Status(_, _, status) if *status >= 500 => "the origin failed: look at the channel's alerts in the MediaLive console and MediaPackage's 5xx on the dashboard, then check again".into(),
             Miss::Status(..) => format!("deploy {stack} again: the distribution's behaviours send this path elsewhere"),
-            Miss::Unreachable(..) => "check the address resolves and your network reaches CloudFront, then check again".into(),
+            Miss::Unreachable(..) => UNREACHABLE_FIX.into(),
             Miss::Unplayable(..) => "a player cannot play this: look at what the URL serves (curl it) and at the endpoint's manifest settings".into(),
         }
     }
@@ -217,11 +219,7 @@ async fn player_page(web: &Web, player: &str) -> Line {
             format!("the player page {url} answered {}", page.status),
             "deploy the stack again (DeployPlayer=Yes writes the page); a 403 from a new distribution can also mean it is still deploying: wait for it",
         ),
-        Err(why) => Line::fail(
-            PART,
-            format!("the player page {url}: {why}"),
-            "check the address resolves and your network reaches CloudFront",
-        ),
+        Err(why) => Line::fail(PART, format!("the player page {url}: {why}"), UNREACHABLE_FIX),
     }
 }
 
@@ -240,11 +238,7 @@ async fn refuses_without_cookies(web: &Web, output: &str, url: &Url) -> Line {
             ),
             "deploy the stack again: its distribution's stream behaviours must name the key group (TrustedKeyGroups)",
         ),
-        Err(why) => Line::fail(
-            PART,
-            format!("{output} ({url}): {why}"),
-            "check the address resolves and your network reaches CloudFront",
-        ),
+        Err(why) => Line::fail(PART, format!("{output} ({url}): {why}"), UNREACHABLE_FIX),
     }
 }
 

@@ -261,17 +261,18 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     // origin answers a request that did not come through CloudFront.
     let cmaf = stack.physical_id("CmafV2Endpoint").unwrap().to_owned();
     let packager = aws_sdk_mediapackagev2::Client::new(&rig.sdk_config().await);
-    let put_policy = |statement: serde_json::Value| {
+    let put_policy = |policy: serde_json::Value| {
         packager
             .put_origin_endpoint_policy()
             .channel_group_name("checked")
             .channel_name("checked")
             .origin_endpoint_name("cmaf")
-            .policy(serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}).to_string())
+            .policy(policy.to_string())
             .send()
     };
-    put_policy(serde_json::json!({"Effect": "Allow", "Principal": "*",
-        "Action": "mediapackagev2:GetObject", "Resource": cmaf}))
+    let only = |statement: serde_json::Value| serde_json::json!({"Version": "2012-10-17", "Statement": [statement]});
+    put_policy(only(serde_json::json!({"Effect": "Allow", "Principal": "*",
+        "Action": "mediapackagev2:GetObject", "Resource": cmaf})))
     .await
     .unwrap();
     let words = breaks(
@@ -286,10 +287,10 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
     );
     // A policy that names no one but MediaPackage itself: CloudFront is
     // refused too, and the streams of that endpoint do not play.
-    put_policy(
+    put_policy(only(
         serde_json::json!({"Effect": "Allow", "Principal": {"Service": "mediapackagev2.amazonaws.com"},
         "Action": "mediapackagev2:GetObject", "Resource": cmaf}),
-    )
+    ))
     .await
     .unwrap();
     let words = breaks(
@@ -305,14 +306,7 @@ async fn a_good_stack_passes_and_each_broken_part_is_named() {
         "{words}"
     );
     // The stack's own policy back, as a deploy puts it.
-    let own = stack.resource("CmafV2EndpointPolicy").unwrap().properties["Policy"].clone();
-    packager
-        .put_origin_endpoint_policy()
-        .channel_group_name("checked")
-        .channel_name("checked")
-        .origin_endpoint_name("cmaf")
-        .policy(own.to_string())
-        .send()
+    put_policy(stack.resource("CmafV2EndpointPolicy").unwrap().properties["Policy"].clone())
         .await
         .unwrap();
 
