@@ -338,18 +338,25 @@ impl State {
     /// The packaged test source's `dir/file`, a playlist in its low-latency
     /// form when `low`.
     async fn media_file(&self, dir: &str, file: &str, low: bool) -> Reply {
-        let Ok(body) = tokio::fs::read(self.media.join(dir).join(file)).await else {
-            return reply(404, "not found");
-        };
-        if low && file.ends_with(".m3u8") {
-            return typed_reply(
-                200,
-                content_type(file),
-                low_latency_hls(&String::from_utf8_lossy(&body)),
-            );
-        }
-        typed_reply(200, content_type(file), body)
+        served_file(&self.media.join(dir), file, low).await
     }
+}
+
+/// ffmpeg's `file` in `dir`, with its type; a playlist in its low-latency
+/// form when `low_latency` (the browser test's origin serves its live
+/// streams with it too).
+pub async fn served_file(dir: &Path, file: &str, low_latency: bool) -> Reply {
+    let Ok(body) = tokio::fs::read(dir.join(file)).await else {
+        return reply(404, "not found");
+    };
+    if low_latency && file.ends_with(".m3u8") {
+        return typed_reply(
+            200,
+            content_type(file),
+            low_latency_hls(&String::from_utf8_lossy(&body)),
+        );
+    }
+    typed_reply(200, content_type(file), body)
 }
 
 /// Whether an endpoint policy lets a read in: an unsigned request when an
@@ -394,13 +401,14 @@ fn admits(policy: &Value, signed_by: Option<&str>) -> bool {
     allowed && !denied
 }
 
-fn content_type(file: &str) -> &'static str {
-    match file.rsplit('.').next().unwrap_or_default() {
+/// A media file's type by its extension, as an origin serves it.
+pub fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
         "m3u8" => "application/vnd.apple.mpegurl",
-        "mpd" => "application/dash+xml",
         "ts" => "video/mp2t",
-        "m4s" | "mp4" => "video/mp4",
-        _ if file == "Manifest" => "text/xml",
+        "mpd" => "application/dash+xml",
+        "m4s" => "video/iso.segment",
+        "mp4" => "video/mp4",
         _ => "application/octet-stream",
     }
 }

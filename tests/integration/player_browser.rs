@@ -23,9 +23,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use testkit::edge::low_latency_hls;
+use testkit::edge::{content_type, served_file};
 use testkit::events::now_secs as now;
-use testkit::http::{Handler, Recorded, Reply, reply, typed_reply};
+use testkit::http::{Handler, Recorded, reply, typed_reply};
 use testkit::stack::{Rig, Template};
 use tokio::time::Instant;
 
@@ -464,17 +464,6 @@ pub(crate) async fn until(what: &str, ready: impl Fn() -> bool) {
     }
 }
 
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or_default() {
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "ts" => "video/mp2t",
-        "mpd" => "application/dash+xml",
-        "m4s" => "video/iso.segment",
-        "mp4" => "video/mp4",
-        _ => "application/octet-stream",
-    }
-}
-
 /// One origin, as CloudFront gives the stack: `/live/…` from ffmpeg's
 /// files, everything else from the bucket the handler wrote, with the
 /// Content-Type stored on each object. The bucket is known once the stack
@@ -584,22 +573,6 @@ async fn wait_for_segment(playlist: &Path, wanted: u64) -> bool {
             return true;
         }
     }
-}
-
-/// ffmpeg's `file` in `dir`, with its type; a playlist in its low-latency
-/// form when `low_latency`.
-async fn served_file(dir: &Path, file: &str, low_latency: bool) -> Reply {
-    let Ok(body) = tokio::fs::read(dir.join(file)).await else {
-        return reply(404, "not found");
-    };
-    if low_latency && file.ends_with(".m3u8") {
-        return typed_reply(
-            200,
-            content_type(file),
-            low_latency_hls(&String::from_utf8_lossy(&body)),
-        );
-    }
-    typed_reply(200, content_type(file), body)
 }
 
 /// Answered 200 with a body that is no playlist, as a misconfigured origin
