@@ -563,3 +563,29 @@ async fn an_srt_passphrase_is_read_by_the_channels_role_alone() {
     let failures = player.delete(stack).await;
     assert!(failures.is_empty(), "{failures:?}");
 }
+
+/// A MediaPackage v1 stack's streams play through the distribution from
+/// the v1 endpoints, each in its own container.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_v1_stacks_streams_play_each_in_its_container() {
+    let rig = rig_with_test_source().await;
+    let mut player = rig.player("older");
+    let mut v1 = parameters();
+    v1.push(("Packager".into(), "MediaPackageV1".into()));
+    let stack = player.create(template("template.yaml"), &v1).await.unwrap();
+    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
+
+    let (_, words) = check(&rig, &edge, "older");
+    for line in [
+        "✓ playback: HlsUrl plays through CloudFront: a multivariant playlist of 1 variant(s); a media playlist of 5 segment(s); its first segment, MPEG-TS,",
+        "✓ playback: CmafUrl plays through CloudFront: a multivariant playlist of 1 variant(s); a media playlist of 5 segment(s); its first segment, fragmented MP4,",
+        "✓ playback: DashUrl plays through CloudFront: a DASH manifest of 2 representation(s)",
+        "✓ playback: MssUrl plays through CloudFront: a Smooth Streaming manifest of 2 stream(s)",
+        "– playback: the MediaPackage v1 endpoints' refusal of requests without CloudFront's CDN authorization header is not asked",
+    ] {
+        assert!(words.contains(line), "{line:?} in:\n{words}");
+    }
+
+    let failures = player.delete(stack).await;
+    assert!(failures.is_empty(), "{failures:?}");
+}

@@ -251,24 +251,21 @@ impl State {
             return typed_reply(403, "text/plain", "Forbidden");
         }
         let whole = path == manifest;
-        // The emulator answers every package, empty where unset: the
-        // manifest's name tells them apart, as the URLs are shaped.
-        let cmaf = endpoint
-            .cmaf_package()
-            .is_some_and(|cmaf| !cmaf.hls_manifests().is_empty());
-        let (dir, file, low) = if manifest.ends_with(".mpd") {
-            ("cmaf", if whole { "manifest.mpd" } else { file.as_str() }, false)
-        } else if manifest.ends_with(".ism/Manifest") {
+        // The package decides, in the order the faithful layer shapes the URLs.
+        let whole_or = |name: &'static str| if whole { name } else { file.as_str() };
+        let (dir, file) = if endpoint.dash_package().is_some() {
+            ("cmaf", whole_or("manifest.mpd"))
+        } else if endpoint.mss_package().is_some() {
             match file.split_once(".ism/") {
-                Some((_, inside)) => ("mss", inside, false),
+                Some((_, inside)) => ("mss", inside),
                 None => return reply(404, "not found"),
             }
-        } else if cmaf {
-            ("cmaf", if whole { "master.m3u8" } else { file.as_str() }, false)
+        } else if endpoint.cmaf_package().is_some() {
+            ("cmaf", whole_or("master.m3u8"))
         } else {
-            ("ts", if whole { "master.m3u8" } else { file.as_str() }, false)
+            ("ts", whole_or("master.m3u8"))
         };
-        self.media_file(dir, file, low).await
+        self.media_file(dir, file, false).await
     }
 
     /// MediaPackage v2's egress: `/out/v1/<group>/<channel>/<endpoint>/<file>`.

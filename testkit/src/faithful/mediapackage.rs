@@ -149,7 +149,13 @@ fn shape_url(endpoint: &mut Value) {
     } else {
         format!("{base}/{name}.m3u8")
     };
-    if let Some(manifests) = endpoint["cmafPackage"]["hlsManifests"].as_array_mut() {
+    // Not `endpoint["cmafPackage"][…]`: indexing would give every endpoint
+    // a CMAF package.
+    let manifests = endpoint
+        .get_mut("cmafPackage")
+        .and_then(|cmaf| cmaf.get_mut("hlsManifests"))
+        .and_then(Value::as_array_mut);
+    if let Some(manifests) = manifests {
         for manifest in manifests {
             let manifest_name = manifest["manifestName"].as_str().unwrap_or("index").to_owned();
             manifest["url"] = json!(format!("{base}/{manifest_name}.m3u8"));
