@@ -109,6 +109,21 @@ async fn rig_with_test_source() -> Rig {
     rig
 }
 
+/// A `template.yaml` stack `name` made with the running defaults and
+/// `overrides`, and the stand-in edge its playback is fetched from.
+async fn template_stack(
+    rig: &Rig,
+    name: &str,
+    overrides: &[(&str, &str)],
+) -> (testkit::stack::Player, testkit::stack::Stack, Edge) {
+    let mut player = rig.player(name);
+    let mut with = parameters();
+    with.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let stack = player.create(template("template.yaml"), &with).await.unwrap();
+    let edge = testkit::edge::start(rig, &[&stack]).await.unwrap();
+    (player, stack, edge)
+}
+
 /// The guard told that `channel` is RUNNING, as EventBridge would tell it.
 async fn hears_running(guard: &testkit::stack::Function, channel: &str) {
     let arn = format!("arn:aws:medialive:us-east-1:123456789012:channel:{channel}");
@@ -128,10 +143,8 @@ async fn hears_running(guard: &testkit::stack::Function, channel: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_good_stack_passes_and_each_broken_part_is_named() {
     let rig = rig_with_test_source().await;
-    let mut player = rig.player("checked");
-    let stack = player.create(template("template.yaml"), &parameters()).await.unwrap();
+    let (mut player, stack, edge) = template_stack(&rig, "checked", &[]).await;
     let channel = stack.physical_id("MediaLiveChannel").unwrap().to_owned();
-    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
 
     // The channel runs (ChannelStart=Yes), but no RUNNING event has
     // reached the guard yet: its run is not recorded, which is broken; its
@@ -518,12 +531,8 @@ async fn an_event_is_checked_with_its_foundations_guard() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_srt_passphrase_is_read_by_the_channels_role_alone() {
     let rig = rig_with_test_source().await;
-    let mut player = rig.player("srt");
-    let mut srt = parameters();
-    srt.push(("InputType".into(), "SRT_LISTENER".into()));
-    srt.push(("InputCIDR".into(), "203.0.113.7/32".into()));
-    let stack = player.create(template("template.yaml"), &srt).await.unwrap();
-    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
+    let srt = [("InputType", "SRT_LISTENER"), ("InputCIDR", "203.0.113.7/32")];
+    let (mut player, stack, edge) = template_stack(&rig, "srt", &srt).await;
     let secret = stack.physical_id("SrtPassphraseSecret").unwrap().to_owned();
 
     let (_, words) = check(&rig, &edge, "srt");
@@ -569,11 +578,7 @@ async fn an_srt_passphrase_is_read_by_the_channels_role_alone() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_v1_stacks_streams_play_each_in_its_container() {
     let rig = rig_with_test_source().await;
-    let mut player = rig.player("older");
-    let mut v1 = parameters();
-    v1.push(("Packager".into(), "MediaPackageV1".into()));
-    let stack = player.create(template("template.yaml"), &v1).await.unwrap();
-    let edge = testkit::edge::start(&rig, &[&stack]).await.unwrap();
+    let (mut player, stack, edge) = template_stack(&rig, "older", &[("Packager", "MediaPackageV1")]).await;
 
     let (_, words) = check(&rig, &edge, "older");
     for line in [
